@@ -1,0 +1,54 @@
+"""NumPy backend: the course's multi-layer perceptron, written from scratch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backends.scratch.mlp import MultiLayerPerceptron
+from bench.backend import Backend, EpochCallback, Weights
+from bench.spec import NetworkSpec
+from bench.weights import check_shapes
+from bench.weights import initial_weights as draw_initial_weights
+
+
+class NumpyMLP(Backend):
+    """Backpropagation exactly as on the slides (seed 000, part 2)."""
+
+    name = "numpy"
+
+    def fit(
+        self,
+        spec: NetworkSpec,
+        X: np.ndarray,
+        Y: np.ndarray,
+        initial_weights: Weights | None = None,
+        on_epoch: EpochCallback | None = None,
+    ) -> None:
+        weights = initial_weights if initial_weights is not None else draw_initial_weights(spec)
+        check_shapes(spec, weights)
+        self.model = MultiLayerPerceptron(
+            weights,
+            hidden_activation=spec.hidden_activation,
+            output_activation=spec.output_activation,
+            loss=spec.loss,
+            learning_rate=spec.learning_rate,
+            momentum=spec.momentum,
+            reduction=spec.reduction,
+            optimizer=spec.optimizer,
+            dtype=spec.dtype,
+        )
+        X = np.asarray(X, dtype=spec.dtype)
+        Y = np.asarray(Y, dtype=spec.dtype)
+        rng = np.random.default_rng(spec.seed) if spec.shuffle else None
+        batch_size = spec.effective_batch_size(len(X))
+        for epoch in range(1, spec.epochs + 1):
+            self.final_loss = self.model.train_epoch(X, Y, batch_size, rng)
+            self.epochs_run = epoch
+            if on_epoch is not None:
+                on_epoch(epoch, self.final_loss)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.model.predict(X)
+
+    def get_weights(self) -> Weights:
+        return self.model.get_weights()

@@ -1,0 +1,73 @@
+"""One cell of the benchmark matrix: what to run, and the record it yields.
+
+The record is one line of the results file (JSON Lines, long format). Its
+top-level fields are fixed; see ``RESULT_FIELDS`` and the README's schema.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+RESULT_FIELDS = (
+    "run_id", "suite", "backend", "task", "seed", "device", "threads", "status", "reason",
+    "converged", "metrics", "fit_seconds", "predict_seconds", "first_epoch_seconds",
+    "steady_epoch_seconds", "epochs", "final_loss", "time_to_target_seconds",
+    "epochs_to_target", "target", "peak_memory_mb", "baseline_memory_mb", "deviations",
+    "evaluation", "spec", "curve", "timing_policy", "env", "started_at", "wall_seconds",
+    "process_seconds",
+)
+
+TIMING_POLICY = (
+    "fit timed cold with time.perf_counter (no warm-up run); imports, data loading and "
+    "held-out evaluation during training excluded; first_epoch_seconds includes any "
+    "compilation/warm-up, steady_epoch_seconds is the median epoch after the first; "
+    "predict: one untimed warm-up call, then the median of 3 timed calls on the test rows"
+)
+
+
+@dataclass
+class CellConfig:
+    """Everything a worker needs to run one backend × task × seed."""
+
+    backend: str
+    task: str
+    seed: int = 0
+    device: str = "cpu"
+    threads: int = 1
+    timeout: float = 600.0
+    overrides: dict[str, Any] = field(default_factory=dict)
+    suite: str = "adhoc"
+    memory_limit_mb: int | None = None
+
+    def key(self) -> tuple[str, str, int, str]:
+        return (self.backend, self.task, self.seed, self.device)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def empty_record(config: CellConfig) -> dict[str, Any]:
+    """A record with every field present, filled as the run goes."""
+    record: dict[str, Any] = dict.fromkeys(RESULT_FIELDS)
+    record.update(
+        run_id=uuid.uuid4().hex[:12], suite=config.suite, backend=config.backend,
+        task=config.task, seed=config.seed, device=config.device, threads=config.threads,
+        status="failed", reason="", metrics={}, deviations=[], timing_policy=TIMING_POLICY,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    return record
+
+
+def skipped_record(config: CellConfig, reason: str) -> dict[str, Any]:
+    record = empty_record(config)
+    record.update(status="skipped", reason=reason)
+    return record
+
+
+def failed_record(config: CellConfig, reason: str) -> dict[str, Any]:
+    record = empty_record(config)
+    record.update(status="failed", reason=reason)
+    return record

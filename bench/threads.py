@@ -1,0 +1,28 @@
+"""One thread budget for every backend, applied before any library loads."""
+
+from __future__ import annotations
+
+import os
+
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+)
+
+
+def default_threads() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def thread_environment(threads: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """A copy of ``base`` (default: this process's) with every BLAS/TF limit set."""
+    env = dict(os.environ if base is None else base)
+    for variable in THREAD_VARIABLES:
+        env[variable] = str(threads)
+    return env

@@ -1,0 +1,204 @@
+"""Run one cell inside this process: train, time, predict, score.
+
+Started by :mod:`bench.isolation` as ``python -m bench.worker CONFIG RESULT``
+so that every backend × task × seed gets a fresh interpreter. The backend
+only trains and predicts; this module times it and scores its outputs with
+:mod:`bench.metrics`, the same code for every backend.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import sys
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+
+from bench import environment, metrics, registry
+from bench.backend import Backend
+from bench.cell import CellConfig, empty_record
+from bench.spec import NetworkSpec, SpecError, coerce_overrides
+from bench.task import Split, Task
+from bench.weights import initial_weights
+
+MAX_CURVE_POINTS = 200
+
+
+class EpochRecorder:
+    """Per-epoch loss, training time and held-out metric (learning curves).
+
+    Time spent scoring the held-out rows is measured and excluded from the
+    training time, so curves cost nothing in ``fit_seconds``.
+    """
+
+    def __init__(self, backend: Backend, task: Task, split: Split, epochs: int) -> None:
+        self.backend, self.task, self.split = backend, task, split
+        self.every = max(1, math.ceil(epochs / MAX_CURVE_POINTS))
+        self.last_epoch = epochs
+        self.points: list[dict[str, float]] = []
+        self.epoch_ends: list[float] = []
+        self.excluded = 0.0
+        self.start = 0.0
+
+    def begin(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self, epoch: int, loss: float) -> None:
+        now = time.perf_counter()
+        self.epoch_ends.append(now - self.start - self.excluded)
+        if epoch % self.every and epoch != self.last_epoch and epoch != 1:
+            return
+        point = {"epoch": epoch, "loss": float(loss), "seconds": self.epoch_ends[-1]}
+        name = self.task.target[0]
+        try:
+            outputs = self.backend.predict(self.split.X_test)
+            scores = metrics.score(self.task.kind, self.split.Y_test, outputs,
+                                   self.split.target_scale, self.split.target_offset)
+            point[name] = float(scores[name])  # type: ignore[arg-type]
+        except FloatingPointError:
+            point[name] = float("nan")
+        self.points.append(point)
+        self.excluded += time.perf_counter() - now
+
+
+def _time_predict(backend: Backend, X: np.ndarray) -> tuple[np.ndarray, float]:
+    backend.predict(X)  # untimed warm-up
+    times, outputs = [], None
+    for _ in range(3):
+        start = time.perf_counter()
+        outputs = backend.predict(X)
+        times.append(time.perf_counter() - start)
+    return np.asarray(outputs), statistics.median(times)
+
+
+def _first_reaching(
+    points: list[dict[str, float]], target: tuple[str, float, str]
+) -> dict[str, float] | None:
+    name, value, direction = target
+    for point in points:
+        reached = point.get(name)
+        if reached is None or math.isnan(reached):
+            continue
+        if (direction == "max" and reached >= value) or (direction == "min" and reached <= value):
+            return point
+    return None
+
+
+def resolve_spec(task: Task, config: CellConfig) -> NetworkSpec:
+    spec = task.default_spec().replace(seed=config.seed)
+    if config.overrides:
+        spec = spec.replace(**coerce_overrides(config.overrides))
+    return spec
+
+
+def run_cell(config: CellConfig) -> dict[str, Any]:
+    """Run one cell here and return its complete record (never raises)."""
+    record = empty_record(config)
+    wall_start = time.perf_counter()
+    try:
+        backend_cls = registry.backend_class(config.backend)
+    except ImportError as exc:
+        record.update(status="skipped", reason=f"cannot import backend: {exc}")
+        return record
+    record["env"] = environment.describe(("numpy", *backend_cls.packages))
+    ok, why = backend_cls.available()
+    if not ok:
+        record.update(status="skipped", reason=why)
+        return record
+    ok, why = backend_cls.device_available(config.device)
+    if not ok:
+        record.update(status="skipped", reason=why)
+        return record
+    task = registry.task(config.task)
+    backend = backend_cls(device=config.device, threads=config.threads)
+    backend.setup_threads()
+    spec = backend.resolve_spec(resolve_spec(task, config))
+    record["spec"] = spec.to_dict()
+    skip, why = backend.skip(spec, task.kind)
+    if skip:
+        record.update(status="skipped", reason=why, deviations=backend.deviations)
+        return record
+    splits = task.splits(config.seed)
+    record["evaluation"] = {"scheme": task.info().evaluation, "folds": len(splits)}
+    record["baseline_memory_mb"] = environment.rss_mb()
+
+    fit_seconds = predict_seconds = 0.0
+    outputs, truths, recorders = [], [], []
+    for split in splits:
+        recorder = EpochRecorder(backend, task, split, spec.epochs)
+        recorder.begin()
+        backend.fit(spec, split.X_train, split.Y_train, initial_weights(spec), on_epoch=recorder)
+        fit_seconds += time.perf_counter() - recorder.start - recorder.excluded
+        split_outputs, seconds = _time_predict(backend, split.X_test)
+        predict_seconds += seconds
+        outputs.append(split_outputs.reshape(split.Y_test.shape))
+        truths.append(split.Y_test)
+        recorders.append(recorder)
+
+    first = splits[0]
+    record["metrics"] = metrics.score(task.kind, np.vstack(truths), np.vstack(outputs),
+                                      first.target_scale, first.target_offset)
+    main = recorders[0]
+    epoch_times = np.diff([0.0, *main.epoch_ends])
+    reached = _first_reaching(main.points, task.target) if len(splits) == 1 else None
+    record.update(
+        status="ok",
+        converged=backend.converged,
+        reason="" if backend.converged is not False else "training stopped before its own criterion was met",
+        fit_seconds=fit_seconds,
+        predict_seconds=predict_seconds,
+        first_epoch_seconds=float(epoch_times[0]) if len(epoch_times) else None,
+        steady_epoch_seconds=float(np.median(epoch_times[1:])) if len(epoch_times) > 1 else None,
+        epochs=backend.epochs_run,
+        final_loss=backend.final_loss,
+        target={"metric": task.target[0], "value": task.target[1], "direction": task.target[2]},
+        time_to_target_seconds=reached["seconds"] if reached else None,
+        epochs_to_target=int(reached["epoch"]) if reached else None,
+        curve=main.points,
+        deviations=backend.deviations,
+        peak_memory_mb=environment.peak_rss_mb(),
+    )
+    record["wall_seconds"] = time.perf_counter() - wall_start
+    return record
+
+
+def run_cell_safely(config: CellConfig) -> dict[str, Any]:
+    """:func:`run_cell`, turning any exception into a failed record."""
+    try:
+        return run_cell(config)
+    except SpecError as exc:
+        record = empty_record(config)
+        record.update(status="failed", reason=f"invalid spec: {exc}")
+        return record
+    except Exception as exc:  # noqa: BLE001 - a backend may raise anything
+        record = empty_record(config)
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        record.update(status="failed",
+                      reason=f"{type(exc).__name__}: {exc} ({last.filename}:{last.lineno})")
+        return record
+
+
+def main(argv: list[str]) -> int:
+    config_path, result_path = argv
+    with open(config_path, encoding="utf-8") as handle:
+        config = CellConfig(**json.load(handle))
+    record = run_cell_safely(config)
+    with open(result_path, "w", encoding="utf-8") as handle:
+        json.dump(record, handle, default=_json_default)
+    return 0
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
