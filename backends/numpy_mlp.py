@@ -16,15 +16,7 @@ class NumpyMLP(Backend):
 
     name = "numpy"
 
-    def fit(
-        self,
-        spec: NetworkSpec,
-        X: np.ndarray,
-        Y: np.ndarray,
-        initial_weights: Weights | None = None,
-        on_epoch: EpochCallback | None = None,
-    ) -> None:
-        weights = initial_weights if initial_weights is not None else draw_initial_weights(spec)
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
         check_shapes(spec, weights)
         self.model = MultiLayerPerceptron(
             weights,
@@ -37,6 +29,16 @@ class NumpyMLP(Backend):
             optimizer=spec.optimizer,
             dtype=spec.dtype,
         )
+
+    def fit(
+        self,
+        spec: NetworkSpec,
+        X: np.ndarray,
+        Y: np.ndarray,
+        initial_weights: Weights | None = None,
+        on_epoch: EpochCallback | None = None,
+    ) -> None:
+        self.load(spec, initial_weights if initial_weights is not None else draw_initial_weights(spec))
         X = np.asarray(X, dtype=spec.dtype)
         Y = np.asarray(Y, dtype=spec.dtype)
         rng = np.random.default_rng(spec.seed) if spec.shuffle else None

@@ -33,6 +33,10 @@ class NumpyPerceptron(Backend):
             self.deviations.append("step output instead of " + spec.output_activation)
         return resolved
 
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        self.model = Perceptron(spec.n_inputs, spec.n_outputs, spec.learning_rate, spec.dtype)
+        self.model.weights[:] = weights[0][0]
+
     def fit(
         self,
         spec: NetworkSpec,
@@ -43,7 +47,7 @@ class NumpyPerceptron(Backend):
     ) -> None:
         self.model = Perceptron(spec.n_inputs, spec.n_outputs, spec.learning_rate, spec.dtype)
         if initial_weights is not None:
-            self.model.weights[:] = initial_weights[0][0]
+            self.load(spec, initial_weights)
         X = np.asarray(X, dtype=spec.dtype)
         Y = np.asarray(Y, dtype=spec.dtype)
         self.converged = False

@@ -69,6 +69,14 @@ class Backend(ABC):
         return spec
 
     @abstractmethod
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        """Build the network of ``spec`` holding exactly ``weights``, untrained.
+
+        ``fit`` starts from here; parity tests call it alone to compare forward
+        passes across backends on identical weights.
+        """
+
+    @abstractmethod
     def fit(
         self,
         spec: NetworkSpec,
@@ -77,7 +85,13 @@ class Backend(ABC):
         initial_weights: Weights | None = None,
         on_epoch: EpochCallback | None = None,
     ) -> None:
-        """Train on ``X`` (n, inputs) against targets ``Y`` (n, outputs)."""
+        """Train on ``X`` (n, inputs) against targets ``Y`` (n, outputs).
+
+        Starts from ``initial_weights`` when given (else the backend draws its
+        own with :func:`bench.weights.initial_weights`), runs ``spec.epochs``
+        epochs (or fewer if the backend has its own stopping rule, then sets
+        ``converged``), and calls ``on_epoch(epoch, mean row loss)`` after each.
+        """
 
     @abstractmethod
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -86,6 +100,13 @@ class Backend(ABC):
     def get_weights(self) -> Weights:
         """Current weights in the shared layout (for parity tests)."""
         raise NotImplementedError(f"{self.name} cannot export its weights")
+
+    @classmethod
+    def resolve_device(cls, device: str) -> str:
+        """Turn "auto" into "gpu" when this backend can use one here, else "cpu"."""
+        if device != "auto":
+            return device
+        return "gpu" if "gpu" in cls.devices and cls.device_available("gpu")[0] else "cpu"
 
     def setup_threads(self) -> None:
         """Apply ``self.threads`` to the library (BLAS env is set by the harness)."""

@@ -109,6 +109,8 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     if not ok:
         record.update(status="skipped", reason=why)
         return record
+    config.device = backend_cls.resolve_device(config.device)
+    record["device"] = config.device
     ok, why = backend_cls.device_available(config.device)
     if not ok:
         record.update(status="skipped", reason=why)
