@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
+
+from bench import registry
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)
@@ -16,3 +20,15 @@ SEED_HIDDEN_TO_OUTPUT = np.array([[-0.017], [-0.893], [0.148]])
 @pytest.fixture
 def seed_weights() -> list[tuple[np.ndarray, None]]:
     return [(SEED_INPUT_TO_HIDDEN.copy(), None), (SEED_HIDDEN_TO_OUTPUT.copy(), None)]
+
+
+def backend_class_or_skip(name: str) -> type:
+    """The built-in backend class, or a pytest skip while its adapter does not exist."""
+    module_name, _, attribute = registry.BUILTIN_BACKENDS[name].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            pytest.skip(f"adapter module {module_name} not written yet")
+        raise
+    return getattr(module, attribute)
