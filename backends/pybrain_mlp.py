@@ -1,0 +1,213 @@
+"""PyBrain backend: ``FeedForwardNetwork`` + ``BackpropTrainer`` (seed 000, part 3, "Pybrain").
+
+PyBrain's trainer adds ``input × (target − output)`` backpropagated over the
+rows it is given and steps ``params += momentum·v + learningrate·Σ`` — the
+slides' update with ``reduction="sum"``; ``"mean"`` divides the learning rate
+by the rows of each batch, which is exact. Full batch is one
+``train()`` with ``batchlearning=True``; stochastic with shuffling is PyBrain's
+own per-row epoch (it shuffles with Python's ``random``, seeded here); other
+batchings hand the trainer one batch at a time (``setData`` + ``train()``).
+``pybrain3`` needs :mod:`backends.pybrain_compat` to import on modern SciPy.
+"""
+
+from __future__ import annotations
+
+import random
+from functools import cache
+from types import SimpleNamespace
+
+import numpy as np
+
+from backends.scratch.losses import row_losses
+from bench.backend import Backend, EpochCallback, Weights
+from bench.spec import NetworkSpec
+from bench.weights import check_shapes
+from bench.weights import initial_weights as draw_initial_weights
+
+
+@cache
+def _pybrain() -> SimpleNamespace:
+    """Import pybrain3 (after the SciPy shim) and define the layers it lacks."""
+    from backends import pybrain_compat
+
+    pybrain_compat.apply()
+    import pybrain3.datasets as datasets
+    import pybrain3.structure as structure
+    import pybrain3.supervised.trainers as trainers
+    from pybrain3.structure.modules.neuronlayer import NeuronLayer
+
+    class ReluLayer(NeuronLayer):
+        """Y = max(0, x); derivative 1 where y > 0 (PyBrain has no ReLU layer)."""
+
+        def _forwardImplementation(self, inbuf, outbuf):  # noqa: N802 - PyBrain's names
+            outbuf[:] = np.maximum(inbuf, 0)
+
+        def _backwardImplementation(self, outerr, inerr, outbuf, inbuf):  # noqa: N802
+            inerr[:] = (outbuf > 0) * outerr
+
+    class SigmoidCrossEntropyLayer(structure.SigmoidLayer):
+        """Sigmoid whose backward pass is y − ŷ, the cross-entropy delta (as SoftmaxLayer's)."""
+
+        def _backwardImplementation(self, outerr, inerr, outbuf, inbuf):  # noqa: N802
+            inerr[:] = outerr
+
+    class SoftmaxSquaredErrorLayer(structure.SoftmaxLayer):
+        """Softmax whose backward pass is its Jacobian applied to y − ŷ (the mse delta)."""
+
+        def _backwardImplementation(self, outerr, inerr, outbuf, inbuf):  # noqa: N802
+            inerr[:] = outbuf * (outerr - np.dot(outerr, outbuf))
+
+    return SimpleNamespace(
+        SupervisedDataSet=datasets.SupervisedDataSet, BackpropTrainer=trainers.BackpropTrainer,
+        FeedForwardNetwork=structure.FeedForwardNetwork, FullConnection=structure.FullConnection,
+        BiasUnit=structure.BiasUnit, LinearLayer=structure.LinearLayer, SigmoidLayer=structure.SigmoidLayer,
+        TanhLayer=structure.TanhLayer, SoftmaxLayer=structure.SoftmaxLayer, ReluLayer=ReluLayer,
+        SigmoidCrossEntropyLayer=SigmoidCrossEntropyLayer, SoftmaxSquaredErrorLayer=SoftmaxSquaredErrorLayer,
+    )
+
+
+#: Settings stock PyBrain lacks, trained exactly with a small layer subclass defined above.
+ADAPTER_LAYER_NOTES = {
+    "relu": "relu: PyBrain has no ReLU layer; the adapter defines one (max(0, x))",
+    ("sigmoid", "cross_entropy"): "cross_entropy on a sigmoid output: PyBrain's SigmoidLayer backpropagates "
+                                  "the mse delta; the adapter's subclass passes y − ŷ",
+    ("softmax", "mse"): "mse on a softmax output: PyBrain's SoftmaxLayer backpropagates the cross-entropy "
+                        "delta; the adapter's subclass applies the softmax Jacobian",
+}
+
+
+def _layer_class(activation: str, loss: str, output: bool) -> tuple[type, str]:
+    """The PyBrain layer for an activation, and a note when it is adapter-defined."""
+    pb = _pybrain()
+    if activation == "relu":
+        return pb.ReluLayer, ADAPTER_LAYER_NOTES["relu"]
+    if output and (activation, loss) == ("sigmoid", "cross_entropy"):
+        return pb.SigmoidCrossEntropyLayer, ADAPTER_LAYER_NOTES[activation, loss]
+    if output and (activation, loss) == ("softmax", "mse"):
+        return pb.SoftmaxSquaredErrorLayer, ADAPTER_LAYER_NOTES[activation, loss]
+    return {"sigmoid": pb.SigmoidLayer, "tanh": pb.TanhLayer, "linear": pb.LinearLayer,
+            "softmax": pb.SoftmaxLayer}[activation], ""
+
+
+class PyBrainMLP(Backend):
+    """The slides' network trained by PyBrain's backpropagation (CPU, float64)."""
+
+    name = "pybrain"
+    packages = ("numpy", "scipy", "pybrain3")
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        try:
+            _pybrain()
+        except Exception as exc:  # noqa: BLE001 - any import failure means "not here"
+            return False, f"cannot import pybrain3: {exc}"
+        return True, ""
+
+    def skip(self, spec: NetworkSpec, task_kind: str) -> tuple[bool, str]:
+        if "step" in (spec.hidden_activation, spec.output_activation):
+            return True, "PyBrain has no step layer and backpropagation needs a derivative"
+        if spec.optimizer != "sgd":
+            return True, f"PyBrain's BackpropTrainer has no {spec.optimizer} optimizer"
+        return super().skip(spec, task_kind)
+
+    def resolve_spec(self, spec: NetworkSpec) -> NetworkSpec:
+        if spec.dtype != "float64":
+            self._deviate(f"dtype {spec.dtype}: PyBrain computes in float64 only; trained in float64")
+            return spec.replace(dtype="float64")
+        return spec
+
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        check_shapes(spec, weights)
+        pb = _pybrain()
+        self.network = pb.FeedForwardNetwork()
+        layers = [pb.LinearLayer(spec.n_inputs, name="in")]
+        for index, size in enumerate(spec.layers[1:], start=1):
+            output = index == len(spec.layers) - 1
+            layer_class, note = _layer_class(spec.output_activation if output else spec.hidden_activation,
+                                             spec.loss, output)
+            self._deviate(note)
+            layers.append(layer_class(size, name="out" if output else f"hidden{index - 1}"))
+        self.network.addInputModule(layers[0])
+        for layer in layers[1:-1]:
+            self.network.addModule(layer)
+        self.network.addOutputModule(layers[-1])
+        bias = pb.BiasUnit(name="bias") if spec.bias else None
+        if bias is not None:
+            self.network.addModule(bias)
+        self.connections = []
+        for source, target in zip(layers[:-1], layers[1:]):
+            weight = pb.FullConnection(source, target)
+            self.network.addConnection(weight)
+            bias_weight = pb.FullConnection(bias, target) if bias is not None else None
+            if bias_weight is not None:
+                self.network.addConnection(bias_weight)
+            self.connections.append((weight, bias_weight))
+        self.network.sortModules()  # gathers every connection's params into one array (views)
+        for (weight, bias_weight), (W, b) in zip(self.connections, weights):
+            # FullConnection keeps its matrix as (out, in), row-major: the transpose of the shared layout.
+            weight.params[:] = np.asarray(W, dtype=np.float64).T.ravel()
+            if bias_weight is not None:
+                bias_weight.params[:] = np.asarray(b, dtype=np.float64)
+
+    def fit(
+        self,
+        spec: NetworkSpec,
+        X: np.ndarray,
+        Y: np.ndarray,
+        initial_weights: Weights | None = None,
+        on_epoch: EpochCallback | None = None,
+    ) -> None:
+        spec = self.resolve_spec(spec)
+        self.load(spec, initial_weights if initial_weights is not None else draw_initial_weights(spec))
+        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+        if spec.loss == "cross_entropy":
+            self._deviate("cross_entropy: BackpropTrainer reports only ½Σ(y − ŷ)²; the epoch loss is the "
+                          "cross-entropy of a forward pass at the start of the epoch (inside the fit time)")
+        pb = _pybrain()
+        whole = pb.SupervisedDataSet(X, Y)
+        batch_size = spec.effective_batch_size(len(X))
+        native_epoch = batch_size == len(X) or (batch_size == 1 and spec.shuffle)
+        rows = len(X) if spec.reduction == "mean" and batch_size == len(X) else 1
+        trainer = pb.BackpropTrainer(self.network, whole, learningrate=spec.learning_rate / rows,
+                                     momentum=spec.momentum, batchlearning=batch_size > 1, lrdecay=1.0,
+                                     weightdecay=0.0, verbose=False)
+        random.seed(spec.seed)  # BackpropTrainer.train() shuffles the rows with Python's random
+        rng = np.random.default_rng(spec.seed) if spec.shuffle else None
+        for epoch in range(1, spec.epochs + 1):
+            if spec.loss == "cross_entropy":  # before the updates, as the reference's full-batch loss
+                entropy = float(row_losses("cross_entropy", Y, self.predict(X)).mean())
+            if native_epoch:
+                loss = trainer.train() * spec.n_outputs  # PyBrain divides by rows × outputs
+            else:
+                loss = self._train_batches(trainer, spec, X, Y, batch_size, rng)
+            if spec.loss == "cross_entropy":
+                loss = entropy
+            self.final_loss, self.epochs_run = float(loss), epoch
+            if on_epoch is not None:
+                on_epoch(epoch, self.final_loss)
+
+    def _train_batches(self, trainer, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,  # type: ignore[no-untyped-def]
+                       batch_size: int, rng: np.random.Generator | None) -> float:
+        """One epoch handing PyBrain's trainer one batch at a time; mean row ½Σ(y − ŷ)²."""
+        order = rng.permutation(len(X)) if rng is not None else np.arange(len(X))
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            rows = order[start : start + batch_size]
+            trainer.setData(_pybrain().SupervisedDataSet(X[rows], Y[rows]))
+            trainer.descent.alpha = spec.learning_rate / (len(rows) if spec.reduction == "mean" else 1)
+            total += trainer.train() * len(rows) * spec.n_outputs
+        return total / len(X)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return np.array([self.network.activate(row) for row in np.asarray(X, dtype=np.float64)])
+
+    def get_weights(self) -> Weights:
+        weights: Weights = []
+        for weight, bias_weight in self.connections:
+            W = weight.params.reshape(weight.outdim, weight.indim).T.copy()
+            weights.append((W, None if bias_weight is None else bias_weight.params.copy()))
+        return weights
+
+    def _deviate(self, note: str) -> None:
+        if note and note not in self.deviations:
+            self.deviations.append(note)
