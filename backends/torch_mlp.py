@@ -1,0 +1,162 @@
+"""PyTorch backend: ``nn.Linear`` layers trained with ``torch.optim`` (seed 000, part 3).
+
+The objective is written out per row as in ``backends/scratch/losses.py``:
+``½ Σ_k (y − ŷ)²`` for mse, and cross-entropy from the output's logits
+(``log_softmax``, or ``logsigmoid`` for the binary form) so that its gradient is
+exactly the reference's ``ŷ − y``; rows are summed or averaged per
+``reduction``. ``torch.optim.SGD`` keeps ``b = μb + g`` and steps ``w −= lr·b``,
+the classical momentum ``v = μv − lr·g`` of the reference with ``v = −lr·b``
+while the learning rate is constant. ``torch.optim.Adam`` divides by
+``√v̂ + ε`` as the reference does (Kingma & Ba, 2015, Algorithm 1).
+
+The step function's derivative is taken as zero, as in the reference, so no
+gradient passes below a step layer. Rows are shuffled with the reference's
+NumPy generator, so batches hold the same rows in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from bench.backend import Backend, EpochCallback, Weights
+from bench.spec import NetworkSpec
+from bench.weights import check_shapes
+from bench.weights import initial_weights as draw_initial_weights
+
+
+def _activation(name: str) -> Callable[[Any], Any]:
+    """The slides' activation function ``name`` acting on a tensor of weighted sums."""
+    import torch
+
+    if name == "step":  # 1 where x >= 1; `0 * x` keeps a graph whose gradient is zero
+        return lambda x: (x >= 1).to(x.dtype) + 0 * x
+    return {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+            "linear": lambda x: x, "softmax": lambda x: torch.softmax(x, dim=1)}[name]
+
+
+class TorchMLP(Backend):
+    """The spec as a stack of ``nn.Linear`` layers holding the shared weights."""
+
+    name = "torch"
+    packages = ("numpy", "torch")
+    devices = ("cpu", "gpu")
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        try:
+            import torch  # noqa: F401
+        except ImportError as exc:
+            return False, f"cannot import torch: {exc}"
+        return True, ""
+
+    @classmethod
+    def device_available(cls, device: str) -> tuple[bool, str]:
+        if device != "gpu":
+            return super().device_available(device)
+        ok, reason = cls.available()
+        if not ok:
+            return False, reason
+        import torch
+
+        if not torch.cuda.is_available():
+            build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+            return False, f"torch {torch.__version__} ({build}) sees no CUDA GPU"
+        return True, ""
+
+    def setup_threads(self) -> None:
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)
+
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        import torch
+
+        check_shapes(spec, weights)
+        self.spec = spec
+        self.torch_device = torch.device("cuda" if self.device == "gpu" else "cpu")
+        self.dtype = torch.float64 if spec.dtype == "float64" else torch.float32
+        self.hidden_activation = _activation(spec.hidden_activation)
+        self.output_activation = _activation(spec.output_activation)
+        self.layers = torch.nn.ModuleList()
+        for W, b in weights:
+            layer = torch.nn.Linear(W.shape[0], W.shape[1], bias=spec.bias, dtype=self.dtype,
+                                    device=self.torch_device)
+            with torch.no_grad():  # nn.Linear keeps W transposed: (outputs, inputs)
+                layer.weight.copy_(torch.as_tensor(np.asarray(W).T))
+                if spec.bias:
+                    layer.bias.copy_(torch.as_tensor(np.asarray(b)))
+            self.layers.append(layer)
+
+    def fit(
+        self,
+        spec: NetworkSpec,
+        X: np.ndarray,
+        Y: np.ndarray,
+        initial_weights: Weights | None = None,
+        on_epoch: EpochCallback | None = None,
+    ) -> None:
+        import torch
+
+        self.load(spec, initial_weights if initial_weights is not None else draw_initial_weights(spec))
+        X_all, Y_all = self._tensor(X), self._tensor(Y)
+        parameters = self.layers.parameters()
+        if spec.optimizer == "adam":
+            optimizer = torch.optim.Adam(parameters, lr=spec.learning_rate, betas=(0.9, 0.999), eps=1e-8)
+        else:
+            optimizer = torch.optim.SGD(parameters, lr=spec.learning_rate, momentum=spec.momentum,
+                                        dampening=0.0, nesterov=False)
+        rng = np.random.default_rng(spec.seed) if spec.shuffle else None
+        batch, rows = spec.effective_batch_size(len(X_all)), len(X_all)
+        for epoch in range(1, spec.epochs + 1):
+            order = None if rng is None else torch.as_tensor(rng.permutation(rows), device=self.torch_device)
+            total = torch.zeros((), dtype=self.dtype, device=self.torch_device)
+            for start in range(0, rows, batch):
+                picked = slice(start, start + batch) if order is None else order[start:start + batch]
+                row_losses = self._row_losses(X_all[picked], Y_all[picked])
+                loss = row_losses.sum() if spec.reduction == "sum" else row_losses.mean()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += row_losses.detach().sum()
+            self.final_loss, self.epochs_run = float(total) / rows, epoch  # one device sync per epoch
+            if on_epoch is not None:
+                on_epoch(epoch, self.final_loss)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            return self._forward(self._tensor(X))[1].cpu().numpy()
+
+    def get_weights(self) -> Weights:
+        return [(layer.weight.detach().cpu().double().numpy().T.copy(),
+                 layer.bias.detach().cpu().double().numpy().copy() if layer.bias is not None else None)
+                for layer in self.layers]
+
+    def _tensor(self, array: np.ndarray) -> Any:
+        import torch
+
+        return torch.as_tensor(np.asarray(array), dtype=self.dtype, device=self.torch_device)
+
+    def _forward(self, X: Any) -> tuple[Any, Any]:
+        """The output layer's weighted sums and its activations."""
+        hidden = X
+        for layer in self.layers[:-1]:
+            hidden = self.hidden_activation(layer(hidden))
+        logits = self.layers[-1](hidden)
+        return logits, self.output_activation(logits)
+
+    def _row_losses(self, X: Any, Y: Any) -> Any:
+        """The spec's objective for each row (backends/scratch/losses.py)."""
+        import torch.nn.functional as F
+
+        logits, outputs = self._forward(X)
+        if self.spec.loss == "mse":
+            return 0.5 * ((Y - outputs) ** 2).sum(dim=1)
+        if self.spec.output_activation == "softmax":
+            return -(Y * F.log_softmax(logits, dim=1)).sum(dim=1)
+        return -(Y * F.logsigmoid(logits) + (1 - Y) * F.logsigmoid(-logits)).sum(dim=1)
