@@ -1,0 +1,193 @@
+"""scikit-learn backend: ``MLPClassifier`` / ``MLPRegressor`` trained epoch by epoch (seed 000, part 3).
+
+scikit-learn fixes the output layer and the loss per estimator: ``MLPRegressor``
+has an identity output and squared error, ``MLPClassifier`` a logistic (binary,
+multi-label) or softmax (multiclass) output with log-loss. In both its gradient
+is the batch mean of ``(ŷ − y) · input`` — the spec's ``reduction="mean"`` of
+``½ Σ (y − ŷ)²`` or of cross-entropy. ``reduction="sum"`` is the same step with
+the learning rate times the batch's row count, exact because every
+``partial_fit`` call below holds batches of a single size.
+
+Epochs are driven here with ``partial_fit`` on rows permuted by the same NumPy
+generator as the reference, so every batch holds the same rows in the same
+order; sklearn's own shuffling, early stopping and tolerance never act, and
+its L2 penalty ``alpha`` is 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bench.backend import Backend, EpochCallback, Weights
+from bench.spec import NetworkSpec
+from bench.weights import check_shapes
+from bench.weights import initial_weights as draw_initial_weights
+
+HIDDEN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
+ADAM_EPSILON = 1e-8
+
+
+class SklearnMLP(Backend):
+    """The spec as an sklearn estimator holding the shared weights."""
+
+    name = "sklearn"
+    packages = ("numpy", "scikit-learn")
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        try:
+            import sklearn.neural_network  # noqa: F401
+        except ImportError as exc:
+            return False, f"cannot import scikit-learn: {exc}"
+        return True, ""
+
+    def skip(self, spec: NetworkSpec, task_kind: str) -> tuple[bool, str]:
+        hidden, out = spec.hidden_activation, spec.output_activation
+        if spec.hidden_layers and hidden not in HIDDEN_ACTIVATIONS:
+            return True, f"scikit-learn's MLP has no {hidden} activation (identity, logistic, tanh, relu)"
+        if out not in ("linear", "sigmoid", "softmax"):
+            return True, f"scikit-learn's output layer is identity, logistic or softmax, not {out}"
+        if out != "linear" and task_kind == "regression":
+            return True, f"a {out} output needs MLPClassifier, which cannot fit real-valued targets"
+        if out == "softmax" and spec.n_outputs < 3:
+            return True, "MLPClassifier turns two classes into one logistic unit: no softmax over 1-2 outputs"
+        return super().skip(spec, task_kind)
+
+    def setup_threads(self) -> None:
+        if self.threads:
+            from threadpoolctl import threadpool_limits
+
+            self._thread_limits = threadpool_limits(limits=self.threads)
+
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        check_shapes(spec, weights)
+        self.spec, self.dtype = spec, np.dtype(spec.dtype)
+        self.deviations = self._deviations(spec)
+        self.model = self._estimator(spec)
+        self.model.coefs_ = [np.array(W, dtype=self.dtype) for W, _ in weights]
+        self.model.intercepts_ = [np.zeros(W.shape[1], self.dtype) if b is None or not spec.bias
+                                  else np.array(b, dtype=self.dtype) for W, b in weights]
+
+    def fit(
+        self,
+        spec: NetworkSpec,
+        X: np.ndarray,
+        Y: np.ndarray,
+        initial_weights: Weights | None = None,
+        on_epoch: EpochCallback | None = None,
+    ) -> None:
+        self.load(spec, initial_weights if initial_weights is not None else draw_initial_weights(spec))
+        X = np.asarray(X, dtype=self.dtype)
+        targets = self._targets(np.asarray(Y, dtype=self.dtype))
+        batch = spec.effective_batch_size(len(X))
+        if spec.optimizer == "adam" and spec.reduction == "sum" and len(X) % batch:
+            self.deviations.append(f"adam with reduction 'sum' divides ε by the batch size: exact only for "
+                                   f"equal batches, here {len(X)} rows in batches of {batch}")
+        if not (np.isfinite(X).all() and np.isfinite(targets).all()):
+            raise ValueError("training data contains NaN or infinity")
+        rng = np.random.default_rng(spec.seed) if spec.shuffle else None
+        from sklearn import config_context
+
+        # Inputs and parameters were checked once above, not again in every epoch's partial_fit call.
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            for epoch in range(1, spec.epochs + 1):
+                order = rng.permutation(len(X)) if rng is not None else np.arange(len(X))
+                total = sum(self._train_on(X[rows], targets[rows], size)
+                            for rows, size in self._chunks(order, batch))
+                self.final_loss, self.epochs_run = total / len(X), epoch
+                if on_epoch is not None:
+                    on_epoch(epoch, self.final_loss)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=self.dtype)
+        if self._is_regressor:
+            return self.model.predict(X).reshape(len(X), -1)
+        probabilities = self.model.predict_proba(X)
+        return probabilities[:, 1:] if self.model.n_outputs_ == 1 else probabilities
+
+    def get_weights(self) -> Weights:
+        return [(W.astype(np.float64), b.astype(np.float64) if self.spec.bias else None)
+                for W, b in zip(self.model.coefs_, self.model.intercepts_)]
+
+    # mapping ---------------------------------------------------------------
+    @staticmethod
+    def _deviations(spec: NetworkSpec) -> list[str]:
+        found = []
+        if spec.loss == "mse" and spec.output_activation != "linear":
+            found.append(f"mse on a {spec.output_activation} output is trained as log-loss (MLPClassifier's "
+                         "only loss): the output delta lacks the activation derivative; "
+                         "epoch losses are log-loss")
+        if spec.optimizer == "adam":
+            found.append("adam adds ε to √v, not to √v̂ (Kingma & Ba's efficient form): the reference's ε "
+                         "times √(1−β₂ᵗ)")
+        return found
+
+    def _estimator(self, spec: NetworkSpec) -> Any:
+        from sklearn.neural_network import MLPClassifier, MLPRegressor
+        from sklearn.preprocessing import LabelBinarizer
+
+        self._is_regressor = spec.output_activation == "linear"
+        options = dict(
+            hidden_layer_sizes=spec.hidden_layers, activation=HIDDEN_ACTIVATIONS.get(spec.hidden_activation,
+                                                                                     "identity"),
+            solver=spec.optimizer, alpha=0.0, learning_rate="constant", learning_rate_init=spec.learning_rate,
+            momentum=spec.momentum, nesterovs_momentum=False, beta_1=0.9, beta_2=0.999, epsilon=ADAM_EPSILON,
+            shuffle=False, early_stopping=False, max_iter=1, random_state=spec.seed,
+        )
+        model = MLPRegressor(**options) if self._is_regressor else MLPClassifier(**options)
+        if not self._is_regressor:  # what partial_fit(classes=...) would set up, without a training step
+            n = spec.n_outputs
+            labels = np.arange(n) if spec.output_activation == "softmax" else [0, 1] if n == 1 else np.eye(n)
+            model._label_binarizer = LabelBinarizer().fit(labels)
+            model.classes_ = model._label_binarizer.classes_
+        # Allocates coefs_/intercepts_ and the output activation; the weights are replaced in load().
+        model._random_state = np.random.RandomState(spec.seed)
+        model._initialize(np.zeros((1, spec.n_outputs)), list(spec.layers), self.dtype)
+        model.n_features_in_ = spec.n_inputs
+        return model
+
+    def _targets(self, Y: np.ndarray) -> np.ndarray:
+        """Y as the estimator takes it: values, 0/1 labels, class indices or a label indicator."""
+        if self._is_regressor:
+            return Y.ravel() if Y.shape[1] == 1 else Y
+        if not np.isin(Y, (0, 1)).all():
+            raise ValueError("MLPClassifier needs 0/1 (one-hot or indicator) targets for a "
+                             f"{self.spec.output_activation} output")
+        if self.spec.output_activation == "softmax":
+            return Y.argmax(axis=1)
+        return (Y[:, 0] if Y.shape[1] == 1 else Y).astype(int)
+
+    def _chunks(self, order: np.ndarray, batch: int) -> list[tuple[np.ndarray, int]]:
+        """Rows per partial_fit call, with their batch size: all equal batches, then the shorter last.
+
+        Without bias every batch gets its own call, after which the intercepts return to zero.
+        """
+        if not self.spec.bias:
+            return [(order[start:start + batch], len(order[start:start + batch]))
+                    for start in range(0, len(order), batch)]
+        whole = len(order) - len(order) % batch
+        chunks = [(order[:whole], batch), (order[whole:], len(order) - whole)]
+        return [(rows, size) for rows, size in chunks if len(rows)]
+
+    def _train_on(self, X: np.ndarray, targets: np.ndarray, batch: int) -> float:
+        """One partial_fit epoch over ``X`` in batches of ``batch`` rows; returns the summed row loss."""
+        model, spec = self.model, self.spec
+        scale = batch if spec.reduction == "sum" else 1
+        model.batch_size = batch
+        optimizer = getattr(model, "_optimizer", None)
+        if spec.optimizer == "sgd":
+            model.learning_rate_init = spec.learning_rate * scale
+            if optimizer is not None:
+                optimizer.learning_rate = model.learning_rate_init
+        else:  # Adam's step is scale-free but for ε: a gradient c times larger is ε / c
+            model.epsilon = ADAM_EPSILON / scale
+            if optimizer is not None:
+                optimizer.epsilon = model.epsilon
+        model.partial_fit(X, targets)
+        if not spec.bias:
+            for intercept in model.intercepts_:
+                intercept[...] = 0
+        # MLPRegressor's loss is ½·mean over rows and outputs; the spec's sums the outputs.
+        return model.loss_ * len(X) * (model.n_outputs_ if self._is_regressor else 1)
