@@ -4,11 +4,21 @@ A third-party package registers an adapter with an entry point in the group
 ``nnbench.backends`` (``name = "package.module:Class"``) and a task in
 ``nnbench.tasks``; nothing is imported until it is asked for, so listing
 names never loads TensorFlow or PyTorch.
+
+Without packaging, the environment variables ``NNBENCH_BACKENDS`` and
+``NNBENCH_TASKS`` register plugins the same way, comma separated::
+
+    NNBENCH_BACKENDS="mine=my_module:MyBackend,other=pkg.mod:Other"
+
+Worker processes inherit the environment, so a plugin found here is found in
+every isolated cell too (its module must be importable there: on
+``PYTHONPATH`` or installed).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from importlib.metadata import entry_points
 
 from bench.backend import Backend
@@ -34,16 +44,41 @@ class UnknownNameError(LookupError):
     """A backend or task name nobody registered."""
 
 
+class PluginError(UnknownNameError):
+    """An ``NNBENCH_BACKENDS`` / ``NNBENCH_TASKS`` entry that is not ``name=module:Class``."""
+
+
 def _entry_points(group: str) -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=group)}
 
 
+def _environment_plugins(variable: str) -> dict[str, str]:
+    plugins = {}
+    for item in os.environ.get(variable, "").split(","):
+        if not item.strip():
+            continue
+        name, sep, target = (part.strip() for part in item.partition("="))
+        if not sep or not name or ":" not in target:
+            raise PluginError(f"{variable}: {item.strip()!r} is not name=module:Class")
+        plugins[name] = target
+    return plugins
+
+
+def _backend_table() -> dict[str, str]:
+    return {**BUILTIN_BACKENDS, **_entry_points("nnbench.backends"),
+            **_environment_plugins("NNBENCH_BACKENDS")}
+
+
+def _task_table() -> dict[str, str]:
+    return {**BUILTIN_TASKS, **_entry_points("nnbench.tasks"), **_environment_plugins("NNBENCH_TASKS")}
+
+
 def backend_names() -> list[str]:
-    return list({**BUILTIN_BACKENDS, **_entry_points("nnbench.backends")})
+    return list(_backend_table())
 
 
 def task_names() -> list[str]:
-    return list({**BUILTIN_TASKS, **_entry_points("nnbench.tasks")})
+    return list(_task_table())
 
 
 def _load(target: str) -> type:
@@ -52,14 +87,14 @@ def _load(target: str) -> type:
 
 
 def backend_class(name: str) -> type[Backend]:
-    table = {**BUILTIN_BACKENDS, **_entry_points("nnbench.backends")}
+    table = _backend_table()
     if name not in table:
         raise UnknownNameError(f"unknown backend {name!r}; known: {', '.join(table)}")
     return _load(table[name])
 
 
 def task(name: str) -> Task:
-    table = {**BUILTIN_TASKS, **_entry_points("nnbench.tasks")}
+    table = _task_table()
     if name not in table:
         raise UnknownNameError(f"unknown task {name!r}; known: {', '.join(table)}")
     return _load(table[name])()
