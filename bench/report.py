@@ -1,65 +1,336 @@
-"""Summary tables from a results file: backend × task, over seeds."""
+"""Readable tables from a results file: terminal (rich), Markdown, CSV, and what HTML reuses.
+
+``write_reports(results)`` writes, beside ``results/<stamp>.jsonl``:
+``<stamp>.md`` (tables), ``<stamp>.csv`` (one numeric row per backend × task),
+``<stamp>-plots/`` (PNG and SVG figures) and ``<stamp>.html`` (one
+self-contained page). The statistics are in :mod:`bench.summary`.
+"""
 
 from __future__ import annotations
 
+import math
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
 from bench.results import read_records
+from bench.summary import GroupSummary, environments, summarise
+
+DASH = "–"
+STATISTICS_NOTE = (
+    "Metric: mean ± half-width of the 95 % confidence interval over seeds (Student t, n − 1 d.f.). "
+    "Times: median [interquartile range] over the seeds that ran; olympic = mean without the fastest "
+    "and slowest run (MLPerf scoring, shown from 5 seeds). Epoch = steady-state epoch (median after the "
+    "first); first epoch includes compilation and warm-up."
+)
+TARGET_NOTE = (
+    "Epochs to the task's target metric on held-out data, median over the seeds that reached it, beside "
+    "the NumPy reference's on the same task and the *same spec*. Fewer than half the reference's epochs "
+    "is flagged suspicious (after MLPerf's reference convergence points); a backend training another "
+    "network (the perceptron) is not compared."
+)
+
+Row = dict[str, str]
 
 
-def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per run, metrics flattened to ``metric.<name>`` columns."""
+# --- formatting ----------------------------------------------------------------------------------
+
+def fmt(value: float | None, digits: int = 3, scale: float = 1.0) -> str:
+    """A number to ``digits`` significant figures, or a dash when missing."""
+    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return DASH
+    return f"{value * scale:.{digits}g}"
+
+
+def fmt_metric(mean: float, ci: float) -> str:
+    if not math.isfinite(mean):
+        return DASH
+    body = f"{mean:.4f}" if abs(mean) < 1000 else f"{mean:.4g}"
+    return f"{body} ± {ci:.4f}" if math.isfinite(ci) else f"{body} (1 seed)"
+
+
+def fmt_time(stats: Any, scale: float = 1.0) -> str:
+    """``median [q1–q3]`` of a :class:`~bench.summary.TimeStats`."""
+    if not stats.n:
+        return DASH
+    if stats.n == 1:
+        return fmt(stats.median, scale=scale)
+    return f"{fmt(stats.median, scale=scale)} [{fmt(stats.q1, scale=scale)}–{fmt(stats.q3, scale=scale)}]"
+
+
+def spec_text(spec: dict[str, Any] | None) -> str:
+    """One line naming the network and its training recipe."""
+    if not spec:
+        return DASH
+    layers = "-".join(str(n) for n in spec.get("layers", []))
+    batch = spec.get("batch_size")
+    batch_text = "full batch" if batch == 0 else f"batch {batch}"
+    return (f"{layers} {spec.get('hidden_activation')}/{spec.get('output_activation')} "
+            f"{spec.get('loss')}({spec.get('reduction')}) {spec.get('optimizer')} "
+            f"lr={spec.get('learning_rate')} momentum={spec.get('momentum')} {batch_text} "
+            f"epochs={spec.get('epochs')} init={spec.get('init')} {spec.get('dtype')}")
+
+
+def _notes(summary: GroupSummary) -> str:
+    notes = []
+    for status in ("failed", "skipped"):
+        if summary.statuses.get(status):
+            notes.append(f"{summary.statuses[status]} {status}")
+    if summary.not_converged:
+        notes.append(f"{summary.not_converged} not converged")
+    if summary.deviations:
+        notes.append(f"{len(summary.deviations)} deviation{'s' * (len(summary.deviations) > 1)}")
+    if summary.suspicious:
+        notes.append("suspicious convergence")
+    return "; ".join(notes)
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+@dataclass
+class ReportTables:
+    """The report's tables as rows of display strings (same content in every format)."""
+
+    summary: list[Row] = field(default_factory=list)
+    target: list[Row] = field(default_factory=list)
+    failures: list[Row] = field(default_factory=list)
+    deviations: list[Row] = field(default_factory=list)
+    environment: list[Row] = field(default_factory=list)
+    specs: list[Row] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[str, list[Row], str]]:
+        """(title, rows, note) of every non-empty table, in reading order."""
+        parts = [
+            ("Summary", self.summary, STATISTICS_NOTE),
+            ("Time to target vs the NumPy reference", self.target, TARGET_NOTE),
+            ("Failures and skips", self.failures, ""),
+            ("Deviations from the spec", self.deviations, ""),
+            ("Networks trained (resolved specs)", self.specs, ""),
+            ("Environment", self.environment, ""),
+        ]
+        return [part for part in parts if part[1]]
+
+
+def _show_spec_column(summaries: list[GroupSummary]) -> tuple[bool, bool]:
+    cells = [(s.task, s.backend, s.device) for s in summaries]
+    devices = {s.device for s in summaries}
+    return len(cells) != len(set(cells)), len(devices) > 1
+
+
+def summary_rows(summaries: list[GroupSummary]) -> list[Row]:
+    show_spec, show_device = _show_spec_column(summaries)
     rows = []
-    for record in records:
-        row = {k: record.get(k) for k in ("backend", "task", "seed", "device", "status", "reason",
-                                           "converged", "fit_seconds", "predict_seconds",
-                                           "first_epoch_seconds", "steady_epoch_seconds",
-                                           "epochs", "peak_memory_mb", "time_to_target_seconds")}
-        for name, value in (record.get("metrics") or {}).items():
-            if isinstance(value, (int, float)):
-                row[f"metric.{name}"] = value
+    for s in summaries:
+        row: Row = {"task": s.task, "backend": s.backend}
+        if show_device:
+            row["device"] = s.device
+        if show_spec:
+            row["spec"] = s.spec_key
+        row["runs"] = f"{s.ok}/{s.runs} ok"
+        row["metric"] = s.metric or DASH
+        row["mean ± 95% CI"] = fmt_metric(s.metric_mean, s.metric_ci95)
+        row["fit s"] = fmt_time(s.fit)
+        row["fit s olympic"] = fmt(s.fit.olympic)
+        row["predict ms"] = fmt_time(s.predict, scale=1000)
+        row["epoch ms"] = fmt(s.steady_epoch.median, scale=1000)
+        row["first epoch ms"] = fmt(s.first_epoch.median, scale=1000)
+        row["epochs"] = fmt(s.epochs_median, digits=6)
+        row["peak MB"] = fmt(s.peak_memory_mb, digits=4)
+        row["notes"] = _notes(s)
+        rows.append(row)
+    return rows
+
+
+def target_rows(summaries: list[GroupSummary]) -> list[Row]:
+    rows = []
+    for s in summaries:
+        if not s.target or not s.ok:
+            continue
+        sign = "≥" if s.target.get("direction", "max") == "max" else "≤"
+        verdict = ("reference" if s.backend == "numpy" and s.reached_target
+                   else s.reference_note or ("comparable" if s.reached_target else "never reached"))
+        rows.append({
+            "task": s.task, "backend": s.backend,
+            "target": f"{s.target.get('metric')} {sign} {s.target.get('value')}",
+            "reached": f"{s.reached_target}/{s.ok}",
+            "time to target s": fmt(s.time_to_target_median),
+            "epochs to target": fmt(s.epochs_to_target_median, digits=6),
+            "reference epochs": fmt(s.reference_epochs_to_target, digits=6),
+            "ratio": fmt(s.epochs_ratio, digits=2),
+            "verdict": verdict,
+        })
+    return rows
+
+
+def failure_rows(summaries: list[GroupSummary]) -> list[Row]:
+    return [{"task": s.task, "backend": s.backend, "device": s.device, "runs": str(count),
+             "reason": reason}
+            for s in summaries for reason, count in s.reasons.items()]
+
+
+def deviation_rows(summaries: list[GroupSummary]) -> list[Row]:
+    return [{"task": s.task, "backend": s.backend, "deviation": deviation}
+            for s in summaries for deviation in s.deviations]
+
+
+def spec_rows(summaries: list[GroupSummary]) -> list[Row]:
+    by_key: dict[str, dict[str, Any]] = {}
+    for s in summaries:
+        if s.spec:
+            entry = by_key.setdefault(s.spec_key, {"spec": s.spec, "used": []})
+            entry["used"].append(f"{s.backend} × {s.task}")
+    return [{"spec": key, "network": spec_text(entry["spec"]), "used by": ", ".join(entry["used"])}
+            for key, entry in by_key.items()]
+
+
+def environment_rows(records: Iterable[dict[str, Any]]) -> list[Row]:
+    rows = []
+    for name, values in environments(records).items():
+        rows.append({"field": name, "value": " | ".join(sorted(values)),
+                     "note": "differs between runs" if len(values) > 1 else ""})
+    return rows
+
+
+def build_tables(summaries: list[GroupSummary], records: list[dict[str, Any]]) -> ReportTables:
+    return ReportTables(
+        summary=summary_rows(summaries), target=target_rows(summaries),
+        failures=failure_rows(summaries), deviations=deviation_rows(summaries),
+        environment=environment_rows(records), specs=spec_rows(summaries),
+    )
+
+
+def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
+    """One numeric row per group: the CSV beside the results."""
+    rows = []
+    for s in summaries:
+        row: dict[str, Any] = {
+            "task": s.task, "backend": s.backend, "device": s.device, "spec_key": s.spec_key,
+            "runs": s.runs, "ok": s.ok, "failed": s.statuses.get("failed", 0),
+            "skipped": s.statuses.get("skipped", 0), "metric": s.metric,
+            "metric_mean": s.metric_mean, "metric_ci95": s.metric_ci95, "metric_n": s.metric_n,
+        }
+        for prefix, stats in (("fit", s.fit), ("predict", s.predict)):
+            row.update({f"{prefix}_median_s": stats.median, f"{prefix}_q1_s": stats.q1,
+                        f"{prefix}_q3_s": stats.q3, f"{prefix}_olympic_s": stats.olympic})
+        row.update({
+            "first_epoch_median_s": s.first_epoch.median, "steady_epoch_median_s": s.steady_epoch.median,
+            "epochs_median": s.epochs_median, "peak_memory_mb": s.peak_memory_mb,
+            "target_metric": (s.target or {}).get("metric"), "target_value": (s.target or {}).get("value"),
+            "reached_target": s.reached_target, "time_to_target_median_s": s.time_to_target_median,
+            "epochs_to_target_median": s.epochs_to_target_median,
+            "reference_epochs_to_target": s.reference_epochs_to_target, "epochs_ratio": s.epochs_ratio,
+            "suspicious": s.suspicious, "reference_note": s.reference_note, "not_converged": s.not_converged,
+            "reasons": "; ".join(f"{n}× {reason}" for reason, n in s.reasons.items()),
+            "deviations": "; ".join(s.deviations),
+        })
+        for name, (mean, ci) in s.other_metrics.items():
+            row[f"{name}_mean"], row[f"{name}_ci95"] = mean, ci
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def summarise(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """backend × task: main metric mean ± std over ok seeds, median times, statuses."""
-    frame = records_frame(records)
-    out = []
-    for (task, backend), group in frame.groupby(["task", "backend"], sort=False):
-        ok = group[group["status"] == "ok"]
-        row: dict[str, Any] = {"task": task, "backend": backend,
-                               "runs": f"{len(ok)}/{len(group)} ok"}
-        for column in [c for c in frame.columns if c.startswith("metric.")]:
-            values = ok[column].dropna()
-            if len(values):
-                row[column[7:]] = f"{values.mean():.4f} ± {values.std(ddof=1) if len(values) > 1 else 0:.4f}"
-        row["fit_s (median)"] = _median(ok["fit_seconds"])
-        row["predict_ms (median)"] = _median(ok["predict_seconds"] * 1000)
-        row["epochs"] = _median(ok["epochs"])
-        not_converged = int((ok["converged"] == False).sum())  # noqa: E712
-        notes = [f"{not_converged} not converged"] if not_converged else []
-        notes += sorted({str(r) for r in group.loc[group["status"] != "ok", "reason"]})
-        row["notes"] = "; ".join(notes)
-        out.append(row)
-    return pd.DataFrame(out)
+# --- output formats --------------------------------------------------------------------------------
+
+def markdown_table(rows: list[Row]) -> str:
+    if not rows:
+        return ""
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    escape = lambda text: str(text).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(escape(row.get(c, "")) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
 
 
-def _median(series: pd.Series) -> float | None:
-    values = pd.to_numeric(series, errors="coerce").dropna()
-    return round(float(values.median()), 4) if len(values) else None
+def to_markdown(tables: ReportTables, title: str) -> str:
+    parts = [f"# {title}"]
+    for heading, rows, note in tables.sections():
+        parts.append(f"## {heading}")
+        parts.append(markdown_table(rows))
+        if note:
+            parts.append(note)
+    return "\n\n".join(parts) + "\n"
 
 
-def write_reports(results_path: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """Write ``<results>.md`` and ``<results>.csv`` beside the JSONL."""
+def plain_table(rows: list[Row]) -> str:
+    from tabulate import tabulate
+
+    return tabulate(rows, headers="keys", tablefmt="simple", disable_numparse=True)
+
+
+def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool | None = None,
+                 include: tuple[str, ...] = ("Summary", "Time to target vs the NumPy reference",
+                                             "Failures and skips")) -> None:
+    """The main tables: rich tables on a terminal, plain text otherwise (pipes, CI logs)."""
+    stream = stream or sys.stdout
+    sections = [s for s in tables.sections() if s[0] in include]
+    use_rich = stream.isatty() if rich is None else rich
+    if not use_rich:
+        for heading, rows, _ in sections:
+            print(f"\n{heading}\n{plain_table(rows)}", file=stream)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=stream)
+    for heading, rows, note in sections:
+        table = Table(title=heading, title_justify="left", caption=note or None, caption_justify="left")
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        for column in columns:
+            numeric = column not in {"task", "backend", "device", "spec", "metric", "notes", "reason",
+                                     "verdict", "target", "deviation"}
+            table.add_column(column, justify="right" if numeric else "left",
+                             overflow="fold", no_wrap=column in {"task", "backend"})
+        for row in rows:
+            style = "red" if "suspicious" in row.get("verdict", "") or row.get("reason") else None
+            table.add_row(*(row.get(c, "") for c in columns), style=style)
+        console.print(table)
+
+
+# --- files beside the results -------------------------------------------------------------------
+
+@dataclass
+class ReportOutput:
+    """What :func:`write_reports` computed and wrote."""
+
+    summaries: list[GroupSummary]
+    tables: ReportTables
+    markdown: Path
+    csv: Path
+    plots: list[Path] = field(default_factory=list)
+    html: Path | None = None
+
+    @property
+    def plots_dir(self) -> Path | None:
+        return self.plots[0].parent if self.plots else None
+
+
+def plots_dir_for(results_path: Path) -> Path:
+    return results_path.with_name(f"{results_path.stem}-plots")
+
+
+def write_reports(results_path: Path, plots: bool = True, html: bool = True,
+                  html_path: Path | None = None) -> ReportOutput:
+    """Write ``<results>.md`` and ``.csv``, and unless told not to the plots and the HTML page."""
     results_path = Path(results_path)
-    table = summarise(read_records(results_path))
+    records = read_records(results_path)
+    summaries = summarise(records)
+    tables = build_tables(summaries, records)
     markdown = results_path.with_suffix(".md")
     csv = results_path.with_suffix(".csv")
-    markdown.write_text(table.to_markdown(index=False) + "\n", encoding="utf-8")
-    table.to_csv(csv, index=False)
-    return table, [markdown, csv]
+    markdown.write_text(to_markdown(tables, f"nnbench results: {results_path.name}"), encoding="utf-8")
+    summary_frame(summaries).to_csv(csv, index=False)
+    output = ReportOutput(summaries, tables, markdown, csv)
+    if plots:
+        from bench.plots import write_plots
 
+        output.plots = write_plots(records, summaries, plots_dir_for(results_path))
+    if html or html_path is not None:
+        from bench.html_report import write_html
+
+        output.html = write_html(html_path or results_path.with_suffix(".html"), results_path,
+                                 records, summaries, tables, output.plots)
+    return output

@@ -51,8 +51,10 @@ def test_run_writes_jsonl_markdown_csv(tmp_path: Path) -> None:
                  "--seeds", "2", "--set", "epochs=200", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     files = sorted((tmp_path / "results").iterdir())
-    assert [f.suffix for f in files] == [".csv", ".jsonl", ".md"]
-    records = [json.loads(line) for line in files[1].read_text().splitlines()]
+    assert [f.suffix for f in files] == ["", ".csv", ".html", ".jsonl", ".md"]  # "": <stamp>-plots/
+    assert files[0].is_dir() and files[0].name == f"{files[3].stem}-plots"
+    assert all(f"{label}:" in done.stdout for label in ("markdown", "csv", "plots", "html"))
+    records = [json.loads(line) for line in files[3].read_text().splitlines()]
     assert len(records) == 4
     for record in records:
         assert set(RESULT_FIELDS) <= set(record)

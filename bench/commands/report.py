@@ -1,28 +1,48 @@
-"""``python -m bench report RESULTS``: summarise a results file."""
+"""``python -m bench report RESULTS``: summarise a results file.
+
+Prints the summary tables and writes, beside ``RESULTS``: ``<stem>.md``,
+``<stem>.csv``, the figures in ``<stem>-plots/`` (PNG and SVG) and the
+self-contained page ``<stem>.html``. ``-o PAGE`` writes the HTML page there
+instead; ``--no-plots`` / ``--no-html`` skip those files.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 NAME = "report"
-HELP = "summarise a results file"
+HELP = "summarise a results file (tables, Markdown, CSV, plots, HTML)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", type=Path, help="a results .jsonl file")
+    parser.add_argument("-o", "--output", type=Path, metavar="PAGE",
+                        help="write the HTML report here (default: beside the results, <stem>.html)")
+    parser.add_argument("--no-plots", action="store_true", help="do not draw the figures")
+    parser.add_argument("--no-html", action="store_true", help="do not write the HTML page")
 
 
-def print_report(results: Path) -> int:
-    from bench.report import write_reports
+def print_report(results: Path, plots: bool = True, html: bool = True, html_path: Path | None = None) -> int:
+    """Write the report files, print the tables, then the paths written (stdout)."""
+    from bench.report import print_tables, write_reports
 
-    table, paths = write_reports(results)
-    print(table.to_string(index=False))
-    print(f"\nresults: {results}")
-    for path in paths:
-        print(f"report:  {path}")
+    output = write_reports(results, plots=plots, html=html, html_path=html_path)
+    print_tables(output.tables)
+    print(f"\nresults:  {results}")
+    print(f"markdown: {output.markdown}")
+    print(f"csv:      {output.csv}")
+    if output.plots_dir is not None:
+        print(f"plots:    {output.plots_dir}/ ({len(output.plots)} files)")
+    if output.html is not None:
+        print(f"html:     {output.html}")
+    sys.stdout.flush()
     return 0
 
 
 def handle(args: argparse.Namespace) -> int:
-    return print_report(args.results)
+    if args.no_html and args.output:
+        print("error: -o writes the HTML page; it cannot be combined with --no-html", file=sys.stderr)
+        return 2
+    return print_report(args.results, plots=not args.no_plots, html=not args.no_html, html_path=args.output)

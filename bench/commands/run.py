@@ -63,9 +63,11 @@ def build_suite(args: argparse.Namespace) -> Suite:
 def handle(args: argparse.Namespace) -> int:
     from bench.commands.report import print_report
     from bench.harness import run_suite
+    from bench.progress import MatrixProgress
 
     suite = build_suite(args)
     output = Path(args.output) if args.output else new_results_path()
     print(f"running {len(suite.cells())} cells ({suite.name}) → {output}", file=sys.stderr)
-    run_suite(suite, output)
+    with MatrixProgress(suite.cells()) as progress:
+        run_suite(suite, output, progress=progress)
     return print_report(output)

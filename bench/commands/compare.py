@@ -1,0 +1,75 @@
+"""``python -m bench compare OLD NEW``: what changed between two results files.
+
+Per cell (backend, task, spec, device): the metric delta, the fit-time ratio
+NEW/OLD and a verdict better / worse / unchanged that flags only changes
+beyond the noise measured across seeds (rules in :mod:`bench.compare`).
+Environment differences (CPU, Python, package versions) are warned about,
+one line each, on stderr. ``--fail-on-regression`` exits 1 when any cell is
+worse, for CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bench.compare import ALPHA, TIME_TOLERANCE
+
+NAME = "compare"
+HELP = "compare two results files (metric deltas, time ratios, verdicts)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("old", type=Path, help="the baseline results .jsonl")
+    parser.add_argument("new", type=Path, help="the results .jsonl to judge")
+    parser.add_argument("--fail-on-regression", action="store_true",
+                        help="exit with status 1 when any cell is worse")
+    parser.add_argument("--alpha", type=float, default=ALPHA,
+                        help=f"significance level of Welch's t-test (default {ALPHA})")
+    parser.add_argument("--time-tolerance", type=float, default=TIME_TOLERANCE,
+                        help=f"smallest fit-time change flagged, as a fraction (default {TIME_TOLERANCE})")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from bench.compare import compare_files, comparison_rows
+
+    if not 0 < args.alpha < 1:
+        print(f"error: --alpha must be between 0 and 1, got {args.alpha}", file=sys.stderr)
+        return 2
+    comparison = compare_files(args.old, args.new, args.alpha, args.time_tolerance)
+    for warning in comparison.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    rows = comparison_rows(comparison)
+    if rows:
+        print_rows(rows)
+    else:
+        print("no cell appears in both files")
+    for label, keys in (("only in old", comparison.only_old), ("only in new", comparison.only_new)):
+        for backend, task, spec, device in keys:
+            print(f"{label}: {backend} × {task} ({device}, spec {spec})")
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in ("better", "worse", "unchanged")}
+    print(f"\n{counts['better']} better, {counts['worse']} worse, {counts['unchanged']} unchanged "
+          f"(old {args.old}, new {args.new})")
+    if args.fail_on_regression and comparison.regressions:
+        print(f"regression: {len(comparison.regressions)} cell(s) worse", file=sys.stderr)
+        return 1
+    return 0
+
+
+def print_rows(rows: list[dict[str, str]]) -> None:
+    from bench.report import plain_table
+
+    if not sys.stdout.isatty():
+        print(plain_table(rows))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="NEW against OLD", title_justify="left")
+    for column in rows[0]:
+        table.add_column(column, overflow="fold")
+    colours = {"better": "green", "worse": "red", "unchanged": ""}
+    for row in rows:
+        table.add_row(*row.values(), style=colours[row["verdict"]] or None)
+    Console().print(table)

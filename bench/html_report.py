@@ -1,0 +1,130 @@
+"""One self-contained HTML page per results file: nothing is fetched when it opens.
+
+Styles are inline, figures are embedded as base64 PNG (``data:`` URIs), and
+there are no scripts, links or external ``src``; the page can be mailed or
+attached to a CI run as is.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.report import ReportTables, Row, spec_text
+from bench.summary import GroupSummary
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1400px;
+       padding: 0 1.5em; color: #1d2330; background: #fff; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 2px solid #dde3ec; }
+p.meta, p.note { color: #556; font-size: 0.9em; max-width: 70em; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.88em; }
+th, td { border: 1px solid #d5dbe5; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #eef2f8; } tr:nth-child(even) td { background: #f8fafc; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.flag td { background: #fde8e8 !important; }
+figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #e3e7ee; }
+figcaption { color: #556; font-size: 0.85em; }
+pre { background: #f4f6fa; padding: 0.6em; overflow-x: auto; font-size: 0.8em; }
+"""
+
+TEXT_COLUMNS = {"task", "backend", "device", "spec", "metric", "notes", "reason", "verdict", "target",
+                "deviation", "network", "used by", "field", "value", "note"}
+FIGURE_CAPTIONS = {
+    "metric-vs-fit-time": "Main metric (mean, 95 % CI) against fit time (median, IQR), one point a backend.",
+    "fit-time": "Median fit time per backend and task, log scale; error bars span the interquartile range.",
+    "learning-curves": "Training loss per epoch for every seed (loss as each backend reports it).",
+    "time-to-target": "Target metric on held-out rows against training seconds; dashed: the target.",
+}
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def html_table(rows: list[Row], table_id: str) -> str:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    body = []
+    for row in rows:
+        flagged = "suspicious" in row.get("verdict", "") or "suspicious" in row.get("notes", "")
+        cells = "".join(
+            f'<td{"" if c in TEXT_COLUMNS else " class=num"}>{esc(row.get(c, ""))}</td>' for c in columns)
+        body.append(f'<tr{" class=flag" if flagged else ""}>{cells}</tr>')
+    return f'<table id="{esc(table_id)}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def embedded_figure(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    caption = FIGURE_CAPTIONS.get(path.stem, path.stem)
+    return (f'<figure><img alt="{esc(path.stem)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{esc(caption)}</figcaption></figure>")
+
+
+def spec_details(summaries: list[GroupSummary]) -> str:
+    seen: dict[str, dict[str, Any]] = {}
+    for s in summaries:
+        if s.spec and s.spec_key not in seen:
+            seen[s.spec_key] = s.spec
+    parts = [f"<details><summary>spec {esc(key)}: {esc(spec_text(spec))}</summary>"
+             f"<pre>{esc(json.dumps(spec, indent=2))}</pre></details>" for key, spec in seen.items()]
+    return "".join(parts)
+
+
+def run_facts(records: list[dict[str, Any]]) -> str:
+    suites = sorted({str(r.get("suite")) for r in records})
+    seeds = sorted({r.get("seed") for r in records if isinstance(r.get("seed"), int)})
+    threads = sorted({str(r.get("threads")) for r in records})
+    started = sorted(str(r.get("started_at")) for r in records if r.get("started_at"))
+    policy = next((r.get("timing_policy") for r in records if r.get("timing_policy")), "")
+    facts = [f"{len(records)} runs", f"suite {', '.join(suites)}", f"seeds {seeds}",
+             f"threads {', '.join(threads)}"]
+    if started:
+        facts.append(f"started {started[0]} – {started[-1]}")
+    text = f'<p class="meta">{esc(" · ".join(facts))}</p>'
+    if policy:
+        text += f'<p class="note">Timing policy: {esc(policy)}</p>'
+    return text
+
+
+def render_html(results_path: Path, records: list[dict[str, Any]], summaries: list[GroupSummary],
+                tables: ReportTables, plots: Iterable[Path]) -> str:
+    sections = []
+    ids = {"Summary": "summary", "Time to target vs the NumPy reference": "time-to-target",
+           "Failures and skips": "failures", "Deviations from the spec": "deviations",
+           "Networks trained (resolved specs)": "specs", "Environment": "environment"}
+    for heading, rows, note in tables.sections():
+        table_id = ids.get(heading, heading.lower().replace(" ", "-"))
+        block = f"<h2>{esc(heading)}</h2>{html_table(rows, table_id)}"
+        if note:
+            block += f'<p class="note">{esc(note)}</p>'
+        if table_id == "specs":
+            block += spec_details(summaries)
+        sections.append(block)
+    if not tables.failures:
+        sections.insert(2, '<h2>Failures and skips</h2><p class="note">None: every run finished.</p>')
+    figures = "".join(embedded_figure(p) for p in plots if p.suffix == ".png")
+    if figures:
+        sections.insert(2, f"<h2>Figures</h2>{figures}")
+    title = f"nnbench results: {results_path.name}"
+    generated = datetime.now().isoformat(timespec="seconds")
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>{esc(title)}</h1>{run_facts(records)}"
+        f'<p class="meta">Generated {esc(generated)} by <code>python -m bench report</code>.</p>'
+        + "".join(sections) + "</body></html>\n"
+    )
+
+
+def write_html(path: Path, results_path: Path, records: list[dict[str, Any]],
+               summaries: list[GroupSummary], tables: ReportTables, plots: Iterable[Path]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(results_path, records, summaries, tables, plots), encoding="utf-8")
+    return path

@@ -1,0 +1,212 @@
+"""Figures of a results file, as PNG and SVG, in ``<results stem>-plots/``.
+
+* ``metric-vs-fit-time``: per task, one point per backend: mean metric (95 %
+  CI error bar) against median fit time (interquartile error bar, log scale);
+* ``fit-time``: median fit time per backend per task (bars, log scale, IQR);
+* ``learning-curves``: training loss per epoch, every seed, from ``curve``;
+* ``time-to-target``: the target metric on held-out rows against training
+  seconds, every seed, with the target as a dashed line.
+
+Matplotlib's object API (``Figure``) is used without pyplot, so no display
+and no global state are involved (the Agg canvas renders the PNG).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
+
+from bench.summary import GroupSummary  # noqa: E402
+
+FORMATS = ("png", "svg")
+PANEL_SIZE = (4.6, 3.4)
+MAX_COLUMNS = 3
+
+
+def backend_colours(names: list[str]) -> dict[str, Any]:
+    """A fixed colour per backend, the same in every figure."""
+    palette = matplotlib.colormaps["tab10"].colors
+    return {name: palette[i % len(palette)] for i, name in enumerate(sorted(set(names)))}
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "plot"
+
+
+def _grid(tasks: list[str], title: str) -> tuple[Figure, list[Axes]]:
+    columns = min(MAX_COLUMNS, len(tasks))
+    rows = math.ceil(len(tasks) / columns)
+    figure = Figure(figsize=(PANEL_SIZE[0] * columns, PANEL_SIZE[1] * rows + 0.6), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel().tolist()
+    for extra in axes[len(tasks):]:
+        extra.set_visible(False)
+    figure.suptitle(title)
+    return figure, axes[: len(tasks)]
+
+
+def _log_axis(ax: Axes, which: str) -> None:
+    """Log scale with plain numbers (0.02, 0.05, 0.1) at 1, 2 and 5 × powers of ten."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    axis.set_major_locator(LogLocator(subs=(1.0,)))
+    axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    axis.set_major_formatter(plain)
+    axis.set_minor_formatter(plain)
+
+
+def _save(figure: Figure, directory: Path, stem: str) -> list[Path]:
+    paths = []
+    for extension in FORMATS:
+        path = directory / f"{stem}.{extension}"
+        metadata = {"Date": None} if extension == "svg" else {"Software": None}
+        figure.savefig(path, dpi=100, metadata=metadata)
+        paths.append(path)
+    return paths
+
+
+def _ok(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in records if r.get("status") == "ok"]
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def plot_metric_vs_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Figure | None:
+    shown = [s for s in summaries if s.ok and _finite(s.metric_mean) and _finite(s.fit.median)]
+    tasks = list(dict.fromkeys(s.task for s in shown))
+    if not tasks:
+        return None
+    figure, axes = _grid(tasks, "Metric (mean, 95 % CI) against fit time (median, IQR)")
+    for task, ax in zip(tasks, axes):
+        for s in (s for s in shown if s.task == task):
+            yerr = s.metric_ci95 if _finite(s.metric_ci95) else 0.0
+            xerr = [[max(s.fit.median - s.fit.q1, 0.0)], [max(s.fit.q3 - s.fit.median, 0.0)]]
+            ax.errorbar(s.fit.median, s.metric_mean, xerr=xerr, yerr=yerr, fmt="o", capsize=3,
+                        color=colours[s.backend], label=s.backend)
+        _log_axis(ax, "x")
+        ax.set_title(task)
+        ax.set_xlabel("fit seconds (log)")
+        ax.set_ylabel(next(s.metric for s in shown if s.task == task) or "metric")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize="small")
+    return figure
+
+
+def plot_fit_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Figure | None:
+    shown = [s for s in summaries if s.ok and _finite(s.fit.median) and s.fit.median > 0]
+    tasks = list(dict.fromkeys(s.task for s in shown))
+    backends = list(dict.fromkeys(s.backend for s in shown))
+    if not tasks:
+        return None
+    figure = Figure(figsize=(max(6.0, 1.2 * len(tasks) * max(1, len(backends)) / 2 + 2), 4.2),
+                    layout="constrained")
+    ax = figure.subplots()
+    width = 0.8 / len(backends)
+    for b, backend in enumerate(backends):
+        xs, heights, low, high = [], [], [], []
+        for t, task in enumerate(tasks):
+            match = next((s for s in shown if s.task == task and s.backend == backend), None)
+            if match is None:
+                continue
+            xs.append(t - 0.4 + width * (b + 0.5))
+            heights.append(match.fit.median)
+            low.append(max(match.fit.median - match.fit.q1, 0.0))
+            high.append(max(match.fit.q3 - match.fit.median, 0.0))
+        ax.bar(xs, heights, width, yerr=[low, high], capsize=2, color=colours[backend], label=backend)
+    _log_axis(ax, "y")
+    ax.set_xticks(range(len(tasks)), tasks)
+    ax.set_ylabel("fit seconds, median (log)")
+    ax.set_title("Fit time per backend and task (bars: median; whiskers: IQR)", fontsize="medium")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize="small")
+    return figure
+
+
+def _plot_curves(records: list[dict[str, Any]], colours: dict[str, Any], title: str,
+                 x_of: Callable[[dict[str, Any]], Any], y_of: Callable[[dict[str, Any], dict[str, Any]], Any],
+                 x_label: str, y_label: Callable[[dict[str, Any]], str],
+                 target_line: bool = False) -> Figure | None:
+    with_curves = [r for r in _ok(records) if r.get("curve")]
+    tasks = list(dict.fromkeys(str(r["task"]) for r in with_curves))
+    if not tasks:
+        return None
+    figure, axes = _grid(tasks, title)
+    for task, ax in zip(tasks, axes):
+        labelled: set[str] = set()
+        xs_all, ys_all = [], []
+        runs = [r for r in with_curves if r["task"] == task]
+        for record in runs:
+            points = [(x_of(p), y_of(p, record)) for p in record["curve"]]
+            points = [(x, y) for x, y in points if _finite(x) and _finite(y)]
+            if not points:
+                continue
+            xs, ys = zip(*points)
+            xs_all += xs
+            ys_all += ys
+            backend = str(record["backend"])
+            ax.plot(xs, ys, color=colours[backend], alpha=0.6, linewidth=1.2,
+                    marker="o" if len(xs) < 5 else None, markersize=4,
+                    label=None if backend in labelled else backend)
+            labelled.add(backend)
+        target = next((r.get("target") for r in runs if r.get("target")), None)
+        if target_line and target and _finite(target.get("value")):
+            ax.axhline(target["value"], color="black", linestyle="--", linewidth=1, label="target")
+        if xs_all and min(xs_all) > 0:
+            _log_axis(ax, "x")
+        if not target_line and ys_all and min(ys_all) > 0:
+            _log_axis(ax, "y")
+        ax.set_title(task)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label(runs[0]))
+        ax.grid(True, alpha=0.3)
+        if labelled:
+            ax.legend(fontsize="small")
+    return figure
+
+
+def plot_learning_curves(records: list[dict[str, Any]], colours: dict[str, Any]) -> Figure | None:
+    return _plot_curves(records, colours, "Learning curves: training loss per epoch (every seed)",
+                        x_of=lambda p: p.get("epoch"), y_of=lambda p, r: p.get("loss"),
+                        x_label="epoch (log)", y_label=lambda r: "training loss (as the backend reports it)")
+
+
+def plot_time_to_target(records: list[dict[str, Any]], colours: dict[str, Any]) -> Figure | None:
+    def metric_of(point: dict[str, Any], record: dict[str, Any]) -> Any:
+        return point.get((record.get("target") or {}).get("metric", ""))
+
+    return _plot_curves(records, colours, "Time to target: held-out metric against training seconds",
+                        x_of=lambda p: p.get("seconds"), y_of=metric_of,
+                        x_label="training seconds (log)",
+                        y_label=lambda r: (r.get("target") or {}).get("metric", "metric"),
+                        target_line=True)
+
+
+def write_plots(records: list[dict[str, Any]], summaries: list[GroupSummary], directory: Path) -> list[Path]:
+    """Write every figure there is data for, PNG and SVG; returns the paths (PNG first per figure)."""
+    directory = Path(directory)
+    colours = backend_colours([str(r.get("backend")) for r in records])
+    figures = {
+        "metric-vs-fit-time": plot_metric_vs_time(summaries, colours),
+        "fit-time": plot_fit_time(summaries, colours),
+        "learning-curves": plot_learning_curves(records, colours),
+        "time-to-target": plot_time_to_target(records, colours),
+    }
+    paths: list[Path] = []
+    for stem, figure in figures.items():
+        if figure is None:
+            continue
+        directory.mkdir(parents=True, exist_ok=True)
+        paths += _save(figure, directory, stem)
+    return paths

@@ -1,0 +1,309 @@
+"""Aggregate a results file: one summary row per backend × task (× device × spec).
+
+Statistics, chosen so that a handful of seeds is reported honestly:
+
+* metrics: mean ± the half-width of a 95 % confidence interval from Student's
+  t distribution with n − 1 degrees of freedom (``t * s / √n``);
+* times: median and interquartile range (robust to one slow seed), plus, with
+  at least 5 seeds, the "olympic" mean that drops the fastest and the slowest
+  run, as MLPerf Training scores a benchmark from several runs;
+* time-to-target: each backend's epochs to the task's target beside the NumPy
+  reference's on the same spec; far fewer epochs than the reference is flagged
+  "suspicious", after MLPerf's reference convergence points (a submission may
+  not converge much faster than the reference implementation).
+
+Failed and skipped records have empty metrics and null times; they are
+counted, their reasons kept, and they never enter a mean.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+#: The backend whose epochs-to-target is the reference convergence point.
+REFERENCE_BACKEND = "numpy"
+#: A backend reaching the target in fewer than this share of the reference's epochs is suspicious.
+SUSPICIOUS_EPOCH_RATIO = 0.5
+#: Seeds needed before the olympic mean (drop fastest and slowest) is reported.
+OLYMPIC_MIN_RUNS = 5
+CONFIDENCE = 0.95
+#: Metrics where lower is better; every other metric is "higher is better".
+LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "loss", "log_loss"})
+#: Preferred main metric when a record names no target.
+PREFERRED_METRICS = ("accuracy", "r2", "rmse", "mse")
+
+GroupKey = tuple[str, str, str, str]  # task, backend, device, spec key
+
+
+# --- statistics on plain numbers -------------------------------------------------------------
+
+def finite(values: Iterable[Any]) -> list[float]:
+    """The finite numbers among ``values`` (None, NaN and non-numbers dropped)."""
+    out = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if math.isfinite(value):
+            out.append(float(value))
+    return out
+
+
+def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """``(mean, half_width)`` of the Student t confidence interval of the mean.
+
+    The half-width is ``t_{(1+c)/2, n-1} · s / √n`` with ``s`` the sample
+    standard deviation; it is NaN for one value (no spread to estimate).
+    """
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        return math.nan, math.nan
+    mean = float(data.mean())
+    if data.size < 2:
+        return mean, math.nan
+    sem = float(data.std(ddof=1)) / math.sqrt(data.size)
+    return mean, float(stats.t.ppf((1 + confidence) / 2, data.size - 1)) * sem
+
+
+def median_iqr(values: Sequence[float]) -> tuple[float, float, float]:
+    """``(median, first quartile, third quartile)``, linear interpolation (NumPy's default)."""
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        return math.nan, math.nan, math.nan
+    q1, median, q3 = np.percentile(data, [25, 50, 75])
+    return float(median), float(q1), float(q3)
+
+
+def olympic_mean(values: Sequence[float], minimum: int = OLYMPIC_MIN_RUNS) -> float:
+    """Mean without the single lowest and highest value (MLPerf scoring); NaN below ``minimum`` runs."""
+    data = sorted(values)
+    if len(data) < minimum:
+        return math.nan
+    return float(np.mean(data[1:-1]))
+
+
+def lower_is_better(metric: str) -> bool:
+    return metric in LOWER_IS_BETTER
+
+
+# --- grouping records ------------------------------------------------------------------------
+
+def spec_key(spec: dict[str, Any] | None) -> str:
+    """A short stable id of a resolved spec, ignoring the seed (which differs per cell)."""
+    if not spec:
+        return "-"
+    body = {k: v for k, v in spec.items() if k != "seed"}
+    return hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def group_records(records: Iterable[dict[str, Any]]) -> dict[GroupKey, list[dict[str, Any]]]:
+    """Records by (task, backend, device, spec key), in first-seen order.
+
+    A record without a spec (skipped or killed before the spec was resolved)
+    joins its backend × task × device group when there is exactly one such
+    group, so a timed-out seed still counts against the runs it belongs to.
+    """
+    records = list(records)
+    groups: dict[GroupKey, list[dict[str, Any]]] = {}
+    orphans = []
+    for record in records:
+        if not record.get("spec"):
+            orphans.append(record)
+            continue
+        groups.setdefault(_key(record, spec_key(record["spec"])), []).append(record)
+    for record in orphans:
+        cell = _key(record, "")[:3]
+        matches = [key for key in groups if key[:3] == cell]
+        key = matches[0] if len(matches) == 1 else _key(record, "-")
+        groups.setdefault(key, []).append(record)
+    return groups
+
+
+def _key(record: dict[str, Any], spec: str) -> GroupKey:
+    return (str(record.get("task")), str(record.get("backend")), str(record.get("device")), spec)
+
+
+def main_metric(records: Iterable[dict[str, Any]]) -> str | None:
+    """The metric a group is judged on: the task's target metric, else a preferred one."""
+    names: list[str] = []
+    for record in records:
+        target = record.get("target") or {}
+        if target.get("metric"):
+            return str(target["metric"])
+        names += [k for k, v in (record.get("metrics") or {}).items() if finite([v])]
+    for name in PREFERRED_METRICS:
+        if name in names:
+            return name
+    return names[0] if names else None
+
+
+def ok_values(records: Iterable[dict[str, Any]], field_name: str) -> list[float]:
+    """Finite values of one top-level field over the ok records."""
+    return finite(r.get(field_name) for r in records if r.get("status") == "ok")
+
+
+def metric_values(records: Iterable[dict[str, Any]], metric: str) -> list[float]:
+    return finite((r.get("metrics") or {}).get(metric) for r in records if r.get("status") == "ok")
+
+
+# --- the summary row ---------------------------------------------------------------------------
+
+@dataclass
+class TimeStats:
+    """Median, quartiles and olympic mean of one timing over the ok seeds."""
+
+    median: float = math.nan
+    q1: float = math.nan
+    q3: float = math.nan
+    olympic: float = math.nan
+    n: int = 0
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> TimeStats:
+        median, q1, q3 = median_iqr(values)
+        return cls(median, q1, q3, olympic_mean(values), len(values))
+
+    @property
+    def iqr(self) -> float:
+        return self.q3 - self.q1
+
+
+@dataclass
+class GroupSummary:
+    """Everything the report shows about one backend × task × device × spec."""
+
+    task: str
+    backend: str
+    device: str
+    spec_key: str
+    spec: dict[str, Any] | None
+    runs: int
+    statuses: dict[str, int]
+    metric: str | None
+    metric_mean: float = math.nan
+    metric_ci95: float = math.nan
+    metric_n: int = 0
+    other_metrics: dict[str, tuple[float, float]] = field(default_factory=dict)
+    fit: TimeStats = field(default_factory=TimeStats)
+    predict: TimeStats = field(default_factory=TimeStats)
+    first_epoch: TimeStats = field(default_factory=TimeStats)
+    steady_epoch: TimeStats = field(default_factory=TimeStats)
+    epochs_median: float = math.nan
+    peak_memory_mb: float = math.nan
+    target: dict[str, Any] | None = None
+    reached_target: int = 0
+    time_to_target_median: float = math.nan
+    epochs_to_target_median: float = math.nan
+    reference_epochs_to_target: float = math.nan
+    reference_note: str = ""
+    suspicious: bool = False
+    not_converged: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    deviations: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get("ok", 0)
+
+    @property
+    def epochs_ratio(self) -> float:
+        """This backend's median epochs-to-target over the reference's."""
+        if self.reference_epochs_to_target and math.isfinite(self.reference_epochs_to_target):
+            return self.epochs_to_target_median / self.reference_epochs_to_target
+        return math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarise_group(key: GroupKey, records: list[dict[str, Any]]) -> GroupSummary:
+    task, backend, device, skey = key
+    ok = [r for r in records if r.get("status") == "ok"]
+    metric = main_metric(records)
+    statuses = Counter(str(r.get("status")) for r in records)
+    summary = GroupSummary(
+        task=task, backend=backend, device=device, spec_key=skey,
+        spec=next((r["spec"] for r in records if r.get("spec")), None),
+        runs=len(records), statuses=dict(statuses), metric=metric,
+    )
+    if metric:
+        values = metric_values(records, metric)
+        summary.metric_mean, summary.metric_ci95 = t_interval(values)
+        summary.metric_n = len(values)
+    names = sorted({k for r in ok for k, v in (r.get("metrics") or {}).items() if finite([v])})
+    summary.other_metrics = {name: t_interval(metric_values(records, name))
+                             for name in names if name != metric}
+    summary.fit = TimeStats.of(ok_values(records, "fit_seconds"))
+    summary.predict = TimeStats.of(ok_values(records, "predict_seconds"))
+    summary.first_epoch = TimeStats.of(ok_values(records, "first_epoch_seconds"))
+    summary.steady_epoch = TimeStats.of(ok_values(records, "steady_epoch_seconds"))
+    summary.epochs_median = median_iqr(ok_values(records, "epochs"))[0]
+    summary.peak_memory_mb = median_iqr(ok_values(records, "peak_memory_mb"))[0]
+    summary.target = next((r["target"] for r in ok if r.get("target")), None)
+    reached = ok_values(records, "epochs_to_target")
+    summary.reached_target = len(reached)
+    summary.epochs_to_target_median = median_iqr(reached)[0]
+    summary.time_to_target_median = median_iqr(ok_values(records, "time_to_target_seconds"))[0]
+    summary.not_converged = sum(1 for r in ok if r.get("converged") is False)
+    summary.reasons = dict(Counter(str(r.get("reason") or "no reason given")
+                                   for r in records if r.get("status") != "ok"))
+    summary.deviations = sorted({str(d) for r in records for d in (r.get("deviations") or [])})
+    return summary
+
+
+def compare_with_reference(summaries: list[GroupSummary], reference: str = REFERENCE_BACKEND,
+                           ratio: float = SUSPICIOUS_EPOCH_RATIO) -> None:
+    """Fill each summary's reference epochs-to-target and the "suspicious" flag, in place.
+
+    Only a reference run of the same task, device-independent, and *the same
+    spec* is comparable: a backend that trains a different network (the
+    perceptron) gets a note instead of a flag.
+    """
+    references = {(s.task, s.spec_key): s for s in summaries if s.backend == reference}
+    for summary in summaries:
+        if summary.backend == reference or not summary.reached_target:
+            continue
+        match = references.get((summary.task, summary.spec_key))
+        if match is None:
+            same_task = any(task == summary.task for task, _ in references)
+            summary.reference_note = "spec differs from reference" if same_task else "no reference run"
+            continue
+        if not match.reached_target:
+            summary.reference_note = "reference never reached the target"
+            continue
+        summary.reference_epochs_to_target = match.epochs_to_target_median
+        if summary.epochs_to_target_median < ratio * match.epochs_to_target_median:
+            summary.suspicious = True
+            summary.reference_note = (f"suspicious: {summary.epochs_to_target_median:g} epochs vs "
+                                      f"reference {match.epochs_to_target_median:g}")
+
+
+def summarise(records: Iterable[dict[str, Any]]) -> list[GroupSummary]:
+    """One :class:`GroupSummary` per group, ordered by task then backend as first seen."""
+    groups = group_records(records)
+    summaries = [summarise_group(key, group) for key, group in groups.items()]
+    task_order = {task: i for i, task in enumerate(dict.fromkeys(s.task for s in summaries))}
+    summaries.sort(key=lambda s: task_order[s.task])  # stable: backends keep their run order
+    compare_with_reference(summaries)
+    return summaries
+
+
+def environments(records: Iterable[dict[str, Any]]) -> dict[str, set[str]]:
+    """Distinct values of the environment fields across records (python, cpu, packages...)."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        env = record.get("env") or {}
+        for name in ("python", "implementation", "platform", "cpu", "cores", "hostname"):
+            if env.get(name) is not None:
+                seen[name].add(str(env[name]))
+        for package, version in (env.get("packages") or {}).items():
+            seen[f"package {package}"].add(str(version))
+    return dict(seen)

@@ -1,0 +1,99 @@
+"""Figures are written as PNG and SVG; the HTML page is self-contained and holds the tables."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from synthetic_results import record, write
+
+from bench.plots import write_plots
+from bench.summary import summarise
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ("metric-vs-fit-time", "fit-time", "learning-curves", "time-to-target")
+
+
+def sample_records() -> list[dict]:
+    records = [record(b, task=t, seed=s, fit=f * (1 + s / 20))
+               for b, f in (("numpy", 1.0), ("torch", 0.1)) for t in ("xor", "and") for s in range(3)]
+    records.append(record("keras", seed=0, status="failed", reason="ValueError: <bad> & \"quoted\""))
+    records.append(record("numpy-perceptron", seed=0, deviations=["step output instead of sigmoid"]))
+    return records
+
+
+class Collector(HTMLParser):
+    """Every tag and (tag, attribute, value) of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str, str]] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            self.attributes.append((tag, name, value or ""))
+            if name == "id":
+                self.ids.append(value or "")
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``python -m bench report run.jsonl -o out/report.html``, run once for this module."""
+    directory = tmp_path_factory.mktemp("report")
+    results = write(directory / "run.jsonl", sample_records())
+    done = subprocess.run([sys.executable, "-m", "bench", "report", str(results), "-o", "out/report.html"],
+                          cwd=directory, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    return directory, done
+
+
+def test_every_figure_is_written_as_png_and_svg(
+        reported: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    directory, _ = reported
+    paths = sorted((directory / "run-plots").iterdir())
+    assert [p.name for p in paths] == sorted(f"{f}.{e}" for f in FIGURES for e in ("png", "svg"))
+    for path in paths:
+        data = path.read_bytes()
+        assert len(data) > 5000
+        assert data.startswith(b"\x89PNG") if path.suffix == ".png" else b"<svg" in data[:2000]
+
+
+def test_no_figures_without_ok_runs(tmp_path: Path) -> None:
+    records = [record("keras", status="failed", reason="boom")]
+    assert write_plots(records, summarise(records), tmp_path / "plots") == []
+    assert not (tmp_path / "plots").exists()
+
+
+def test_html_is_self_contained_and_holds_the_tables(
+        reported: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    directory, _ = reported
+    page = (directory / "out" / "report.html").read_text(encoding="utf-8")
+    parsed = Collector()
+    parsed.feed(page)
+    assert "script" not in parsed.tags and "link" not in parsed.tags and "iframe" not in parsed.tags
+    for tag, name, value in parsed.attributes:
+        if name in ("src", "href", "srcset", "data", "action"):
+            assert value.startswith("data:image/png;base64,"), (tag, name, value[:60])
+    assert sum(tag == "img" for tag in parsed.tags) == len(FIGURES)
+    assert {"summary", "time-to-target", "failures", "deviations", "environment"} <= set(parsed.ids)
+    assert "url(" not in page and "@import" not in page
+    assert "ValueError: &lt;bad&gt; &amp; &quot;quoted&quot;" in page  # reasons escaped
+    assert "step output instead of sigmoid" in page and "Test CPU" in page
+    assert "learning_rate&quot;: 0.5" in page  # the resolved spec, as JSON
+
+
+def test_report_command_writes_everything_beside_the_results(
+        reported: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    directory, done = reported
+    assert not (directory / "run.html").exists()  # -o moved the page
+    for name in ("run.md", "run.csv", "run-plots/", "out/report.html"):
+        assert (directory / name).exists(), name
+        assert name in done.stdout
+    assert "Summary" in done.stdout and "ValueError" in done.stdout
