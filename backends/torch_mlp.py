@@ -79,7 +79,7 @@ class TorchMLP(Backend):
 
         check_shapes(spec, weights)
         self.spec = spec
-        self.torch_device = torch.device("cuda" if self.device == "gpu" else "cpu")
+        self.torch_device = torch.device("cuda" if self.resolve_device(self.device) == "gpu" else "cpu")
         self.dtype = torch.float64 if spec.dtype == "float64" else torch.float32
         self.hidden_activation = _activation(spec.hidden_activation)
         self.output_activation = _activation(spec.output_activation)
