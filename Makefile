@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: bench bench-quick test test-slow lint install clean
+.PHONY: bench bench-quick bench-micro test test-slow lint install clean
 
 install: $(STAMP)
 
@@ -19,6 +19,12 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench run --suite suites/quick.toml
+
+# One training step and one prediction per backend (pytest-benchmark); compare two saved
+# runs with `.venv/bin/pytest-benchmark --storage results/micro compare 0001 0002`.
+bench-micro: $(STAMP)
+	$(BIN)/python -m pytest tests/micro -m micro --benchmark-only --benchmark-autosave \
+		--benchmark-storage=results/micro --benchmark-columns=min,median,iqr,ops,rounds
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,9 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2e
        padding: 0 1.5em; color: #1d2330; background: #fff; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 2px solid #dde3ec; }
 p.meta, p.note { color: #556; font-size: 0.9em; max-width: 70em; }
-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.88em; }
+div.scroll { overflow-x: auto; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.82em; }
+span.iqr { color: #667; font-size: 0.85em; }
 th, td { border: 1px solid #d5dbe5; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #eef2f8; } tr:nth-child(even) td { background: #f8fafc; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -47,16 +50,25 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def cell_html(text: str) -> str:
+    """A cell's text; ``median [q1–q3]`` puts the quartiles on a smaller second line."""
+    match = re.fullmatch(r"(\S+) (\[[^\]]+\])", text)
+    if match:
+        return f'{esc(match[1])}<br><span class="iqr">{esc(match[2])}</span>'
+    return esc(text)
+
+
 def html_table(rows: list[Row], table_id: str) -> str:
     columns = list(dict.fromkeys(k for row in rows for k in row))
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
     body = []
     for row in rows:
         flagged = "suspicious" in row.get("verdict", "") or "suspicious" in row.get("notes", "")
-        cells = "".join(
-            f'<td{"" if c in TEXT_COLUMNS else " class=num"}>{esc(row.get(c, ""))}</td>' for c in columns)
+        cells = "".join(f'<td{"" if c in TEXT_COLUMNS else " class=num"}>{cell_html(row.get(c, ""))}</td>'
+                        for c in columns)
         body.append(f'<tr{" class=flag" if flagged else ""}>{cells}</tr>')
-    return f'<table id="{esc(table_id)}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (f'<div class="scroll"><table id="{esc(table_id)}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def embedded_figure(path: Path) -> str:

@@ -29,7 +29,7 @@ STATISTICS_NOTE = (
 )
 TARGET_NOTE = (
     "Epochs to the task's target metric on held-out data, median over the seeds that reached it, beside "
-    "the NumPy reference's on the same task and the *same spec*. Fewer than half the reference's epochs "
+    "the NumPy reference's on the same task and the same spec. Fewer than half the reference's epochs "
     "is flagged suspicious (after MLPerf's reference convergence points); a backend training another "
     "network (the perceptron) is not compared."
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -97,3 +99,52 @@ def test_report_command_writes_everything_beside_the_results(
         assert (directory / name).exists(), name
         assert name in done.stdout
     assert "Summary" in done.stdout and "ValueError" in done.stdout
+
+
+# --- the page in a real browser (slow: may install Chromium) --------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Headless Chromium; installed with apt-get (Debian ``chromium``, ``chromium-driver``) when missing."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        pytest.skip("no /usr/bin/chromium, and apt-get is missing or needs root to install it")
+    steps = [["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, timeout=900,
+                              env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        if done.returncode != 0:
+            pytest.skip(f"could not install chromium ({' '.join(step)}: {done.stderr.strip()[-200:]})")
+    if not CHROMIUM.exists():
+        pytest.skip("apt-get installed chromium but /usr/bin/chromium is missing")
+    return CHROMIUM
+
+
+def headless(chromium: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+def test_the_page_renders_in_headless_chromium(
+        chromium: Path, reported: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    from matplotlib.image import imread
+
+    page = (reported[0] / "out" / "report.html").resolve()
+    shot = tmp_path / "report.png"
+    done = headless(chromium, tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1200,900",
+                    page.as_uri())
+    assert shot.is_file(), done.stderr[-2000:]
+    pixels = imread(shot)[..., :3]
+    assert pixels.shape[:2] == (900, 1200)
+    assert pixels.std() > 0.05  # a blank page has no variance
+    assert len({tuple(p) for p in pixels[::7, ::7].reshape(-1, 3).round(2).tolist()}) > 20
+    dom = headless(chromium, tmp_path / "profile-dom", "--dump-dom", page.as_uri()).stdout
+    assert '<table id="summary">' in dom and "numpy-perceptron" in dom
+    assert dom.count("<img") == len(FIGURES)
