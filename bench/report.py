@@ -18,7 +18,7 @@ from typing import IO, Any
 import pandas as pd
 
 from bench.results import read_records
-from bench.summary import GroupSummary, environments, summarise
+from bench.summary import OLYMPIC_MIN_RUNS, GroupSummary, environments, summarise
 
 DASH = "–"
 STATISTICS_NOTE = (
@@ -123,6 +123,7 @@ def _show_spec_column(summaries: list[GroupSummary]) -> tuple[bool, bool]:
 
 def summary_rows(summaries: list[GroupSummary]) -> list[Row]:
     show_spec, show_device = _show_spec_column(summaries)
+    show_olympic = any(s.fit.n >= OLYMPIC_MIN_RUNS for s in summaries)
     rows = []
     for s in summaries:
         row: Row = {"task": s.task, "backend": s.backend}
@@ -134,7 +135,8 @@ def summary_rows(summaries: list[GroupSummary]) -> list[Row]:
         row["metric"] = s.metric or DASH
         row["mean ± 95% CI"] = fmt_metric(s.metric_mean, s.metric_ci95)
         row["fit s"] = fmt_time(s.fit)
-        row["fit s olympic"] = fmt(s.fit.olympic)
+        if show_olympic:
+            row["fit s olympic"] = fmt(s.fit.olympic)
         row["predict ms"] = fmt_time(s.predict, scale=1000)
         row["epoch ms"] = fmt(s.steady_epoch.median, scale=1000)
         row["first epoch ms"] = fmt(s.first_epoch.median, scale=1000)
@@ -273,11 +275,13 @@ def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool
             print(f"\n{heading}\n{plain_table(rows)}", file=stream)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(file=stream)
     for heading, rows, note in sections:
-        table = Table(title=heading, title_justify="left", caption=note or None, caption_justify="left")
+        table = Table(title=heading, title_justify="left", caption=escape(note) if note else None,
+                      caption_justify="left")
         columns = list(dict.fromkeys(k for row in rows for k in row))
         for column in columns:
             numeric = column not in {"task", "backend", "device", "spec", "metric", "notes", "reason",
@@ -286,7 +290,7 @@ def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool
                              overflow="fold", no_wrap=column in {"task", "backend"})
         for row in rows:
             style = "red" if "suspicious" in row.get("verdict", "") or row.get("reason") else None
-            table.add_row(*(row.get(c, "") for c in columns), style=style)
+            table.add_row(*(escape(row.get(c, "")) for c in columns), style=style)
         console.print(table)
 
 

@@ -106,3 +106,4 @@ def test_plain_tables_and_files(tmp_path: Path) -> None:
     stream = io.StringIO()
     print_tables(output.tables, stream=stream, rich=True)
     assert "numpy-perceptron" in stream.getvalue() and "Summary" in stream.getvalue()
+    assert "[interquartile range]" in " ".join(stream.getvalue().split())  # notes are not rich markup

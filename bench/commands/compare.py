@@ -64,6 +64,7 @@ def print_rows(rows: list[dict[str, str]]) -> None:
         print(plain_table(rows))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="NEW against OLD", title_justify="left")
@@ -71,5 +72,5 @@ def print_rows(rows: list[dict[str, str]]) -> None:
         table.add_column(column, overflow="fold")
     colours = {"better": "green", "worse": "red", "unchanged": ""}
     for row in rows:
-        table.add_row(*row.values(), style=colours[row["verdict"]] or None)
+        table.add_row(*(escape(value) for value in row.values()), style=colours[row["verdict"]] or None)
     Console().print(table)
