@@ -5,6 +5,11 @@ the slide "gradient descent (derivative)": for the sigmoid, ``d = y * (1 - y)``.
 ``backward(y, error)`` turns the error reaching a layer into its delta:
 ``delta = error * derivative`` for element-wise functions, and the
 Jacobian-vector product for softmax.
+
+Every function takes an optional ``out`` array, as NumPy's ufuncs do: with it
+the result is written there (``out`` may be the input itself, for an
+in-place activation) and nothing is allocated; training uses this to reuse
+preallocated buffers batch after batch.
 """
 
 from __future__ import annotations
@@ -14,71 +19,101 @@ from dataclasses import dataclass
 
 import numpy as np
 
+Array = np.ndarray
 
-def step(x: np.ndarray) -> np.ndarray:
+
+def step(x: Array, out: Array | None = None) -> Array:
     """Step function: greater or equal to 1 → 1, otherwise 0 (the perceptron slides)."""
-    return (x >= 1).astype(x.dtype)
+    if out is None:
+        return (x >= 1).astype(x.dtype)
+    return np.greater_equal(x, 1, out=out)
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: Array, out: Array | None = None) -> Array:
     """y = 1 / (1 + e^-x)."""
-    return 1.0 / (1.0 + np.exp(-x))
+    y = np.negative(x, out=out)
+    np.exp(y, out=y)
+    y += 1
+    return np.reciprocal(y, out=y)
 
 
-def tanh(x: np.ndarray) -> np.ndarray:
+def tanh(x: Array, out: Array | None = None) -> Array:
     """Y = (e^x - e^-x) / (e^x + e^-x)."""
-    return np.tanh(x)
+    return np.tanh(x, out=out)
 
 
-def relu(x: np.ndarray) -> np.ndarray:
+def relu(x: Array, out: Array | None = None) -> Array:
     """Y = max(0, x)."""
-    return np.maximum(x, 0)
+    return np.maximum(x, 0, out=out)
 
 
-def linear(x: np.ndarray) -> np.ndarray:
+def linear(x: Array, out: Array | None = None) -> Array:
     """Y = x (regression outputs)."""
-    return x
+    if out is None or out is x:
+        return x
+    np.copyto(out, x)
+    return out
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
+def softmax(x: Array, out: Array | None = None) -> Array:
     """Y = e^x / Σ e^x, per row (shifted by the row max for stability)."""
-    e = np.exp(x - x.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    e = np.subtract(x, x.max(axis=1, keepdims=True), out=out)
+    np.exp(e, out=e)
+    e /= e.sum(axis=1, keepdims=True)
+    return e
 
 
-def step_derivative(y: np.ndarray) -> np.ndarray:
-    return np.zeros_like(y)
+def step_derivative(y: Array, out: Array | None = None) -> Array:
+    if out is None:
+        return np.zeros_like(y)
+    out.fill(0)
+    return out
 
 
-def sigmoid_derivative(y: np.ndarray) -> np.ndarray:
+def sigmoid_derivative(y: Array, out: Array | None = None) -> Array:
     """d = y * (1 - y)."""
-    return y * (1 - y)
+    d = np.subtract(1, y, out=out)
+    d *= y
+    return d
 
 
-def tanh_derivative(y: np.ndarray) -> np.ndarray:
+def tanh_derivative(y: Array, out: Array | None = None) -> Array:
     """d = 1 - y²."""
-    return 1 - y * y
+    d = np.multiply(y, y, out=out)
+    return np.subtract(1, d, out=d)
 
 
-def relu_derivative(y: np.ndarray) -> np.ndarray:
-    return (y > 0).astype(y.dtype)
+def relu_derivative(y: Array, out: Array | None = None) -> Array:
+    if out is None:
+        return (y > 0).astype(y.dtype)
+    return np.greater(y, 0, out=out)
 
 
-def linear_derivative(y: np.ndarray) -> np.ndarray:
-    return np.ones_like(y)
+def linear_derivative(y: Array, out: Array | None = None) -> Array:
+    if out is None:
+        return np.ones_like(y)
+    out.fill(1)
+    return out
 
 
 @dataclass(frozen=True)
 class Activation:
     name: str
-    function: Callable[[np.ndarray], np.ndarray]
-    derivative: Callable[[np.ndarray], np.ndarray] | None
+    function: Callable[..., np.ndarray]
+    derivative: Callable[..., np.ndarray] | None
 
-    def backward(self, y: np.ndarray, error: np.ndarray) -> np.ndarray:
-        """delta = error * derivative (softmax: its Jacobian applied to error)."""
+    def backward(self, y: np.ndarray, error: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """delta = error * derivative (softmax: its Jacobian applied to error).
+
+        ``out``, when given, receives the delta and must not overlap ``y`` or ``error``.
+        """
         if self.derivative is None:  # softmax
-            return y * (error - (error * y).sum(axis=1, keepdims=True))
-        return error * self.derivative(y)
+            return np.multiply(y, error - (error * y).sum(axis=1, keepdims=True), out=out)
+        if out is None:
+            return error * self.derivative(y)
+        delta = self.derivative(y, out=out)
+        delta *= error
+        return delta
 
 
 ACTIVATIONS: dict[str, Activation] = {
