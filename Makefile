@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: bench bench-quick bench-micro test test-slow lint install clean
+.PHONY: bench bench-quick bench-micro bench-perf test test-slow lint install clean
 
 install: $(STAMP)
 
@@ -19,6 +19,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench run --suite suites/quick.toml
+
+# Issue 8: ratios against matmul-only, scikit-learn, PyTorch, Keras and the harness overhead, PASS/MISS.
+bench-perf: $(STAMP)
+	$(BIN)/python -m bench perf
 
 # One training step and one prediction per backend (pytest-benchmark); compare two saved
 # runs with `.venv/bin/pytest-benchmark --storage results/micro compare 0001 0002`.

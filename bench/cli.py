@@ -17,7 +17,7 @@ from bench.spec import SpecError
 from bench.suite import SuiteError
 
 #: Subcommand modules under bench.commands, in help order.
-COMMANDS = ["run", "report", "compare", "tasks", "backends"]
+COMMANDS = ["run", "report", "compare", "tasks", "backends", "perf", "scaling"]
 
 USAGE_ERRORS: tuple[type[Exception], ...] = (
     registry.UnknownNameError, SuiteError, SpecError, ResultsFileError,

@@ -1,0 +1,60 @@
+"""``python -m bench perf``: the performance report of issue 8 (``make bench-perf``).
+
+Measures, side by side in one run, the NumPy MLP's epoch against the bare
+matrix products of the same epoch, against scikit-learn, PyTorch and Keras on
+the same work, and the time the harness adds around each cell of a suite;
+prints each ratio with its target and PASS or MISS, plus absolute times, the
+thread count, CPU model and NumPy's BLAS. Exit status 0 whatever the
+verdicts (they are findings, not errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bench.perf.measure import FRAMEWORKS, PerfOptions, measure
+from bench.perf.workload import Workload
+from bench.registry import UnknownNameError
+from bench.threads import default_threads
+
+NAME = "perf"
+HELP = "performance report: ratios against matmul-only, peers and harness overhead"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Workload()
+    parser.add_argument("--rows", type=int, default=defaults.rows, help="training rows (default %(default)s)")
+    parser.add_argument("--layers", default="-".join(map(str, defaults.layers)),
+                        help="layer sizes, e.g. 784-256-128-10 (default %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--activation", choices=("relu", "sigmoid", "tanh"),
+                        default=defaults.hidden_activation,
+                        help="hidden activation of the main case (the other of relu/sigmoid is measured too)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default=defaults.dtype)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="timed epochs per contender")
+    parser.add_argument("--threads", type=int, default=default_threads(),
+                        help="thread count for every library (default: this machine's cores, %(default)s)")
+    parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
+                        help="device for torch and keras; gpu falls back to cpu, with a message, "
+                             "when none is found")
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
+                        help="comma-separated frameworks to compare (torch,keras; empty for none)")
+    parser.add_argument("--suite", type=Path, default=Path("suites/default.toml"),
+                        help="suite whose cells measure the harness overhead")
+    parser.add_argument("--harness-repeats", type=int, default=3, help="repeats of each suite cell (0: skip)")
+
+
+def handle(args: argparse.Namespace) -> int:
+    layers = tuple(int(n) for n in args.layers.replace(",", "-").split("-") if n)
+    workload = Workload(rows=args.rows, layers=layers, batch_size=args.batch_size,
+                        hidden_activation=args.activation, dtype=args.dtype, epochs=args.epochs)
+    workload.spec()  # validates
+    frameworks = tuple(name for name in args.frameworks.split(",") if name)
+    for name in frameworks:
+        if name not in FRAMEWORKS:
+            raise UnknownNameError(f"unknown framework {name!r}; known: {', '.join(FRAMEWORKS)}")
+    options = PerfOptions(workload=workload, threads=args.threads, device=args.device, frameworks=frameworks,
+                          suite=args.suite, harness_repeats=args.harness_repeats)
+    measure(options, echo=lambda line: print(line, flush=True))
+    return 0

@@ -1,0 +1,133 @@
+"""Run every measurement of ``bench perf`` and print the report as it goes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import environment
+from bench.perf import report
+from bench.perf.probe import second_activation
+from bench.perf.timing import median
+from bench.perf.workload import Workload
+from bench.threads import thread_environment
+
+FRAMEWORKS = ("torch", "keras")
+
+
+@dataclass
+class PerfOptions:
+    workload: Workload = field(default_factory=Workload)
+    threads: int = 1
+    device: str = "cpu"
+    frameworks: tuple[str, ...] = FRAMEWORKS
+    suite: Path | None = Path("suites/default.toml")
+    harness_repeats: int = 3
+    probe_timeout: float = 600.0
+
+
+def run_probe(group: str, options: PerfOptions) -> dict[str, Any]:
+    """One :mod:`bench.perf.probe` group in a fresh interpreter with the thread budget set."""
+    env = thread_environment(options.threads)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if options.device != "gpu":
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    config = {"workload": options.workload.to_dict(), "threads": options.threads, "device": options.device}
+    try:
+        done = subprocess.run([sys.executable, "-m", "bench.perf.probe", group, json.dumps(config)],
+                              capture_output=True, text=True, env=env, timeout=options.probe_timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {options.probe_timeout:g} s"}
+    lines = done.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"probe {group} failed (exit {done.returncode}): {tail[-300:]}"}
+
+
+def machine_lines(options: PerfOptions) -> list[str]:
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    return [
+        f"machine: {environment.cpu_model()}, {os.cpu_count()} cores; load average {load} (1, 5, 15 min)",
+        f"threads: {options.threads} for every library (BLAS via threadpoolctl + env, torch.set_num_threads, "
+        "TensorFlow intra/inter-op)",
+        f"workload: {options.workload.describe()}",
+    ]
+
+
+def blas_line(result: dict[str, Any]) -> str:
+    pools = result.get("blas", [])
+    pools = [p for p in pools if "numpy" in str(p.get("filepath", ""))] or pools
+    described = "; ".join(f"{p['internal_api']} {p.get('version') or ''} {p.get('architecture') or ''} "
+                          f"{p.get('threading_layer') or ''} {p['num_threads']} threads".replace("  ", " ")
+                          for p in pools)
+    return f"numpy {result.get('numpy_version', '?')} BLAS: {described}"
+
+
+def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[report.Ratio]:
+    """Print the whole report through ``echo``; return the ratios (with targets or not)."""
+    workload = options.workload
+    activation, other = workload.hidden_activation, second_activation(workload)
+    for line in machine_lines(options):
+        echo(line)
+    ratios: list[report.Ratio] = []
+
+    numpy_result = run_probe("numpy", options)
+    if "error" in numpy_result:
+        echo(f"numpy/sklearn measurements failed: {numpy_result['error']}")
+        ratios.append(report.Ratio(f"numpy epoch / matmul-only ({activation})", float("nan"),
+                                   report.MATMUL_TARGET))
+    else:
+        times = numpy_result["times"]
+        echo(blas_line(numpy_result))
+        echo("epoch times (numpy, matmul-only and sklearn interleaved epoch by epoch in one process):")
+        gflops = numpy_result["matmul_flops_per_epoch"] / median(times["matmul_only"]) / 1e9
+        echo(report.epoch_line(f"numpy MLP ({activation})", times[f"numpy_{activation}"]))
+        echo(report.epoch_line(f"numpy MLP ({other})", times[f"numpy_{other}"]))
+        echo(report.epoch_line(f"matmul-only ({numpy_result['matmul_gemms_per_batch']} GEMMs/batch)",
+                               times["matmul_only"], f"  {gflops:.1f} GFLOP/s"))
+        echo(report.epoch_line(f"sklearn MLPClassifier ({activation})", times["sklearn"]))
+        echo(f"  sklearn: {numpy_result['labels']['sklearn']}")
+        ratios += report.numpy_ratios(numpy_result, activation, other)
+
+    for name in options.frameworks:
+        result = run_probe(name, options)
+        if "error" in result:
+            echo(f"{name}: not measured ({result['error']})")
+            continue
+        for note in result.get("notes", []):
+            echo(f"{name}: {note}")
+        echo(f"{name} ({result['labels'][name]}; numpy epochs before and after it in the same process):")
+        echo(report.epoch_line(f"{name} on {result['device']}", result["times"][name]))
+        echo(report.epoch_line("numpy MLP (same process)", result["times"]["numpy"]))
+        ratios.append(report.framework_ratio(name, result))
+
+    if options.suite is not None and options.harness_repeats > 0:
+        ratios += harness_report(options, echo)
+
+    echo("")
+    echo("ratios (targets from issue 8):")
+    for ratio in ratios:
+        echo(f"  {ratio.line()}")
+    return ratios
+
+
+def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
+    from bench.perf.overhead import measure_cells
+    from bench.suite import load_suite
+
+    suite = load_suite(options.suite)
+    suite.threads = options.threads
+    suite.validate()
+    timings = measure_cells(suite.cells(), options.harness_repeats, progress=lambda text: echo(f"  {text}"))
+    lines, ratios = report.harness_lines(timings, suite.name, options.harness_repeats)
+    for line in lines:
+        echo(line)
+    return ratios

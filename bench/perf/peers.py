@@ -1,0 +1,88 @@
+"""One epoch, or a run of epochs, of each contender on the same :class:`Workload`.
+
+* NumPy MLP: the ``numpy`` backend's own epoch (``train_epoch`` of the model
+  its adapter loads), one call per epoch.
+* scikit-learn: ``MLPClassifier`` used directly — ``solver="sgd"``, the same
+  momentum with ``nesterovs_momentum=False``, ``alpha=0``, the same batch size
+  and activation, constant learning rate — one ``partial_fit`` call per epoch
+  inside ``config_context(assume_finite=True)`` (the finiteness check of
+  every call skipped: the NumPy MLP does none either).
+* PyTorch, Keras: their adapters in ``backends/`` (``fit`` with an epoch
+  callback) when they load; otherwise the minimal loops of
+  :mod:`bench.perf.direct`, labelled so in the output.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from bench import registry
+from bench.perf.timing import epoch_durations
+from bench.perf.workload import Workload
+from bench.weights import initial_weights
+
+SKLEARN_ACTIVATIONS = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh", "linear": "identity"}
+
+
+def numpy_epoch(workload: Workload, X: np.ndarray, Y: np.ndarray) -> Callable[[], float]:
+    """A function that trains the NumPy MLP for one more epoch (returns its loss)."""
+    spec = workload.spec()
+    backend = registry.backend_class("numpy")()
+    backend.load(spec, initial_weights(spec))
+    model = backend.model  # the adapter's fit calls model.train_epoch once per epoch, as here
+    rng = np.random.default_rng(spec.seed)
+    return lambda: model.train_epoch(X, Y, spec.batch_size, rng)
+
+
+def sklearn_epoch(workload: Workload, X: np.ndarray, Y: np.ndarray) -> Callable[[], object]:
+    """A function that trains scikit-learn's MLPClassifier for one more epoch."""
+    from sklearn import config_context
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(
+        hidden_layer_sizes=workload.layers[1:-1], activation=SKLEARN_ACTIVATIONS[workload.hidden_activation],
+        solver="sgd", alpha=0.0, batch_size=workload.batch_size, learning_rate="constant",
+        learning_rate_init=workload.learning_rate, momentum=workload.momentum, nesterovs_momentum=False,
+        shuffle=True, random_state=workload.seed, early_stopping=False,
+    )
+    labels = Y.argmax(axis=1)
+    classes = np.arange(workload.layers[-1])
+
+    def epoch() -> object:
+        with config_context(assume_finite=True):
+            return model.partial_fit(X, labels, classes=classes)
+
+    return epoch
+
+
+def framework_epochs(
+    name: str, workload: Workload, X: np.ndarray, Y: np.ndarray, device: str, threads: int
+) -> tuple[list[float], str]:
+    """Seconds of each timed epoch of ``name`` (torch or keras) and how it was run."""
+    try:
+        backend_cls = registry.backend_class(name)
+        ok, why = backend_cls.available()
+        if not ok:
+            raise ImportError(why)
+        backend = backend_cls(device=device, threads=threads)
+        backend.setup_threads()
+        spec = workload.spec()
+        ends: list[float] = []
+        start = time.perf_counter()
+        backend.fit(spec, X, Y, initial_weights(spec),
+                    on_epoch=lambda epoch, loss: ends.append(time.perf_counter()))
+        return epoch_durations(ends, start)[workload.warmup_epochs :], f"{name} adapter (backends/)"
+    except Exception as exc:  # noqa: BLE001 - an adapter still being written may fail in any way
+        from bench.perf import direct
+
+        loop = {"torch": direct.torch_epochs, "keras": direct.keras_epochs}[name]
+        times = loop(workload, X, Y, device, threads)
+        return times, f"{name} direct loop in bench/perf/direct.py (adapter unusable: {_short(exc)})"
+
+
+def _short(exc: Exception) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) < 100 else text[:97] + "..."

@@ -1,0 +1,110 @@
+"""Lines of the ``bench perf`` report: every ratio beside its target, PASS or MISS."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from bench.perf.overhead import CellTiming
+from bench.perf.timing import coefficient_of_variation, median
+
+MATMUL_TARGET = 1.30
+SKLEARN_TARGET = 1.00
+OVERHEAD_TARGET = 0.02
+NOISE_TARGET = 0.05
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A measured ratio and its target (``None``: reported only)."""
+
+    label: str
+    value: float
+    target: float | None = None
+    percent: bool = False
+    note: str = ""
+
+    def verdict(self) -> str:
+        if self.target is None:
+            return ""
+        if math.isnan(self.value):
+            return "MISS (not measured)"
+        return "PASS" if self.value <= self.target else "MISS"
+
+    def line(self) -> str:
+        value = _number(self.value, self.percent)
+        target = "" if self.target is None else f" (target ≤ {_number(self.target, self.percent)})"
+        verdict = f" {self.verdict()}" if self.verdict() else ""
+        note = f"  [{self.note}]" if self.note else ""
+        return f"{self.label} = {value}{target}{verdict}{note}"
+
+
+def _number(value: float, percent: bool) -> str:
+    if percent:
+        return f"{value * 100:.1f} %" if not math.isnan(value) else "n/a"
+    return f"{value:.2f}" if not math.isnan(value) else "n/a"
+
+
+def epoch_line(name: str, times: list[float], extra: str = "") -> str:
+    return (f"  {name:<34} {median(times):8.4f} s/epoch  (median of {len(times)}, "
+            f"CV {coefficient_of_variation(times) * 100:.1f} %){extra}")
+
+
+def numpy_ratios(numpy_result: dict[str, Any], activation: str, other: str) -> list[Ratio]:
+    times = numpy_result["times"]
+    matmul = median(times["matmul_only"])
+    return [
+        Ratio(f"numpy epoch / matmul-only ({activation})", median(times[f"numpy_{activation}"]) / matmul,
+              MATMUL_TARGET),
+        Ratio(f"numpy epoch / matmul-only ({other})", median(times[f"numpy_{other}"]) / matmul,
+              MATMUL_TARGET),
+        Ratio(f"numpy epoch / sklearn epoch ({activation})",
+              median(times[f"numpy_{activation}"]) / median(times["sklearn"]), SKLEARN_TARGET),
+    ]
+
+
+def framework_ratio(name: str, result: dict[str, Any]) -> Ratio:
+    times = result["times"]
+    note = f"{name} on {result.get('device', 'cpu')}"
+    if result.get("device", "cpu") == "cpu":
+        note += "; GPU figures need a GPU machine (--device gpu)"
+    return Ratio(f"numpy epoch / {name} epoch", median(times["numpy"]) / median(times[name]), None, note=note)
+
+
+def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> tuple[list[str], list[Ratio]]:
+    """A table of every cell, then the worst cell's overhead share and fit-time noise."""
+    lines = [f"harness: suite {suite_name!r}, {len(timings)} cells × {repeats} repeats "
+             "(overhead = wall − fit − 4×predict − imports; see bench/perf/overhead.py)",
+             f"  {'cell':<34} {'wall ms':>9} {'fit ms':>9} {'predict':>9} {'imports':>9} "
+             f"{'overhead':>9} {'share':>7} {'fit CV':>7}"]
+    measured = [t for t in timings if t.walls]
+    for t in timings:
+        if not t.walls:
+            lines.append(f"  {t.label:<34} no successful run: {t.failures[0] if t.failures else '?'}")
+            continue
+        lines.append(
+            f"  {t.label:<34} {statistics.median(t.walls) * 1e3:9.1f} {statistics.median(t.fits) * 1e3:9.1f} "
+            f"{statistics.median(t.predicts) * 1e3:9.2f} {t.imports * 1e3:9.1f} "
+            f"{statistics.median(t.overheads()) * 1e3:9.1f} {t.overhead_share() * 100:6.1f}% "
+            f"{t.fit_cv() * 100:6.1f}%")
+    if not measured:
+        missing = Ratio("harness overhead / cell wall (worst cell)", float("nan"), OVERHEAD_TARGET, True)
+        return lines, [missing]
+    worst = max(measured, key=lambda t: t.overhead_share())
+    noisiest = max(measured, key=lambda t: t.fit_cv())
+    total_overhead = sum(statistics.median(t.overheads()) for t in measured)
+    total_wall = sum(statistics.median(t.walls) for t in measured)
+    startups = [s for t in measured for s in t.startups]
+    lines.append(f"  apart: worker start-up (interpreter + bench.worker imports + files) median "
+                 f"{median(startups):.3f} s per cell; backend/task library imports in the table's 'imports'")
+    ratios = [
+        Ratio("harness overhead / cell wall (worst cell)", worst.overhead_share(), OVERHEAD_TARGET, True,
+              note=worst.label),
+        Ratio("harness overhead / cell wall (whole suite)", total_overhead / total_wall, OVERHEAD_TARGET,
+              True),
+        Ratio("fit_seconds CV across repeats (worst cell)", noisiest.fit_cv(), NOISE_TARGET, True,
+              note=noisiest.label),
+    ]
+    return lines, ratios
