@@ -1,15 +1,26 @@
-"""Run a cell in its own interpreter, with a hard time limit.
+"""Run a cell in its own interpreter, with a hard time limit and a memory cap.
 
 After automlbenchmark: each framework runs isolated in a child process,
 config in, result out. Unlike benchopt, the limit is hard: the child is
-started in a new session and its whole process group is killed when time is
-up, so a hung backend (or a thread it spawned) cannot stall the matrix.
+started in a new session and, when time is up, it, every process it spawned
+and its whole process group are killed, so a hung backend (or a process it
+started) cannot stall the matrix. Whatever the child does — crash on a
+signal, exhaust its memory, write a corrupt result, hang — the caller gets
+exactly one record back.
+
+The child is ``python -m bench.isolation LIMIT_MB PARENT_PID CONFIG RESULT``:
+it caps its own address space (``RLIMIT_AS``; 0 = no cap) *before* importing
+anything heavy, asks the kernel to kill it if the harness dies (Linux
+``PR_SET_PDEATHSIG``), then runs :func:`bench.worker.main`. Setting the cap
+in the child, rather than with ``preexec_fn``, keeps ``run_isolated`` safe to
+call from threads (a Dask worker's task threads).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,27 +33,96 @@ from bench.cell import CellConfig, failed_record
 from bench.threads import thread_environment
 
 STDERR_TAIL_CHARS = 400
+#: Text in a dead worker's stderr that means it ran out of memory.
+OUT_OF_MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
+#: The bench package's parent directory, put on the worker's PYTHONPATH.
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
 
 
-def _limit_memory(megabytes: int | None):  # type: ignore[no-untyped-def]
-    if not megabytes:
-        return None
+def run_isolated(config: CellConfig) -> dict[str, Any]:
+    """Run ``config`` in a fresh worker process; always returns one record."""
+    with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
+        config_path = Path(scratch, "config.json")
+        result_path = Path(scratch, "result.json")
+        stderr_path = Path(scratch, "stderr.txt")
+        config_path.write_text(json.dumps(config.to_dict()), encoding="utf-8")
+        command = [sys.executable, "-m", "bench.isolation", str(config.memory_limit_mb or 0),
+                   str(os.getpid()), str(config_path), str(result_path)]
+        started = time.perf_counter()
+        with open(stderr_path, "wb") as stderr:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
+                                       env=worker_environment(config), start_new_session=True)
+            try:
+                code = process.wait(timeout=config.timeout)
+            except subprocess.TimeoutExpired:
+                _kill_tree(process)
+                record = failed_record(config, f"timed out after {config.timeout:g} s (process group killed)")
+                record["wall_seconds"] = record["process_seconds"] = time.perf_counter() - started
+                return record
+            _kill_leftovers(process)
+        elapsed = time.perf_counter() - started
+        record, problem = _read_result(result_path)
+        if record is None:
+            stderr_text = stderr_path.read_bytes().decode("utf-8", "replace")
+            reason = problem or crash_reason(code, stderr_text, config.memory_limit_mb)
+            record = failed_record(config, reason)
+        record["process_seconds"] = elapsed
+        if record.get("wall_seconds") is None:
+            record["wall_seconds"] = elapsed
+        return record
 
-    def apply() -> None:
-        import resource
 
-        limit = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def worker_environment(config: CellConfig) -> dict[str, str]:
+    """This process's environment with the cell's thread budget, device and import path."""
+    env = thread_environment(config.threads)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["PYTHONFAULTHANDLER"] = "1"  # a fatal signal prints where it happened
+    if config.device != "gpu":
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    if PACKAGE_ROOT.name not in ("site-packages", "dist-packages"):
+        paths = [str(PACKAGE_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return env
 
-    return apply
 
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
+def _read_result(path: Path) -> tuple[dict[str, Any] | None, str]:
+    """The worker's record, or ``(None, why it is unusable)``; ``(None, "")`` if absent."""
+    if not path.exists():
+        return None, ""
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return None, f"worker wrote a corrupt result file ({exc})"
+    if not isinstance(record, dict) or "status" not in record:
+        return None, "worker wrote a result file that holds no record"
+    return record, ""
+
+
+def crash_reason(code: int, stderr_text: str, memory_limit_mb: int | None) -> str:
+    """One line saying why a worker ended without a result."""
+    detail = _crash_detail(stderr_text)
+    if code == -signal.SIGKILL:
+        return ("worker killed by SIGKILL, most likely out of memory (the kernel's OOM killer sends "
+                f"SIGKILL): {detail}")
+    reason = f"worker crashed ({_describe_exit(code)}): {detail}"
+    if any(marker in stderr_text for marker in OUT_OF_MEMORY_MARKERS):
+        limit = f" (memory limit {memory_limit_mb} MB)" if memory_limit_mb else ""
+        return f"out of memory{limit}: {reason}"
+    return reason
+
+
+def _crash_detail(stderr_text: str) -> str:
+    """The fatal-error line and innermost frame of a faulthandler dump, else the last stderr line."""
+    lines = [line.strip() for line in stderr_text.splitlines() if line.strip()]
+    if not lines:
+        return "no output"
+    fatal = next((line for line in lines if line.startswith("Fatal Python error")), None)
+    if fatal is None:
+        return lines[-1][-STDERR_TAIL_CHARS:]
+    frame = next((m for m in map(_FRAME.search, lines[lines.index(fatal):]) if m), None)
+    where = f" in {frame['function']} at {Path(frame['file']).name}:{frame['line']}" if frame else ""
+    return f"{fatal}{where}"[-STDERR_TAIL_CHARS:]
 
 
 def _describe_exit(code: int) -> str:
@@ -54,37 +134,64 @@ def _describe_exit(code: int) -> str:
     return f"exit code {code}"
 
 
-def run_isolated(config: CellConfig) -> dict[str, Any]:
-    """Run ``config`` in a fresh ``python -m bench.worker``; always returns a record."""
-    with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
-        config_path = Path(scratch, "config.json")
-        result_path = Path(scratch, "result.json")
-        config_path.write_text(json.dumps(config.to_dict()), encoding="utf-8")
-        env = thread_environment(config.threads)
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        if config.device != "gpu":
-            env["CUDA_VISIBLE_DEVICES"] = ""
-        started = time.perf_counter()
-        with open(Path(scratch, "stderr.txt"), "wb") as stderr:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bench.worker", str(config_path), str(result_path)],
-                stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, env=env,
-                start_new_session=True, preexec_fn=_limit_memory(config.memory_limit_mb),
-            )
-            try:
-                code = process.wait(timeout=config.timeout)
-            except subprocess.TimeoutExpired:
-                _kill_group(process)
-                record = failed_record(config, f"timed out after {config.timeout:g} s (process group killed)")
-                record["wall_seconds"] = time.perf_counter() - started
-                return record
-        elapsed = time.perf_counter() - started
-        if result_path.exists():
-            record = json.loads(result_path.read_text(encoding="utf-8"))
-            record["process_seconds"] = elapsed
-            return record
-        tail = Path(scratch, "stderr.txt").read_bytes().decode("utf-8", "replace").strip()
-        last_line = tail.splitlines()[-1][-STDERR_TAIL_CHARS:] if tail else "no output"
-        record = failed_record(config, f"worker crashed ({_describe_exit(code)}): {last_line}")
-        record["wall_seconds"] = elapsed
-        return record
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """Kill the worker, every descendant (even one that left the group) and its group."""
+    try:
+        import psutil
+
+        descendants = psutil.Process(process.pid).children(recursive=True)
+    except Exception:  # noqa: BLE001 - psutil missing or the worker already gone
+        descendants = []
+    for child in descendants:
+        try:
+            os.kill(child.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    _kill_group(process.pid)
+    process.wait()
+
+
+def _kill_leftovers(process: subprocess.Popen[bytes]) -> None:
+    """After the worker exited: kill processes it left running in its group."""
+    _kill_group(process.pid)
+
+
+def _kill_group(group: int) -> None:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# --- the child side -------------------------------------------------------------------------------
+
+def _cap_memory(megabytes: int) -> None:
+    if megabytes > 0:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+    if os.getppid() != parent_pid:  # the harness died before the request above
+        os._exit(1)
+
+
+def child_main(argv: list[str]) -> int:
+    """``python -m bench.isolation LIMIT_MB PARENT_PID CONFIG RESULT``."""
+    limit_mb, parent_pid, config_path, result_path = argv
+    _die_with_parent(int(parent_pid))
+    _cap_memory(int(limit_mb))
+    from bench.worker import main
+
+    return main([config_path, result_path])
+
+
+if __name__ == "__main__":
+    sys.exit(child_main(sys.argv[1:]))

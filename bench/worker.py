@@ -176,6 +176,11 @@ def run_cell_safely(config: CellConfig) -> dict[str, Any]:
         record = empty_record(config)
         record.update(status="failed", reason=f"invalid spec: {exc}")
         return record
+    except MemoryError as exc:
+        record = empty_record(config)
+        limit = f" (memory limit {config.memory_limit_mb} MB)" if config.memory_limit_mb else ""
+        record.update(status="failed", reason=f"out of memory{limit}: {type(exc).__name__}: {exc}")
+        return record
     except Exception as exc:  # noqa: BLE001 - a backend may raise anything
         record = empty_record(config)
         last = traceback.extract_tb(exc.__traceback__)[-1]
