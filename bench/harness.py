@@ -1,4 +1,4 @@
-"""Plan the matrix and run it, one isolated cell at a time, appending results."""
+"""Plan the matrix and run it, one isolated cell per executor slot, appending results."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cell import CellConfig
+from bench.executors import Executor, SerialExecutor
 from bench.isolation import run_isolated
 from bench.results import ResultsWriter
 from bench.suite import Suite
@@ -36,12 +37,19 @@ def run_cells(
     writer: ResultsWriter,
     runner: Runner = run_isolated,
     progress: Progress | None = print_progress,
+    executor: Executor | None = None,
+    stamp: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run each cell serially (timings do not interfere) and append its record."""
+    """Run the cells (serially unless told otherwise) and append each record as it finishes.
+
+    Every record is stamped with the executor's name, its ``cell`` config and
+    ``stamp`` (e.g. the suite), so a results file alone says how to resume it.
+    """
     cells = list(cells)
+    executor = executor or SerialExecutor()
     records = []
-    for index, config in enumerate(cells, 1):
-        record = runner(config)
+    for index, (config, record) in enumerate(executor.run(cells, runner), 1):
+        record.update(executor=executor.name, cell=config.to_dict(), **(stamp or {}))
         writer.append(record)
         records.append(record)
         if progress is not None:
@@ -49,7 +57,16 @@ def run_cells(
     return records
 
 
-def run_suite(suite: Suite, output: Path, runner: Runner = run_isolated,
-              progress: Progress | None = print_progress) -> list[dict[str, Any]]:
+def run_suite(
+    suite: Suite,
+    output: Path,
+    runner: Runner = run_isolated,
+    progress: Progress | None = print_progress,
+    executor: Executor | None = None,
+    cells: list[CellConfig] | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``cells`` of ``suite`` (default: its whole matrix), appending to ``output``."""
     suite.validate()
-    return run_cells(suite.cells(), ResultsWriter(output), runner, progress)
+    planned = suite.cells() if cells is None else cells
+    return run_cells(planned, ResultsWriter(output), runner, progress, executor,
+                     stamp={"suite_config": suite.to_dict()})
