@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 from bench import registry
+from bench.executors import ExecutorError
 from bench.results import ResultsFileError
 from bench.spec import SpecError
 from bench.suite import SuiteError
@@ -20,12 +22,19 @@ from bench.suite import SuiteError
 COMMANDS = ["run", "report", "compare", "tasks", "backends", "perf", "scaling"]
 
 USAGE_ERRORS: tuple[type[Exception], ...] = (
-    registry.UnknownNameError, SuiteError, SpecError, ResultsFileError,
+    registry.UnknownNameError, SuiteError, SpecError, ResultsFileError, ExecutorError,
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Malformed flags, too, print one line ``error: ...`` and exit 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    root = OneLineParser(prog="python -m bench", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         module = importlib.import_module(f"bench.commands.{name}")

@@ -20,13 +20,13 @@ learning_rate = 0.5
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench import registry
 from bench.cell import CellConfig
-from bench.spec import SpecError, coerce_overrides
+from bench.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.threads import default_threads
 
 DEVICES = ("cpu", "gpu", "auto")
@@ -52,6 +52,7 @@ class Suite:
     memory_limit_mb: int | None = None
 
     def validate(self) -> None:
+        self._check_types()
         if not self.backends:
             raise SuiteError("the suite names no backend")
         if not self.tasks:
@@ -66,12 +67,44 @@ class Suite:
             raise SuiteError(f"threads must be >= 1, got {self.threads}")
         if not self.timeout > 0:
             raise SuiteError(f"timeout must be > 0 seconds, got {self.timeout}")
+        if self.memory_limit_mb is not None and self.memory_limit_mb < 1:
+            raise SuiteError(f"memory_limit_mb must be >= 1, got {self.memory_limit_mb}")
+        if any(seed < 0 for seed in self.seeds):
+            raise SuiteError(f"seeds must be >= 0, got {self.seeds}")
+        for label, values in (("backend", self.backends), ("task", self.tasks), ("seed", self.seeds)):
+            repeated = sorted({str(v) for v in values if values.count(v) > 1})
+            if repeated:
+                raise SuiteError(f"{label} {', '.join(repeated)} listed more than once")
         for name in self.tasks_overrides:
             registry.check_task_names([name])
         # Each task's resolved spec must be valid before anything runs.
         for task_name in self.tasks:
             task = registry.task(task_name)
-            task.default_spec().replace(**self.overrides_for(task_name))
+            _check_fits_task(task_name, task.default_spec(), self.overrides_for(task_name))
+
+    def _check_types(self) -> None:
+        """Wrong TOML types (``backends = "numpy"``) fail here with one clear line."""
+        expected: list[tuple[str, object, type | tuple[type, ...]]] = [
+            ("name", self.name, str), ("device", self.device, str), ("threads", self.threads, int),
+            ("timeout", self.timeout, (int, float)), ("overrides", self.overrides, dict),
+            ("tasks_overrides", self.tasks_overrides, dict),
+        ]
+        if self.memory_limit_mb is not None:
+            expected.append(("memory_limit_mb", self.memory_limit_mb, int))
+        for key, value, kind in expected:
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise SuiteError(f"{key} has the wrong type: {value!r}")
+        for key, values, kind in (("backends", self.backends, str), ("tasks", self.tasks, str),
+                                  ("seeds", self.seeds, int)):
+            if not isinstance(values, list) or not all(
+                    isinstance(v, kind) and not isinstance(v, bool) for v in values):
+                raise SuiteError(f"{key} must be a list of {'integers' if kind is int else 'names'}")
+        if not all(isinstance(v, dict) for v in self.tasks_overrides.values()):
+            raise SuiteError("tasks_overrides must map task names to tables of spec fields")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (stored in every record as ``suite_config``; see :func:`suite_from_mapping`)."""
+        return asdict(self)
 
     def overrides_for(self, task: str) -> dict[str, Any]:
         merged = {**self.overrides, **self.tasks_overrides.get(task, {})}
@@ -88,25 +121,43 @@ class Suite:
         ]
 
 
+def _check_fits_task(task_name: str, default: NetworkSpec, overrides: dict[str, Any]) -> None:
+    """The resolved spec must be valid and keep the task's input and output sizes."""
+    spec = default.replace(**overrides)
+    if (spec.n_inputs, spec.n_outputs) != (default.n_inputs, default.n_outputs):
+        layers = "-".join(map(str, spec.layers))
+        raise SuiteError(
+            f"layers {layers} do not fit task {task_name!r}: it takes {default.n_inputs} input(s) and "
+            f"gives {default.n_outputs} output(s), the spec has {spec.n_inputs} and {spec.n_outputs}")
+
+
+def suite_from_mapping(data: dict[str, Any], source: str) -> Suite:
+    """A suite from parsed TOML or a stored ``suite_config`` (not yet validated)."""
+    if not isinstance(data, dict):
+        raise SuiteError(f"{source}: a suite must be a table of keys, got {type(data).__name__}")
+    unknown = sorted(set(data) - SUITE_KEYS)
+    if unknown:
+        raise SuiteError(f"{source}: unknown key(s) {unknown}; known: {sorted(SUITE_KEYS)}")
+    try:
+        suite = Suite(**data)
+        suite._check_types()
+    except (TypeError, SuiteError) as exc:
+        raise SuiteError(f"{source}: {exc}") from None
+    return suite
+
+
 def load_suite(path: Path) -> Suite:
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SuiteError(f"no suite file at {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"cannot read suite file {path} ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: malformed TOML ({exc})") from None
-    unknown = sorted(set(data) - SUITE_KEYS)
-    if unknown:
-        raise SuiteError(f"{path}: unknown key(s) {unknown}; known: {sorted(SUITE_KEYS)}")
     data.setdefault("name", path.stem)
-    try:
-        suite = Suite(**data)
-    except TypeError as exc:
-        raise SuiteError(f"{path}: {exc}") from None
-    if not isinstance(suite.seeds, list) or not all(isinstance(s, int) for s in suite.seeds):
-        raise SuiteError(f"{path}: seeds must be a list of integers")
-    return suite
+    return suite_from_mapping(data, str(path))
 
 
-__all__ = ["Suite", "SuiteError", "load_suite", "SpecError"]
+__all__ = ["Suite", "SuiteError", "load_suite", "suite_from_mapping", "SpecError"]

@@ -1,4 +1,10 @@
-"""``python -m bench run``: run a benchmark matrix and summarise it."""
+"""``python -m bench run``: run a benchmark matrix and summarise it.
+
+``--resume RESULTS`` finishes an interrupted run: it rebuilds the suite from
+the records' ``suite_config`` and runs only the cells with no record yet,
+appending to the same file. ``--executor dask`` runs cells as Dask tasks
+(``--scheduler tcp://HOST:8786``, or a local cluster of ``--workers N``).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.results import new_results_path
+from bench.cell import CellConfig
+from bench.executors import EXECUTORS, Executor, make_executor
+from bench.results import ResultsFileError, new_results_path
 from bench.spec import SpecError
-from bench.suite import DEVICES, Suite, load_suite
+from bench.suite import DEVICES, Suite, SuiteError, load_suite
+
+#: Flags that define the matrix; with --resume it comes from the results file instead.
+MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads", "timeout", "set",
+                "memory_limit_mb", "output")
 
 NAME = "run"
 HELP = "run a benchmark matrix"
@@ -20,12 +32,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", action="append", help="task name (repeatable)")
     parser.add_argument("--seeds", type=int, help="use seeds 0..N-1")
     parser.add_argument("--seed", type=int, action="append", help="one seed (repeatable)")
-    parser.add_argument("--device", choices=DEVICES)
+    parser.add_argument("--device", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument("--threads", type=int, help="thread budget for every backend")
     parser.add_argument("--timeout", type=float, help="hard limit per cell, seconds")
+    parser.add_argument("--memory-limit-mb", type=int,
+                        help="cap each cell's address space (RLIMIT_AS), megabytes")
     parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
                         help="override a spec field for every task, e.g. --set epochs=50")
     parser.add_argument("--output", help="results file (default results/<timestamp>.jsonl)")
+    parser.add_argument("--resume", type=Path, metavar="RESULTS",
+                        help="finish the cells an interrupted run's results file lacks, appending to it")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="with --resume: run failed cells again too (their old records stay)")
+    parser.add_argument("--executor", help=f"where cells run: {' or '.join(EXECUTORS)} (default serial)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="with --executor dask and no --scheduler: local worker processes (default 2)")
 
 
 def parse_set(values: list[str]) -> dict[str, str]:
@@ -56,8 +79,33 @@ def build_suite(args: argparse.Namespace) -> Suite:
         suite.timeout = args.timeout
     if args.set:
         suite.overrides = {**suite.overrides, **parse_set(args.set)}
+    if args.memory_limit_mb is not None:
+        suite.memory_limit_mb = args.memory_limit_mb
     suite.validate()
     return suite
+
+
+def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path]:
+    """The suite, the cells to run and the results file; validates everything first."""
+    if args.retry_failed and not args.resume:
+        raise SuiteError("--retry-failed only goes with --resume RESULTS")
+    if not args.resume:
+        suite = build_suite(args)
+        output = Path(args.output) if args.output else new_results_path()
+        if output.exists():
+            raise ResultsFileError(f"{output} already exists; finish it with --resume {output} "
+                                   "or choose another --output")
+        return suite, suite.cells(), output
+    from bench.resume import plan_resume
+
+    given = [f"--{flag.replace('_', '-')}" for flag in MATRIX_FLAGS if getattr(args, flag) not in (None, [])]
+    if given:
+        raise SuiteError(f"--resume takes the suite from the results file; drop {' '.join(given)}")
+    resumed = plan_resume(args.resume, retry_failed=args.retry_failed)
+    resumed.suite.validate()
+    print(f"resuming {args.resume}: {resumed.done} cells done, {len(resumed.missing)} to run",
+          file=sys.stderr)
+    return resumed.suite, resumed.missing, args.resume
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -65,9 +113,19 @@ def handle(args: argparse.Namespace) -> int:
     from bench.harness import run_suite
     from bench.progress import MatrixProgress
 
-    suite = build_suite(args)
-    output = Path(args.output) if args.output else new_results_path()
-    print(f"running {len(suite.cells())} cells ({suite.name}) → {output}", file=sys.stderr)
-    with MatrixProgress(suite.cells()) as progress:
-        run_suite(suite, output, progress=progress)
+    suite, cells, output = plan(args)
+    if not cells:
+        print(f"nothing to run: every cell of {output} has a record", file=sys.stderr)
+        return print_report(output)
+    executor: Executor = make_executor(args.executor, args.scheduler, args.workers)
+    try:
+        if args.resume:
+            from bench.resume import cut_torn_tail
+
+            cut_torn_tail(output)
+        print(f"running {len(cells)} cells ({suite.name}, {executor.name}) → {output}", file=sys.stderr)
+        with MatrixProgress(cells) as progress:
+            run_suite(suite, output, progress=progress, executor=executor, cells=cells)
+    finally:
+        executor.close()
     return print_report(output)

@@ -1,0 +1,111 @@
+"""Resume an interrupted run: finish exactly the cells its results file lacks.
+
+Every record carries ``suite_config`` (the whole suite: backends, tasks,
+seeds, device, threads, timeout, overrides, memory cap) and ``cell`` (the
+cell it ran), so the results file alone rebuilds the matrix; no flags need
+repeating. A cell is *done* when some record has its key (backend, task,
+seed, requested device) with any status — ``ok``, ``failed`` or ``skipped``.
+With ``retry_failed`` a cell whose records are all ``failed`` runs again; its
+old record stays in the file (which is never rewritten) and
+:func:`latest_per_cell` gives the current view.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.cell import CellConfig
+from bench.results import ResultsFileError, read_records
+from bench.suite import Suite, SuiteError, suite_from_mapping
+
+CellKey = tuple[str, str, int, str]
+
+
+@dataclass
+class ResumePlan:
+    """What ``run --resume`` will do: the suite, and its cells still to run."""
+
+    suite: Suite
+    missing: list[CellConfig]
+    done: int
+
+
+def cell_key(record: dict[str, Any]) -> CellKey:
+    """The matrix key of a record; the device is the one asked for (before ``auto`` resolved)."""
+    cell = record.get("cell") or {}
+    return (record["backend"], record["task"], record["seed"], cell.get("device", record["device"]))
+
+
+def read_resumable(path: Path) -> list[dict[str, Any]]:
+    """The records of ``path``, each checked to be a record; :class:`ResultsFileError` otherwise."""
+    try:
+        records = read_records(path)
+    except UnicodeDecodeError:
+        raise ResultsFileError(f"{path} is not a JSON Lines results file (not UTF-8 text)") from None
+    if not records:
+        raise ResultsFileError(f"{path} holds no complete record to resume from; start the run again")
+    for number, record in enumerate(records, 1):
+        if not isinstance(record, dict) or not {"backend", "task", "seed", "device", "status"} <= set(record):
+            raise ResultsFileError(f"{path}: record {number} is not an nnbench result")
+    return records
+
+
+def suite_from_records(records: list[dict[str, Any]], path: Path) -> Suite:
+    configs = [record.get("suite_config") for record in records]
+    if any(config is None for config in configs):
+        raise ResultsFileError(f"{path}: records lack suite_config (written before --resume existed); "
+                               "run the missing cells with the original flags instead")
+    if any(config != configs[0] for config in configs):
+        raise ResultsFileError(f"{path} mixes runs of different suites; resume needs one suite per file")
+    try:
+        return suite_from_mapping(configs[0], f"{path}: suite_config")
+    except SuiteError as exc:
+        raise ResultsFileError(str(exc)) from None
+
+
+def plan_resume(path: Path, retry_failed: bool = False) -> ResumePlan:
+    """The suite stored in ``path`` and its cells that have no record yet."""
+    path = Path(path)
+    records = read_resumable(path)
+    suite = suite_from_records(records, path)
+    settled = {cell_key(r) for r in records if r["status"] != "failed" or not retry_failed}
+    cells = suite.cells()
+    missing = [cell for cell in cells if cell.key() not in settled]
+    return ResumePlan(suite=suite, missing=missing, done=len(cells) - len(missing))
+
+
+def cut_torn_tail(path: Path) -> bool:
+    """Before appending: drop an incomplete last line (a write cut by ``kill -9``).
+
+    A last line that is a whole record lacking only its newline gets the
+    newline instead. Returns whether the file changed. Complete records are
+    never touched.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return False
+    start = data.rfind(b"\n") + 1
+    try:
+        complete = isinstance(json.loads(data[start:]), dict)
+    except ValueError:
+        complete = False
+    if complete:
+        with open(path, "ab") as handle:
+            handle.write(b"\n")
+    else:
+        os.truncate(path, start)
+    return True
+
+
+def latest_per_cell(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last record of each cell, in file order (the view after ``--retry-failed`` re-runs)."""
+    latest: dict[CellKey, dict[str, Any]] = {}
+    for record in records:
+        latest.pop(cell_key(record), None)
+        latest[cell_key(record)] = record
+    return list(latest.values())

@@ -1,0 +1,125 @@
+"""Bad input: one line ``error: ...`` on stderr, exit 2, and no results file written or changed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import fault_backends
+import pytest
+
+from bench.cli import main
+
+
+@pytest.fixture(autouse=True)
+def in_scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    fault_backends.register(monkeypatch)
+    monkeypatch.delenv("NNBENCH_DATA_DIR", raising=False)
+    return tmp_path
+
+
+def usage_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run the CLI here; assert the one-line error contract; return the line."""
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    stderr = capsys.readouterr().err
+    assert code == 2, stderr
+    assert stderr.startswith("error: ") and stderr.count("\n") == 1, stderr
+    assert not Path("results").exists()
+    return stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--backend", "nope"], "unknown backend 'nope'"),
+        (["--task", "nope"], "unknown task 'nope'"),
+        (["--device", "tpu"], "unknown device 'tpu'; known: cpu, gpu, auto"),
+        (["--set", "epochs=-5"], "epochs must be >= 1, got -5"),
+        (["--set", "layers=2,0,1"], "every layer needs at least one neuron"),
+        (["--task", "xor", "--set", "layers=3,4,1"],
+         "layers 3-4-1 do not fit task 'xor': it takes 2 input(s) and gives 1 output(s), "
+         "the spec has 3 and 1"),
+        (["--task", "and", "--set", "layers=2,4,2"], "layers 2-4-2 do not fit task 'and'"),
+        (["--seed", "-1"], "seeds must be >= 0"),
+        (["--backend", "numpy", "--backend", "numpy"], "backend numpy listed more than once"),
+        (["--threads", "0"], "threads must be >= 1"),
+        (["--timeout", "0"], "timeout must be > 0 seconds"),
+        (["--memory-limit-mb", "0"], "memory_limit_mb must be >= 1"),
+        (["--seeds", "many"], "argument --seeds: invalid int value: 'many'"),
+        (["--executor", "spark"], "unknown executor 'spark'; known: serial, dask"),
+        (["--executor", "dask", "--workers", "0"], "--workers must be >= 1"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--executor", "serial"], "--scheduler needs --executor dask"),
+        (["--retry-failed"], "--retry-failed only goes with --resume RESULTS"),
+        (["--resume", "missing.jsonl"], "no results file at missing.jsonl"),
+        (["--task", "needs-data-dir", "--data-dir", "nowhere"], "cannot read"),
+    ],
+)
+def test_bad_flags(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert message in usage_error(["run", *args], capsys)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("backends = [numpy\n", "malformed TOML"),
+        ('backends = "numpy"\n', "backends must be a list of names"),
+        ('colour = "red"\n', "unknown key(s) ['colour']"),
+        ('backends = ["nope"]\n', "unknown backend 'nope'"),
+        ('device = "tpu"\n', "unknown device 'tpu'"),
+        ("[overrides]\nepochs = -1\n", "epochs must be >= 1"),
+        ('tasks = ["xor"]\n[overrides]\nlayers = [5, 3, 1]\n', "layers 5-3-1 do not fit task 'xor'"),
+        ('seeds = [0, "one"]\n', "seeds must be a list of integers"),
+        ('timeout = "long"\n', "timeout has the wrong type"),
+        ('[tasks_overrides]\nxor = 3\n', "tasks_overrides must map task names"),
+    ],
+)
+def test_bad_suite_files(toml: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("suite.toml").write_text(toml)
+    assert message in usage_error(["run", "--suite", "suite.toml"], capsys)
+
+
+RECORD = {"backend": "numpy", "task": "xor", "seed": 0, "device": "cpu", "status": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (b"a,b\n1,2\n3,4\n", [], "r.jsonl:1: not a JSON record"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff\xfe\n", [], "not a JSON Lines results file (not UTF-8 text)"),
+        (json.dumps(RECORD).encode() + b"\n", [], "records lack suite_config"),
+        (json.dumps(RECORD).encode() + b"\n", ["--backend", "numpy", "--seeds", "2"],
+         "--resume takes the suite from the results file; drop --backend --seeds"),
+    ],
+)
+def test_bad_resume_files_are_left_alone(content: bytes, extra: list[str], message: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    Path("r.jsonl").write_bytes(content)
+    assert message in usage_error(["run", "--resume", "r.jsonl", *extra], capsys)
+    assert Path("r.jsonl").read_bytes() == content
+
+
+def test_existing_output_is_not_appended_to(capsys: pytest.CaptureFixture[str]) -> None:
+    Path("old.jsonl").write_text("{}\n")
+    assert "old.jsonl already exists; finish it with --resume old.jsonl" in usage_error(
+        ["run", "--output", "old.jsonl"], capsys)
+    assert Path("old.jsonl").read_text() == "{}\n"
+
+
+def test_malformed_plugin_variable(monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("NNBENCH_BACKENDS", "broken")
+    assert "NNBENCH_BACKENDS: 'broken' is not name=module:Class" in usage_error(["run"], capsys)
+
+
+def test_exit_status_and_stderr_of_the_real_process(in_scratch: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "bench", "run", "--device", "tpu"], cwd=in_scratch,
+                          capture_output=True, text=True, env=fault_backends.plugin_environment())
+    assert done.returncode == 2
+    assert done.stderr == "error: unknown device 'tpu'; known: cpu, gpu, auto\n"
+    assert list(in_scratch.iterdir()) == []
