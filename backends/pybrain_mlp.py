@@ -1,9 +1,9 @@
 """PyBrain backend: ``FeedForwardNetwork`` + ``BackpropTrainer`` (seed 000, part 3, "Pybrain").
 
 PyBrain's trainer adds ``input × (target − output)`` backpropagated over the
-rows it is given and steps ``params += momentum·v + learningrate·Σ`` — the
-slides' update with ``reduction="sum"``; ``"mean"`` divides the learning rate
-by the rows of each batch, which is exact. Full batch is one
+rows it is given and steps ``v = momentum·v + learningrate·Σ; params += v`` —
+the slides' update with ``reduction="sum"``; ``"mean"`` divides the learning
+rate by the rows of each batch, which is exact. Full batch is one
 ``train()`` with ``batchlearning=True``; stochastic with shuffling is PyBrain's
 own per-row epoch (it shuffles with Python's ``random``, seeded here); other
 batchings hand the trainer one batch at a time (``setData`` + ``train()``).
@@ -167,8 +167,8 @@ class PyBrainMLP(Backend):
         whole = pb.SupervisedDataSet(X, Y)
         batch_size = spec.effective_batch_size(len(X))
         native_epoch = batch_size == len(X) or (batch_size == 1 and spec.shuffle)
-        rows = len(X) if spec.reduction == "mean" and batch_size == len(X) else 1
-        trainer = pb.BackpropTrainer(self.network, whole, learningrate=spec.learning_rate / rows,
+        divisor = len(X) if spec.reduction == "mean" and batch_size == len(X) else 1
+        trainer = pb.BackpropTrainer(self.network, whole, learningrate=spec.learning_rate / divisor,
                                      momentum=spec.momentum, batchlearning=batch_size > 1, lrdecay=1.0,
                                      weightdecay=0.0, verbose=False)
         random.seed(spec.seed)  # BackpropTrainer.train() shuffles the rows with Python's random
