@@ -75,3 +75,21 @@ def test_executor_choice() -> None:
         make_executor("spark")
     with pytest.raises(ExecutorError, match="--scheduler needs --executor dask"):
         make_executor("serial", scheduler="tcp://127.0.0.1:9")
+
+
+@pytest.mark.slow
+def test_command_line_on_a_local_cluster_of_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "bench", "run", "--executor", "dask", "--workers", "2", "--backend", "numpy",
+           "--task", "xor", "--seeds", "3", "--threads", "1", "--set", "epochs=20", "--output", "r.jsonl"]
+    done = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    records = read_records(tmp_path / "r.jsonl")
+    assert sorted(r["seed"] for r in records) == [0, 1, 2]
+    assert {r["executor"] for r in records} == {"dask"}
+    resume = [sys.executable, "-m", "bench", "run", "--resume", "r.jsonl", "--executor", "dask"]
+    again = subprocess.run(resume, cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 0 and "nothing to run" in again.stderr
+    assert read_records(tmp_path / "r.jsonl") == records
