@@ -153,7 +153,7 @@ def compare_cell(key: CellKey, old: list[dict[str, Any]], new: list[dict[str, An
             result.old_metric, result.new_metric = float(np.mean(old_values)), float(np.mean(new_values))
             result.delta = result.new_metric - result.old_metric
         sign, note = metric_change(old_values, new_values, alpha)
-        improved = sign == (-1 if lower_is_better(metric) else 1)
+        improved = sign == (-1 if lower_is_better(metric, old + new) else 1)
         if sign:
             (better if improved else worse).append(f"{metric} {result.delta:+.4g} ({note})")
         elif note:

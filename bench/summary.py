@@ -90,7 +90,12 @@ def olympic_mean(values: Sequence[float], minimum: int = OLYMPIC_MIN_RUNS) -> fl
     return float(np.mean(data[1:-1]))
 
 
-def lower_is_better(metric: str) -> bool:
+def lower_is_better(metric: str, records: Iterable[dict[str, Any]] = ()) -> bool:
+    """The direction of a metric: the task's target says so when it names it, else a fixed list."""
+    for record in records:
+        target = record.get("target") or {}
+        if target.get("metric") == metric and target.get("direction") in ("min", "max"):
+            return target["direction"] == "min"
     return metric in LOWER_IS_BETTER
 
 

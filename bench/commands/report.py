@@ -29,6 +29,8 @@ def print_report(results: Path, plots: bool = True, html: bool = True, html_path
     from bench.report import print_tables, write_reports
 
     output = write_reports(results, plots=plots, html=html, html_path=html_path)
+    if not output.summaries:
+        print(f"no finished runs in {results}")
     print_tables(output.tables)
     print(f"\nresults:  {results}")
     print(f"markdown: {output.markdown}")
