@@ -17,12 +17,13 @@ from bench.executors import ExecutorError
 from bench.results import ResultsFileError
 from bench.spec import SpecError
 from bench.suite import SuiteError
+from bench.task import TaskDataError
 
 #: Subcommand modules under bench.commands, in help order.
 COMMANDS = ["run", "report", "compare", "tasks", "backends", "perf", "scaling"]
 
 USAGE_ERRORS: tuple[type[Exception], ...] = (
-    registry.UnknownNameError, SuiteError, SpecError, ResultsFileError, ExecutorError,
+    registry.UnknownNameError, SuiteError, SpecError, ResultsFileError, TaskDataError, ExecutorError,
 )
 
 

@@ -37,6 +37,15 @@ BUILTIN_TASKS: dict[str, str] = {
     "and": "tasks.logic_gates:And",
     "or": "tasks.logic_gates:Or",
     "xor": "tasks.logic_gates:Xor",
+    "credit-risk": "tasks.credit_risk:CreditRisk",
+    "credit-default": "tasks.credit_default:CreditDefault",
+    "diabetes": "tasks.regression:Diabetes",
+    "fair": "tasks.regression:Fair",
+    "friedman1": "tasks.regression:Friedman1",
+    "digits": "tasks.images:Digits",
+    "mnist-subset": "tasks.images:MnistSubset",
+    "fashion-mnist": "tasks.images:FashionMnist",
+    "mnist-idx": "tasks.images:MnistIdx",
 }
 
 

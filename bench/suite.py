@@ -77,9 +77,10 @@ class Suite:
                 raise SuiteError(f"{label} {', '.join(repeated)} listed more than once")
         for name in self.tasks_overrides:
             registry.check_task_names([name])
-        # Each task's resolved spec must be valid before anything runs.
+        # Each task's data must be readable and its resolved spec valid before anything runs.
         for task_name in self.tasks:
             task = registry.task(task_name)
+            task.check_data()
             _check_fits_task(task_name, task.default_spec(), self.overrides_for(task_name))
 
     def _check_types(self) -> None:

@@ -48,6 +48,10 @@ class TaskInfo:
     notes: str = ""
 
 
+class TaskDataError(ValueError):
+    """A task's data files are missing or unreadable (one line, naming the file)."""
+
+
 class Task(ABC):
     """A learning problem: its data, how it is split, and how it is scored."""
 
@@ -68,6 +72,14 @@ class Task(ABC):
     def info(self) -> TaskInfo:
         """Source, licence, size and evaluation scheme."""
 
+    def check_data(self) -> None:
+        """Raise :class:`TaskDataError` when the data cannot be read (default: always readable).
+
+        Called by ``Suite.validate`` before anything runs; it should be cheap
+        (look for files, do not load them).
+        """
+        return None
+
     def metric_names(self) -> list[str]:
         if self.kind == "regression":
             return ["rmse", "mae", "r2"]
@@ -81,10 +93,17 @@ class Task(ABC):
             "kind": self.kind,
             "rows": info.rows,
             "features": info.features,
-            "classes_or_target": ", ".join(info.classes) if info.classes else "real value",
+            "classes_or_target": _short_list(info.classes) if info.classes else "real value",
             "evaluation": info.evaluation,
             "source": info.source,
             "licence": info.licence,
             "network": "-".join(str(n) for n in spec.layers)
             + f" {spec.hidden_activation}/{spec.output_activation} {spec.loss}",
         }
+
+
+def _short_list(names: list[str], most: int = 4) -> str:
+    """``a, b, c`` or, for long lists, ``10 classes: first … last``."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{len(names)} classes: {names[0]} … {names[-1]}"
