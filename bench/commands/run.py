@@ -9,6 +9,7 @@ appending to the same file. ``--executor dask`` runs cells as Dask tasks
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
                         help="override a spec field for every task, e.g. --set epochs=50")
     parser.add_argument("--output", help="results file (default results/<timestamp>.jsonl)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="folder of external data files, e.g. Fashion-MNIST IDX files "
+                             "(sets NNBENCH_DATA_DIR for every cell)")
     parser.add_argument("--resume", type=Path, metavar="RESULTS",
                         help="finish the cells an interrupted run's results file lacks, appending to it")
     parser.add_argument("--retry-failed", action="store_true",
@@ -81,8 +85,14 @@ def build_suite(args: argparse.Namespace) -> Suite:
         suite.overrides = {**suite.overrides, **parse_set(args.set)}
     if args.memory_limit_mb is not None:
         suite.memory_limit_mb = args.memory_limit_mb
+    export_data_dir(args)
     suite.validate()
     return suite
+
+
+def export_data_dir(args: argparse.Namespace) -> None:
+    if args.data_dir is not None:
+        os.environ["NNBENCH_DATA_DIR"] = str(args.data_dir.resolve())  # inherited by the workers
 
 
 def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path]:
@@ -101,6 +111,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path]:
     given = [f"--{flag.replace('_', '-')}" for flag in MATRIX_FLAGS if getattr(args, flag) not in (None, [])]
     if given:
         raise SuiteError(f"--resume takes the suite from the results file; drop {' '.join(given)}")
+    export_data_dir(args)
     resumed = plan_resume(args.resume, retry_failed=args.retry_failed)
     resumed.suite.validate()
     print(f"resuming {args.resume}: {resumed.done} cells done, {len(resumed.missing)} to run",
