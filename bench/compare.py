@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from bench.results import read_records
+from bench.resume import latest_per_cell
 from bench.summary import (
     environments,
     lower_is_better,
@@ -76,6 +76,8 @@ def welch_p_value(old: list[float], new: list[float]) -> float:
         return math.nan
     if np.std(old) == 0 and np.std(new) == 0:
         return math.nan
+    from scipy import stats  # imported here: scipy.stats costs seconds at CLI start-up
+
     return float(stats.ttest_ind(new, old, equal_var=False).pvalue)
 
 
@@ -211,7 +213,8 @@ def compare_records(old: list[dict[str, Any]], new: list[dict[str, Any]], alpha:
 
 def compare_files(old: Path, new: Path, alpha: float = ALPHA,
                   tolerance: float = TIME_TOLERANCE) -> Comparison:
-    return compare_records(read_records(old), read_records(new), alpha, tolerance)
+    return compare_records(latest_per_cell(read_records(old)), latest_per_cell(read_records(new)),
+                           alpha, tolerance)
 
 
 def comparison_rows(comparison: Comparison) -> list[dict[str, str]]:

@@ -18,6 +18,7 @@ from typing import IO, Any
 import pandas as pd
 
 from bench.results import read_records
+from bench.resume import latest_per_cell
 from bench.summary import OLYMPIC_MIN_RUNS, GroupSummary, environments, summarise
 
 DASH = "–"
@@ -153,8 +154,11 @@ def target_rows(summaries: list[GroupSummary]) -> list[Row]:
         if not s.target or not s.ok:
             continue
         sign = "≥" if s.target.get("direction", "max") == "max" else "≤"
-        verdict = ("reference" if s.backend == "numpy" and s.reached_target
-                   else s.reference_note or ("comparable" if s.reached_target else "never reached"))
+        if s.folds > 1:
+            verdict = f"n/a: {s.folds}-fold evaluation, no single held-out curve"
+        else:
+            verdict = ("reference" if s.backend == "numpy" and s.reached_target
+                       else s.reference_note or ("comparable" if s.reached_target else "never reached"))
         rows.append({
             "task": s.task, "backend": s.backend,
             "target": f"{s.target.get('metric')} {sign} {s.target.get('value')}",
@@ -320,7 +324,7 @@ def write_reports(results_path: Path, plots: bool = True, html: bool = True,
                   html_path: Path | None = None) -> ReportOutput:
     """Write ``<results>.md`` and ``.csv``, and unless told not to the plots and the HTML page."""
     results_path = Path(results_path)
-    records = read_records(results_path)
+    records = latest_per_cell(read_records(results_path))  # a --retry-failed re-run replaces its cell
     summaries = summarise(records)
     tables = build_tables(summaries, records)
     markdown = results_path.with_suffix(".md")

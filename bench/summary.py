@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 #: The backend whose epochs-to-target is the reference convergence point.
 REFERENCE_BACKEND = "numpy"
@@ -70,6 +69,8 @@ def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple
     if data.size < 2:
         return mean, math.nan
     sem = float(data.std(ddof=1)) / math.sqrt(data.size)
+    from scipy import stats  # imported here: scipy.stats costs about a second at CLI start-up
+
     return mean, float(stats.t.ppf((1 + confidence) / 2, data.size - 1)) * sem
 
 
@@ -209,6 +210,8 @@ class GroupSummary:
     epochs_to_target_median: float = math.nan
     reference_epochs_to_target: float = math.nan
     reference_note: str = ""
+    #: Folds per run: time-to-target is only measured on a single held-out split.
+    folds: int = 1
     suspicious: bool = False
     not_converged: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
@@ -253,6 +256,7 @@ def summarise_group(key: GroupKey, records: list[dict[str, Any]]) -> GroupSummar
     summary.epochs_median = median_iqr(ok_values(records, "epochs"))[0]
     summary.peak_memory_mb = median_iqr(ok_values(records, "peak_memory_mb"))[0]
     summary.target = next((r["target"] for r in ok if r.get("target")), None)
+    summary.folds = max((int((r.get("evaluation") or {}).get("folds") or 1) for r in ok), default=1)
     reached = ok_values(records, "epochs_to_target")
     summary.reached_target = len(reached)
     summary.epochs_to_target_median = median_iqr(reached)[0]
