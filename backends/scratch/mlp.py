@@ -54,11 +54,10 @@ def flat_views(flat: np.ndarray, shapes: Shapes) -> list[np.ndarray | None]:
     return views
 
 
-class Workspace:
-    """Buffers for batches of up to ``rows`` rows, reused by every training step."""
+class BatchBuffers:
+    """Arrays of one batch's rows for every step: where a batch's numbers are written."""
 
-    def __init__(self, layer_sizes: list[int], rows: int, dtype: np.dtype, shapes: Shapes) -> None:
-        self.rows = rows
+    def __init__(self, layer_sizes: list[int], rows: int, dtype: np.dtype) -> None:
         self.inputs = np.empty((rows, layer_sizes[0]), dtype)  # a shuffled batch, gathered
         self.targets = np.empty((rows, layer_sizes[-1]), dtype)
         #: activation of every layer after the inputs (the weighted sum is computed in place)
@@ -66,9 +65,33 @@ class Workspace:
         #: error reaching each hidden layer (delta of the next layer × its weights), and its delta
         self.errors = [np.empty((rows, n), dtype) for n in layer_sizes[1:-1]]
         self.deltas = [np.empty((rows, n), dtype) for n in layer_sizes[1:-1]]
+
+    def first_rows(self, rows: int) -> BatchBuffers:
+        """The same buffers cut to their first ``rows`` rows (views, no copy)."""
+        part = object.__new__(BatchBuffers)
+        for name, value in vars(self).items():
+            setattr(part, name, value[:rows] if isinstance(value, np.ndarray) else [a[:rows] for a in value])
+        return part
+
+
+class Workspace:
+    """Buffers for batches of up to ``rows`` rows, allocated once and reused by every training step."""
+
+    def __init__(self, layer_sizes: list[int], rows: int, dtype: np.dtype, shapes: Shapes) -> None:
+        self.rows = rows
+        self.full = BatchBuffers(layer_sizes, rows, dtype)
+        self._partial: dict[int, BatchBuffers] = {}
         #: the change of every parameter, one flat vector laid out like the parameters, and its views
         self.changes = np.empty(sum(int(np.prod(s)) for s in shapes if s is not None), dtype)
         self.change_views = flat_views(self.changes, shapes)
+
+    def batch(self, rows: int) -> BatchBuffers:
+        """The buffers for a batch of ``rows`` rows (a shorter last batch gets views of the first rows)."""
+        if rows == self.rows:
+            return self.full
+        if rows not in self._partial:
+            self._partial[rows] = self.full.first_rows(rows)
+        return self._partial[rows]
 
 
 class MultiLayerPerceptron:
@@ -114,12 +137,11 @@ class MultiLayerPerceptron:
         self._workspace: Workspace | None = None
 
     # 1. forward pass -------------------------------------------------------
-    def forward(self, X: np.ndarray, workspace: Workspace | None = None) -> list[np.ndarray]:
+    def forward(self, X: np.ndarray, buffers: BatchBuffers | None = None) -> list[np.ndarray]:
         """Activations of every layer, the inputs first and the prediction last."""
         layer_outputs = [np.asarray(X, dtype=self.dtype)]
-        rows = len(layer_outputs[0])
         for layer, (W, b, activation) in enumerate(zip(self.weights, self.biases, self.activations)):
-            out = None if workspace is None else workspace.outputs[layer][:rows]
+            out = None if buffers is None else buffers.outputs[layer]
             weighted_sum = np.matmul(layer_outputs[-1], W, out=out)  # Σ input * weight
             if b is not None:
                 weighted_sum += b  # the bias: an input that is always 1
@@ -131,18 +153,17 @@ class MultiLayerPerceptron:
 
     # 2. error and 3. deltas ------------------------------------------------
     def deltas(
-        self, layer_outputs: list[np.ndarray], correct: np.ndarray, workspace: Workspace | None = None
+        self, layer_outputs: list[np.ndarray], correct: np.ndarray, buffers: BatchBuffers | None = None
     ) -> list[np.ndarray]:
         """One delta per weight layer, the output layer's last."""
         prediction = layer_outputs[-1]
         delta = output_delta(self.loss, self.activations[-1], correct, prediction)
         deltas = [delta]
-        rows = len(prediction)
         for layer in range(len(self.weights) - 1, 0, -1):
             hidden = layer_outputs[layer]
             error_out = delta_out = None
-            if workspace is not None:
-                error_out, delta_out = workspace.errors[layer - 1][:rows], workspace.deltas[layer - 1][:rows]
+            if buffers is not None:
+                error_out, delta_out = buffers.errors[layer - 1], buffers.deltas[layer - 1]
             # delta_hidden = derivative * weight * delta_output
             error_reaching_hidden = np.matmul(delta, self.weights[layer].T, out=error_out)
             delta = self.activations[layer - 1].backward(hidden, error_reaching_hidden, out=delta_out)
@@ -189,7 +210,7 @@ class MultiLayerPerceptron:
             delta *= factor
             np.matmul(inputs.T, delta, out=changes[2 * layer])  # Σ input * delta
             if changes[2 * layer + 1] is not None:
-                np.sum(delta, axis=0, out=changes[2 * layer + 1])  # the bias input is 1
+                delta.sum(axis=0, out=changes[2 * layer + 1])  # the bias input is 1
         self._apply(workspace.changes)
 
     def _apply(self, change: np.ndarray) -> None:
@@ -223,10 +244,15 @@ class MultiLayerPerceptron:
     # training loop ---------------------------------------------------------
     def train_step(self, X: np.ndarray, correct: np.ndarray, workspace: Workspace | None = None) -> float:
         """Forward, error, deltas, update on one batch; returns its mean row loss."""
-        layer_outputs = self.forward(X, workspace)
+        return self._train_batch(X, correct, workspace) / len(X)
+
+    def _train_batch(self, X: np.ndarray, correct: np.ndarray, workspace: Workspace | None) -> float:
+        """:meth:`train_step`, returning the batch's summed row loss."""
+        buffers = None if workspace is None else workspace.batch(len(X))
+        layer_outputs = self.forward(X, buffers)
         # The loss comes from the prediction already computed: no extra pass.
-        loss = float(row_losses(self.loss, correct, layer_outputs[-1]).mean())
-        deltas = self.deltas(layer_outputs, correct, workspace)
+        loss = float(row_losses(self.loss, correct, layer_outputs[-1]).sum())
+        deltas = self.deltas(layer_outputs, correct, buffers)
         if workspace is None:
             self.update(self.adjustments(layer_outputs, deltas))
         else:
@@ -239,7 +265,7 @@ class MultiLayerPerceptron:
         """One pass over the rows (shuffled when ``rng`` is given); mean row loss.
 
         Each shuffled batch is gathered into the workspace's input buffer
-        (``np.take(..., out=...)``, no new array); unshuffled batches are
+        (``take(..., out=...)``, no new array); unshuffled batches are
         contiguous slices of ``X`` used as they are.
         """
         X = np.asarray(X, dtype=self.dtype)
@@ -252,10 +278,10 @@ class MultiLayerPerceptron:
             if order is None:
                 inputs, correct = X[start:stop], Y[start:stop]
             else:
-                rows = order[start:stop]
-                inputs = np.take(X, rows, axis=0, out=workspace.inputs[: stop - start], mode="clip")
-                correct = np.take(Y, rows, axis=0, out=workspace.targets[: stop - start], mode="clip")
-            total += self.train_step(inputs, correct, workspace) * (stop - start)
+                rows, buffers = order[start:stop], workspace.batch(stop - start)
+                inputs = X.take(rows, axis=0, out=buffers.inputs, mode="clip")
+                correct = Y.take(rows, axis=0, out=buffers.targets, mode="clip")
+            total += self._train_batch(inputs, correct, workspace)
         return total / len(X)
 
     def workspace(self, rows: int, n_inputs: int, n_outputs: int) -> Workspace:
