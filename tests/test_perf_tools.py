@@ -183,7 +183,7 @@ def test_numpy_probe_group_and_its_ratio_lines() -> None:
 def test_ratio_verdicts() -> None:
     assert report.Ratio("x", 1.21, 1.30).line() == "x = 1.21 (target ≤ 1.30) PASS"
     assert report.Ratio("x", 1.31, 1.30).verdict() == "MISS"
-    assert report.Ratio("x", float("nan"), 1.30).verdict().startswith("MISS")
+    assert report.Ratio("x", float("nan"), 1.30).verdict() == "n/a (not measured)"
     assert report.Ratio("o", 0.034, 0.02, percent=True).line() == "o = 3.4 % (target ≤ 2.0 %) MISS"
     assert report.Ratio("r", 0.5, note="cpu").line() == "r = 0.50  [cpu]"
 
@@ -211,6 +211,7 @@ def test_harness_overhead_definition_with_a_fake_runner() -> None:
     assert timing.imports >= 0 and len(timing.walls) == 2
     assert timing.overheads()[0] == pytest.approx(1.0 - 0.9 - 0.04 - timing.imports)
     assert timing.startups == [0.5, 0.5] and timing.fit_cv() == 0.0
+    assert math.isnan(CellTiming(("numpy", "xor", 0), fits=[1.0]).fit_cv())
     lines, ratios = report.harness_lines(timings, "fake", 2)
     assert any("numpy × xor seed 0" in line for line in lines)
     assert [r.label for r in ratios] == ["harness overhead / cell wall (worst cell)",
@@ -226,10 +227,23 @@ def test_harness_overhead_of_one_real_cell() -> None:
     assert not math.isnan(timings[0].overhead_share())
 
 
+def test_harness_timings_from_a_results_file() -> None:
+    from bench.perf.overhead import timings_from_results
+
+    ok = {"backend": "numpy", "task": "xor", "seed": 0, "status": "ok", "wall_seconds": 2.0,
+          "fit_seconds": 1.5, "predict_seconds": 0.01, "process_seconds": 2.5}
+    records = [ok, {**ok, "seed": 1}, {**ok, "seed": 2, "status": "failed", "reason": "boom"}]
+    timings = timings_from_results(records, threads=1)
+    assert [len(t.walls) for t in timings] == [1, 1, 0]
+    lines, ratios = report.harness_lines(timings, "default", 1)
+    assert ratios[2].verdict() == "n/a (not measured)" and "no cell ran twice" in ratios[2].line()
+    assert ratios[0].verdict() in ("PASS", "MISS")
+
+
 def test_failed_cells_are_listed_not_hidden() -> None:
     timing = CellTiming(("numpy", "xor", 0), failures=["failed: boom"])
     lines, ratios = report.harness_lines([timing], "fake", 1)
-    assert "boom" in lines[-1] and ratios[0].verdict().startswith("MISS")
+    assert "boom" in lines[-1] and ratios[0].verdict() == "n/a (not measured)"
 
 
 # scaling, tiny sizes -------------------------------------------------------------

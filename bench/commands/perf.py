@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.perf.measure import FRAMEWORKS, PerfOptions, measure
+from bench.perf.measure import FRAMEWORKS, HARNESS_BACKENDS, PerfOptions, measure
 from bench.perf.workload import Workload
 from bench.registry import UnknownNameError
 from bench.threads import default_threads
@@ -43,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", type=Path, default=Path("suites/default.toml"),
                         help="suite whose cells measure the harness overhead")
     parser.add_argument("--harness-repeats", type=int, default=3, help="repeats of each suite cell (0: skip)")
+    parser.add_argument("--harness-backends", default=",".join(HARNESS_BACKENDS),
+                        help="the suite's backends whose cells are run (default %(default)s; 'all': every "
+                             "one, slow)")
+    parser.add_argument("--harness-results", type=Path,
+                        help="read the harness timings from this results file (e.g. of `make bench`) "
+                             "instead of running cells")
+    parser.add_argument("--harness-seeds", type=int, default=1, help="how many of the suite's seeds")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -55,6 +62,9 @@ def handle(args: argparse.Namespace) -> int:
         if name not in FRAMEWORKS:
             raise UnknownNameError(f"unknown framework {name!r}; known: {', '.join(FRAMEWORKS)}")
     options = PerfOptions(workload=workload, threads=args.threads, device=args.device, frameworks=frameworks,
-                          suite=args.suite, harness_repeats=args.harness_repeats)
+                          suite=args.suite, harness_repeats=args.harness_repeats,
+                          harness_backends=None if args.harness_backends == "all"
+                          else tuple(filter(None, args.harness_backends.split(","))),
+                          harness_seeds=args.harness_seeds, harness_results=args.harness_results)
     measure(options, echo=lambda line: print(line, flush=True))
     return 0

@@ -19,6 +19,9 @@ from bench.perf.workload import Workload
 from bench.threads import thread_environment
 
 FRAMEWORKS = ("torch", "keras")
+#: Backends of the suite whose cells measure the harness by default: the quick ones, so that
+#: ``make bench-perf`` takes minutes (the default suite's keras/torch/pybrain cells take 10-40 s each).
+HARNESS_BACKENDS = ("numpy", "numpy-perceptron", "sklearn")
 
 
 @dataclass
@@ -29,6 +32,9 @@ class PerfOptions:
     frameworks: tuple[str, ...] = FRAMEWORKS
     suite: Path | None = Path("suites/default.toml")
     harness_repeats: int = 3
+    harness_backends: tuple[str, ...] | None = HARNESS_BACKENDS  # None: all of the suite's
+    harness_seeds: int = 1  # the suite's first seeds
+    harness_results: Path | None = None  # read the harness timings from this results file instead
     probe_timeout: float = 600.0
 
 
@@ -109,7 +115,9 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
         echo(report.epoch_line("numpy MLP (same process)", result["times"]["numpy"]))
         ratios.append(report.framework_ratio(name, result))
 
-    if options.suite is not None and options.harness_repeats > 0:
+    if options.harness_results is not None:
+        ratios += harness_report_from_file(options, echo)
+    elif options.suite is not None and options.harness_repeats > 0:
         ratios += harness_report(options, echo)
 
     echo("")
@@ -125,9 +133,30 @@ def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[re
 
     suite = load_suite(options.suite)
     suite.threads = options.threads
+    if options.harness_backends is not None:
+        suite.backends = [name for name in suite.backends if name in options.harness_backends]
+    suite.seeds = suite.seeds[: max(options.harness_seeds, 1)]
     suite.validate()
+    echo(f"harness sample of suite {suite.name!r}: backends {', '.join(suite.backends)}; "
+         f"tasks {', '.join(suite.tasks)}; seeds {suite.seeds}")
     timings = measure_cells(suite.cells(), options.harness_repeats, progress=lambda text: echo(f"  {text}"))
     lines, ratios = report.harness_lines(timings, suite.name, options.harness_repeats)
+    for line in lines:
+        echo(line)
+    return ratios
+
+
+def harness_report_from_file(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
+    from bench.perf.overhead import timings_from_results
+    from bench.results import read_records
+
+    assert options.harness_results is not None
+    records = read_records(options.harness_results)
+    timings = timings_from_results(records, options.threads)
+    suites = sorted({str(r.get("suite")) for r in records})
+    runs = max((len(t.walls) for t in timings), default=0)
+    echo(f"harness timings read from {options.harness_results} ({len(records)} records)")
+    lines, ratios = report.harness_lines(timings, "+".join(suites), runs)
     for line in lines:
         echo(line)
     return ratios

@@ -21,6 +21,10 @@ Every cell of a suite runs ``repeats`` times in its own worker process, as
 
 The noise of a cell is the coefficient of variation of ``fit_seconds`` over
 its repeats (target ≤ 5 %).
+
+:func:`timings_from_results` reads the same figures from an existing results
+file instead (e.g. of ``make bench``: every cell of the default suite, no
+re-run); its cells have one run each unless the file holds repeats.
 """
 
 from __future__ import annotations
@@ -76,7 +80,8 @@ class CellTiming:
         return statistics.median(self.overheads()) / statistics.median(self.walls)
 
     def fit_cv(self) -> float:
-        return coefficient_of_variation(self.fits)
+        """Coefficient of variation of fit_seconds over the repeats (nan with fewer than two)."""
+        return coefficient_of_variation(self.fits) if len(self.fits) > 1 else float("nan")
 
 
 def import_seconds(backend: str, task: str, threads: int, tries: int = 2) -> float:
@@ -93,6 +98,31 @@ def import_seconds(backend: str, task: str, threads: int, tries: int = 2) -> flo
         except (ValueError, IndexError):
             return 0.0  # the worker will report the failure itself
     return min(times)
+
+
+def timings_from_results(records: list[dict[str, Any]], threads: int) -> list[CellTiming]:
+    """Per-cell timings of the successful records of a results file (imports measured here)."""
+    timings: dict[tuple[str, str, int], CellTiming] = {}
+    for record in records:
+        key = (record["backend"], record["task"], int(record["seed"]))
+        timing = timings.setdefault(key, CellTiming(key))
+        _add_record(timing, record)
+    imports = {pair: import_seconds(*pair, threads) for pair in {key[:2] for key in timings}}
+    for timing in timings.values():
+        timing.imports = imports[timing.key[:2]]
+    return list(timings.values())
+
+
+def _add_record(timing: CellTiming, record: dict[str, Any]) -> None:
+    if record.get("status") != "ok":
+        timing.failures.append(f"{record.get('status')}: {record.get('reason', '')}")
+        return
+    timing.walls.append(float(record["wall_seconds"]))
+    timing.fits.append(float(record["fit_seconds"]))
+    timing.predicts.append(PREDICT_CALLS * float(record["predict_seconds"]))
+    process = record.get("process_seconds")
+    if process is not None:
+        timing.startups.append(float(process) - float(record["wall_seconds"]))
 
 
 def measure_cells(cells: list[CellConfig], repeats: int, runner: Runner | None = None,
@@ -114,17 +144,7 @@ def measure_cells(cells: list[CellConfig], repeats: int, runner: Runner | None =
         timing.imports = imports[timing.key[:2]]
     for repeat in range(repeats):
         for config in cells:
-            record = runner(config)
-            timing = timings[(config.backend, config.task, config.seed)]
-            if record.get("status") != "ok":
-                timing.failures.append(f"{record.get('status')}: {record.get('reason', '')}")
-                continue
-            timing.walls.append(float(record["wall_seconds"]))
-            timing.fits.append(float(record["fit_seconds"]))
-            timing.predicts.append(PREDICT_CALLS * float(record["predict_seconds"]))
-            process = record.get("process_seconds")
-            if process is not None:
-                timing.startups.append(float(process) - float(record["wall_seconds"]))
+            _add_record(timings[(config.backend, config.task, config.seed)], runner(config))
         if progress is not None:
             progress(f"harness repeat {repeat + 1}/{repeats} done ({len(cells)} cells)")
     return list(timings.values())

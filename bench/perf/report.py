@@ -30,7 +30,7 @@ class Ratio:
         if self.target is None:
             return ""
         if math.isnan(self.value):
-            return "MISS (not measured)"
+            return "n/a (not measured)"
         return "PASS" if self.value <= self.target else "MISS"
 
     def line(self) -> str:
@@ -88,12 +88,13 @@ def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> t
             f"  {t.label:<34} {statistics.median(t.walls) * 1e3:9.1f} {statistics.median(t.fits) * 1e3:9.1f} "
             f"{statistics.median(t.predicts) * 1e3:9.2f} {t.imports * 1e3:9.1f} "
             f"{statistics.median(t.overheads()) * 1e3:9.1f} {t.overhead_share() * 100:6.1f}% "
-            f"{t.fit_cv() * 100:6.1f}%")
+            f"{t.fit_cv() * 100:6.1f}%".replace("nan%", " n/a"))
     if not measured:
         missing = Ratio("harness overhead / cell wall (worst cell)", float("nan"), OVERHEAD_TARGET, True)
         return lines, [missing]
     worst = max(measured, key=lambda t: t.overhead_share())
-    noisiest = max(measured, key=lambda t: t.fit_cv())
+    repeated = [t for t in measured if len(t.fits) > 1]
+    noisiest = max(repeated, key=lambda t: t.fit_cv()) if repeated else None
     total_overhead = sum(statistics.median(t.overheads()) for t in measured)
     total_wall = sum(statistics.median(t.walls) for t in measured)
     startups = [s for t in measured for s in t.startups]
@@ -104,7 +105,7 @@ def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> t
               note=worst.label),
         Ratio("harness overhead / cell wall (whole suite)", total_overhead / total_wall, OVERHEAD_TARGET,
               True),
-        Ratio("fit_seconds CV across repeats (worst cell)", noisiest.fit_cv(), NOISE_TARGET, True,
-              note=noisiest.label),
+        Ratio("fit_seconds CV across repeats (worst cell)", noisiest.fit_cv() if noisiest else float("nan"),
+              NOISE_TARGET, True, note=noisiest.label if noisiest else "no cell ran twice"),
     ]
     return lines, ratios
