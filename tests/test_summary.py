@@ -75,11 +75,16 @@ def test_far_fewer_epochs_than_the_reference_on_the_same_spec_is_suspicious() ->
         [record("numpy", seed=s, epochs_to_target=40) for s in range(3)]
         + [record("fastlib", seed=s, epochs_to_target=10) for s in range(3)]
         + [record("honest", seed=s, epochs_to_target=30) for s in range(3)]
+        + [record("declared", seed=s, epochs_to_target=10, deviations=["log-loss instead of mse"])
+           for s in range(3)]
         + [record("numpy-perceptron", seed=s, epochs_to_target=2, spec=perceptron_spec) for s in range(3)]
     )
     by_backend = {s.backend: s for s in summarise(records)}
     assert by_backend["fastlib"].suspicious and by_backend["fastlib"].epochs_ratio == 0.25
     assert not by_backend["honest"].suspicious and by_backend["honest"].reference_epochs_to_target == 40
+    assert not by_backend["declared"].suspicious  # its own declared deviation explains the speed
+    note = by_backend["declared"].reference_note
+    assert note.startswith("faster than reference (10 epochs vs reference 40)")
     assert not by_backend["numpy-perceptron"].suspicious
     assert by_backend["numpy-perceptron"].reference_note == "spec differs from reference"
     assert not by_backend["numpy"].suspicious
