@@ -20,10 +20,10 @@ rows go through steps 1–4 before the weights change (the slides'
 Speed without changing the maths: :meth:`train_epoch` runs the same four
 steps on a :class:`Workspace` of buffers allocated once, so a batch allocates
 no large array: matrix products write into their buffers (``np.matmul(...,
-out=...)``), activations and deltas are computed in place, the rows of a
-shuffled batch are gathered into a fixed buffer, and the learning rate is
-applied to the (small) delta rather than to the (large) ``input * delta``
-product. All weights and biases live in one flat vector, so the update is
+out=...)``), activations and deltas are computed in place, the rows are
+shuffled once per epoch into a preallocated copy (batches are slices of it),
+and the learning rate multiplies the (small) output delta rather than the
+(large) ``input * delta`` products. All weights and biases live in one flat vector, so the update is
 three array operations whatever the depth. ``forward``, ``deltas``,
 ``adjustments`` and ``update`` called without a workspace are the plain
 reference computation the golden tests check.
@@ -58,19 +58,19 @@ class BatchBuffers:
     """Arrays of one batch's rows for every step: where a batch's numbers are written."""
 
     def __init__(self, layer_sizes: list[int], rows: int, dtype: np.dtype) -> None:
-        self.inputs = np.empty((rows, layer_sizes[0]), dtype)  # a shuffled batch, gathered
-        self.targets = np.empty((rows, layer_sizes[-1]), dtype)
         #: activation of every layer after the inputs (the weighted sum is computed in place)
         self.outputs = [np.empty((rows, n), dtype) for n in layer_sizes[1:]]
         #: error reaching each hidden layer (delta of the next layer × its weights), and its delta
         self.errors = [np.empty((rows, n), dtype) for n in layer_sizes[1:-1]]
         self.deltas = [np.empty((rows, n), dtype) for n in layer_sizes[1:-1]]
+        #: the bias input, 1 for every row
+        self.ones = [np.ones(rows, dtype)]
 
     def first_rows(self, rows: int) -> BatchBuffers:
         """The same buffers cut to their first ``rows`` rows (views, no copy)."""
         part = object.__new__(BatchBuffers)
-        for name, value in vars(self).items():
-            setattr(part, name, value[:rows] if isinstance(value, np.ndarray) else [a[:rows] for a in value])
+        for name, arrays in vars(self).items():
+            setattr(part, name, [array[:rows] for array in arrays])
         return part
 
 
@@ -84,6 +84,15 @@ class Workspace:
         #: the change of every parameter, one flat vector laid out like the parameters, and its views
         self.changes = np.empty(sum(int(np.prod(s)) for s in shapes if s is not None), dtype)
         self.change_views = flat_views(self.changes, shapes)
+        self._shuffled: tuple[np.ndarray, np.ndarray] | None = None
+
+    def shuffled(self, X: np.ndarray, Y: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``X[order]``, ``Y[order]`` written into two arrays allocated once (per data shape)."""
+        if self._shuffled is None or self._shuffled[0].shape != X.shape or self._shuffled[1].shape != Y.shape:
+            self._shuffled = (np.empty_like(X), np.empty_like(Y))
+        X_shuffled, Y_shuffled = self._shuffled
+        return (X.take(order, axis=0, out=X_shuffled, mode="clip"),
+                Y.take(order, axis=0, out=Y_shuffled, mode="clip"))
 
     def batch(self, rows: int) -> BatchBuffers:
         """The buffers for a batch of ``rows`` rows (a shorter last batch gets views of the first rows)."""
@@ -153,11 +162,19 @@ class MultiLayerPerceptron:
 
     # 2. error and 3. deltas ------------------------------------------------
     def deltas(
-        self, layer_outputs: list[np.ndarray], correct: np.ndarray, buffers: BatchBuffers | None = None
+        self, layer_outputs: list[np.ndarray], correct: np.ndarray, buffers: BatchBuffers | None = None,
+        factor: float = 1.0,
     ) -> list[np.ndarray]:
-        """One delta per weight layer, the output layer's last."""
+        """One delta per weight layer, the output layer's last.
+
+        With ``factor``, every delta comes out multiplied by it: the hidden
+        deltas are linear in the output delta, so scaling that small array
+        scales them all.
+        """
         prediction = layer_outputs[-1]
         delta = output_delta(self.loss, self.activations[-1], correct, prediction)
+        if factor != 1.0:
+            delta *= factor
         deltas = [delta]
         for layer in range(len(self.weights) - 1, 0, -1):
             hidden = layer_outputs[layer]
@@ -191,26 +208,27 @@ class MultiLayerPerceptron:
             change *= self.learning_rate
         self._apply(change)
 
-    def _adjust_in_place(
-        self, layer_outputs: list[np.ndarray], deltas: list[np.ndarray], workspace: Workspace
-    ) -> None:
-        """Steps 4 on the workspace: ``change = input * (delta * learning_rate)``, then update.
-
-        The factor (learning rate, ÷ rows for "mean") multiplies each delta, a
-        batch × neurons array, instead of each ``input * delta`` product, an
-        inputs × neurons one: the same numbers, far fewer multiplications.
-        The deltas are consumed (scaled in place).
-        """
-        rows = len(layer_outputs[0])
+    def _step_factor(self, rows: int) -> float:
+        """What multiplies ``input * delta`` in the update: learning rate (SGD), ÷ rows ("mean")."""
         factor = 1.0 / rows if self.reduction == "mean" else 1.0
-        if self.optimizer == "sgd":
-            factor *= self.learning_rate
+        return factor * self.learning_rate if self.optimizer == "sgd" else factor
+
+    def _adjust_in_place(
+        self, layer_outputs: list[np.ndarray], scaled_deltas: list[np.ndarray], workspace: Workspace
+    ) -> None:
+        """Step 4 on the workspace: ``change = input * delta``, the deltas already scaled, then update.
+
+        The deltas carry :meth:`_step_factor` (see :meth:`deltas`): the factor
+        multiplies the output delta, a batch × outputs array, instead of every
+        ``input * delta`` product, an inputs × neurons one — the same numbers,
+        far fewer multiplications.
+        """
         changes = workspace.change_views
-        for layer, (inputs, delta) in enumerate(zip(layer_outputs[:-1], deltas)):
-            delta *= factor
+        bias_inputs = workspace.batch(len(layer_outputs[0])).ones[0]
+        for layer, (inputs, delta) in enumerate(zip(layer_outputs[:-1], scaled_deltas)):
             np.matmul(inputs.T, delta, out=changes[2 * layer])  # Σ input * delta
             if changes[2 * layer + 1] is not None:
-                delta.sum(axis=0, out=changes[2 * layer + 1])  # the bias input is 1
+                np.matmul(bias_inputs, delta, out=changes[2 * layer + 1])  # Σ 1 * delta: the bias input is 1
         self._apply(workspace.changes)
 
     def _apply(self, change: np.ndarray) -> None:
@@ -252,11 +270,11 @@ class MultiLayerPerceptron:
         layer_outputs = self.forward(X, buffers)
         # The loss comes from the prediction already computed: no extra pass.
         loss = float(row_losses(self.loss, correct, layer_outputs[-1]).sum())
-        deltas = self.deltas(layer_outputs, correct, buffers)
         if workspace is None:
-            self.update(self.adjustments(layer_outputs, deltas))
+            self.update(self.adjustments(layer_outputs, self.deltas(layer_outputs, correct)))
         else:
-            self._adjust_in_place(layer_outputs, deltas, workspace)
+            scaled_deltas = self.deltas(layer_outputs, correct, buffers, self._step_factor(len(X)))
+            self._adjust_in_place(layer_outputs, scaled_deltas, workspace)
         return loss
 
     def train_epoch(
@@ -264,24 +282,18 @@ class MultiLayerPerceptron:
     ) -> float:
         """One pass over the rows (shuffled when ``rng`` is given); mean row loss.
 
-        Each shuffled batch is gathered into the workspace's input buffer
-        (``take(..., out=...)``, no new array); unshuffled batches are
-        contiguous slices of ``X`` used as they are.
+        The rows are shuffled once per epoch into a preallocated copy, so every
+        batch is a contiguous slice (no gathering, no new array per batch).
         """
         X = np.asarray(X, dtype=self.dtype)
         Y = np.asarray(Y, dtype=self.dtype)
         workspace = self.workspace(min(batch_size, len(X)), X.shape[1], Y.shape[1])
-        order = rng.permutation(len(X)) if rng is not None else None
+        if rng is not None:
+            X, Y = workspace.shuffled(X, Y, rng.permutation(len(X)))
         total = 0.0
         for start in range(0, len(X), batch_size):
-            stop = min(start + batch_size, len(X))
-            if order is None:
-                inputs, correct = X[start:stop], Y[start:stop]
-            else:
-                rows, buffers = order[start:stop], workspace.batch(stop - start)
-                inputs = X.take(rows, axis=0, out=buffers.inputs, mode="clip")
-                correct = Y.take(rows, axis=0, out=buffers.targets, mode="clip")
-            total += self._train_batch(inputs, correct, workspace)
+            stop = start + batch_size
+            total += self._train_batch(X[start:stop], Y[start:stop], workspace)
         return total / len(X)
 
     def workspace(self, rows: int, n_inputs: int, n_outputs: int) -> Workspace:
