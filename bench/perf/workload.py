@@ -26,7 +26,7 @@ class Workload:
     dtype: str = "float32"
     learning_rate: float = 0.01
     momentum: float = 0.9
-    epochs: int = 5  # timed epochs
+    epochs: int = 10  # timed epochs
     warmup_epochs: int = 1  # untimed, before them
     seed: int = 0
 
