@@ -80,8 +80,11 @@ def framework_ratio(name: str, result: dict[str, Any]) -> Ratio:
 
 def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> tuple[list[str], list[Ratio]]:
     """A table of every cell, then the worst cell's overhead share and fit-time noise."""
-    lines = [f"harness: suite {suite_name!r}, {len(timings)} cells × {repeats} repeats "
-             "(overhead = wall − fit − 4×predict − imports; see bench/perf/overhead.py)",
+    subtracted = any(t.imports for t in timings)
+    rule = "wall − fit − 4×predict − imports (estimate)" if subtracted else \
+        "wall − fit − 4×predict; libraries imported at start-up"
+    lines = [f"harness: suite {suite_name!r}, {len(timings)} cells × {repeats} runs "
+             f"(overhead = {rule}; see bench/perf/overhead.py)",
              f"  {'cell':<34} {'wall ms':>9} {'fit ms':>9} {'predict':>9} {'imports':>9} "
              f"{'overhead':>9} {'share':>7} {'fit CV':>7}"]
     measured = [t for t in timings if t.walls]
@@ -91,7 +94,7 @@ def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> t
             continue
         lines.append(
             f"  {t.label:<34} {statistics.median(t.walls) * 1e3:9.1f} {statistics.median(t.fits) * 1e3:9.1f} "
-            f"{statistics.median(t.predicts) * 1e3:9.2f} {t.imports * 1e3:9.1f} "
+            f"{statistics.median(t.predicts) * 1e3:9.2f} {t.import_seconds * 1e3:9.1f} "
             f"{statistics.median(t.overheads()) * 1e3:9.1f} {t.overhead_share() * 100:6.1f}% "
             f"{t.fit_cv() * 100:6.1f}%".replace("nan%", " n/a"))
     if not measured:
@@ -103,8 +106,8 @@ def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> t
     total_overhead = sum(statistics.median(t.overheads()) for t in measured)
     total_wall = sum(statistics.median(t.walls) for t in measured)
     startups = [s for t in measured for s in t.startups]
-    lines.append(f"  apart: worker start-up (interpreter + bench.worker imports + files) median "
-                 f"{median(startups):.3f} s per cell; backend/task library imports in the table's 'imports'")
+    lines.append(f"  apart: worker start-up (interpreter, imports, config and result files) median "
+                 f"{median(startups):.3f} s per cell; 'imports' = the cell's libraries imported alone")
     ratios = [
         Ratio("harness overhead / cell wall (worst cell)", worst.overhead_share(), OVERHEAD_TARGET, True,
               note=worst.label),
