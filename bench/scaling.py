@@ -36,10 +36,10 @@ from bench.threads import thread_environment
 
 DEFAULT_BACKENDS = ("numpy", "sklearn", "torch")
 SLOW_BACKENDS = ("keras", "pybrain")
-DEFAULT_SAMPLES = (1_000, 2_000, 4_000, 8_000, 16_000)
-FULL_SAMPLES = (1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000)
-DEFAULT_WIDTHS = (16, 32, 64, 128, 256)
-FULL_WIDTHS = (16, 32, 64, 128, 256, 512, 1024)
+DEFAULT_SAMPLES = (1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000)
+FULL_SAMPLES = (*DEFAULT_SAMPLES, 128_000, 256_000)
+DEFAULT_WIDTHS = (16, 32, 64, 128, 256, 512)
+FULL_WIDTHS = (*DEFAULT_WIDTHS, 1024, 2048)
 
 
 @dataclass
@@ -48,8 +48,8 @@ class ScalingConfig:
     samples: tuple[int, ...] = DEFAULT_SAMPLES
     widths: tuple[int, ...] = DEFAULT_WIDTHS
     width: int = 64  # hidden width of the samples sweep
-    width_rows: int = 4_000  # rows of the width sweep
-    epochs: int = 3  # the first is dropped
+    width_rows: int = 8_000  # rows of the width sweep
+    epochs: int = 4  # the first is dropped
     batch_size: int = 128
     threads: int = 1
     seed: int = 0
@@ -205,6 +205,8 @@ def plot(results: list[dict[str, Any]], config: ScalingConfig, path: Path) -> Pa
         for sweep in (s for s in sweeps_of(results) if s.axis == axis):
             label = f"{sweep.backend} (slope {sweep.exponent():.2f})"
             ax.loglog(sweep.x, sweep.seconds, marker="o", label=label)
+            ax.set_xticks(sweep.x, [f"{x:,}" for x in sweep.x], rotation=45)
+            ax.minorticks_off()
         ax.set_xlabel(titles[axis])
         ax.set_ylabel("seconds per epoch")
         ax.grid(True, which="both", alpha=0.3)

@@ -3,8 +3,8 @@
 Fits the log-log slope (the exponent) of seconds per epoch against the
 number of rows and against the hidden width, prints it per backend and
 writes a log-log PNG and the raw points under ``results/``. The default run
-is modest (rows 1k…16k, widths 16…256; numpy, sklearn, torch); ``--full``
-takes rows to 64k and widths to 1,024; keras and pybrain are opt-in
+is modest (rows 1k…64k, widths 16…512; numpy, sklearn, torch); ``--full``
+takes rows to 256k and widths to 2,048; keras and pybrain are opt-in
 (``--backends numpy,sklearn,torch,keras``) because they are slow.
 """
 
@@ -39,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", choices=("friedman1", "digits"), default="friedman1")
     parser.add_argument("--samples", type=_sizes, help="rows of the samples sweep, e.g. 1k,2k,4k")
     parser.add_argument("--widths", type=_sizes, help="hidden widths of the width sweep, e.g. 16,64,256")
-    parser.add_argument("--full", action="store_true", help="rows 1k…64k and widths 16…1024")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per point; the first is dropped")
+    parser.add_argument("--full", action="store_true", help="rows 1k…256k and widths 16…2048")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per point; the first is dropped")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=default_threads())
     parser.add_argument("--output-dir", type=Path, default=Path("results"))
@@ -54,7 +54,7 @@ def handle(args: argparse.Namespace) -> int:
     widths = args.widths or (FULL_WIDTHS if args.full else DEFAULT_WIDTHS)
     config = ScalingConfig(data=args.data, samples=samples, widths=widths, epochs=max(args.epochs, 1),
                            batch_size=args.batch_size, threads=args.threads,
-                           width_rows=min(4_000, max(samples)))
+                           width_rows=min(8_000, max(samples)))
     run_scaling(config, backends, args.output_dir, timeout=args.timeout,
                 echo=lambda line: print(line, flush=True))
     return 0
