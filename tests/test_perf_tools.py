@@ -305,3 +305,8 @@ def test_workload_round_trip_and_spec() -> None:
     assert spec.layers == (16, 12, 8, 4) and spec.dtype == "float32" and spec.epochs == 1
     X, Y = make_data(workload)
     assert X.dtype == np.float32 and X.shape == (256, 16) and np.all(Y.sum(axis=1) == 1)
+
+
+def test_numpy_reference_group_times_only_the_mlp_and_matmul() -> None:
+    result = probe.run_group("numpy-reference", {"workload": TINY.to_dict(), "threads": 1})
+    assert set(result["times"]) == {"numpy_relu", "matmul_only"}

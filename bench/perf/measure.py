@@ -38,13 +38,14 @@ class PerfOptions:
     probe_timeout: float = 600.0
 
 
-def run_probe(group: str, options: PerfOptions) -> dict[str, Any]:
+def run_probe(group: str, options: PerfOptions, threads: int | None = None) -> dict[str, Any]:
     """One :mod:`bench.perf.probe` group in a fresh interpreter with the thread budget set."""
-    env = thread_environment(options.threads)
+    threads = options.threads if threads is None else threads
+    env = thread_environment(threads)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if options.device != "gpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
-    config = {"workload": options.workload.to_dict(), "threads": options.threads, "device": options.device}
+    config = {"workload": options.workload.to_dict(), "threads": threads, "device": options.device}
     try:
         done = subprocess.run([sys.executable, "-m", "bench.perf.probe", group, json.dumps(config)],
                               capture_output=True, text=True, env=env, timeout=options.probe_timeout)
@@ -102,6 +103,16 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
         echo(report.epoch_line(f"sklearn MLPClassifier ({activation})", times["sklearn"]))
         echo(f"  sklearn: {numpy_result['labels']['sklearn']}")
         ratios += report.numpy_ratios(numpy_result, activation, other)
+    if options.threads > 1:
+        reference = run_probe("numpy-reference", options, threads=1)
+        if "error" not in reference:
+            times = reference["times"]
+            echo("for reference, the same at 1 thread (numpy MLP and matmul-only interleaved):")
+            echo(report.epoch_line(f"numpy MLP ({activation}), 1 thread", times[f"numpy_{activation}"]))
+            echo(report.epoch_line("matmul-only, 1 thread", times["matmul_only"]))
+            ratios.append(report.Ratio(f"numpy epoch / matmul-only ({activation}, 1 thread)",
+                                       median(times[f"numpy_{activation}"]) / median(times["matmul_only"]),
+                                       note="for reference; the verdict is at the run's thread count"))
 
     for name in options.frameworks:
         result = run_probe(name, options)

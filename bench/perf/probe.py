@@ -11,6 +11,8 @@ Groups:
 * ``numpy``: the NumPy MLP (the workload's activation, and sigmoid/ReLU as a
   second case), the matmul-only epoch and scikit-learn, interleaved epoch by
   epoch so that they share the same load;
+* ``numpy-reference``: the NumPy MLP and matmul-only alone (a second thread
+  count, for reference);
 * ``torch`` / ``keras``: the framework's epochs between two blocks of NumPy
   MLP epochs (A-B-A), so its ratio is also measured side by side.
 """
@@ -43,7 +45,7 @@ def second_activation(workload: Workload) -> str:
     return "sigmoid" if workload.hidden_activation != "sigmoid" else "relu"
 
 
-def numpy_group(workload: Workload, threads: int) -> dict[str, Any]:
+def numpy_group(workload: Workload, threads: int, peers: bool = True) -> dict[str, Any]:
     from bench.perf.matmul_only import MatmulOnlyEpoch
     from bench.perf.peers import numpy_epoch, sklearn_epoch
     from bench.perf.timing import interleaved
@@ -51,12 +53,11 @@ def numpy_group(workload: Workload, threads: int) -> dict[str, Any]:
     X, Y = make_data(workload)
     other = dataclasses.replace(workload, hidden_activation=second_activation(workload))
     matmul = MatmulOnlyEpoch(workload.layers, workload.batch_size, workload.dtype, workload.seed)
-    runs = {
-        f"numpy_{workload.hidden_activation}": numpy_epoch(workload, X, Y),
-        f"numpy_{other.hidden_activation}": numpy_epoch(other, X, Y),
-        "matmul_only": lambda: matmul.epoch(X),
-        "sklearn": sklearn_epoch(workload, X, Y),
-    }
+    runs = {f"numpy_{workload.hidden_activation}": numpy_epoch(workload, X, Y),
+            "matmul_only": lambda: matmul.epoch(X)}
+    if peers:
+        runs[f"numpy_{other.hidden_activation}"] = numpy_epoch(other, X, Y)
+        runs["sklearn"] = sklearn_epoch(workload, X, Y)
     limit_threads(threads)
     times = interleaved(runs, rounds=workload.epochs, warmup_rounds=workload.warmup_epochs)
     import numpy as np
@@ -107,8 +108,8 @@ def run_group(group: str, config: dict[str, Any]) -> dict[str, Any]:
     workload = Workload.from_dict(config["workload"])
     threads = int(config["threads"])
     result: dict[str, Any] = {"group": group, "threads": threads, "device": "cpu", "notes": []}
-    if group == "numpy":
-        result.update(numpy_group(workload, threads))
+    if group in ("numpy", "numpy-reference"):
+        result.update(numpy_group(workload, threads, peers=group == "numpy"))
         return result
     device = config.get("device", "cpu")
     if device == "gpu":
