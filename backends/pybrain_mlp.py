@@ -175,7 +175,8 @@ class PyBrainMLP(Backend):
         rng = np.random.default_rng(spec.seed) if spec.shuffle else None
         for epoch in range(1, spec.epochs + 1):
             if spec.loss == "cross_entropy":  # before the updates, as the reference's full-batch loss
-                entropy = float(row_losses("cross_entropy", Y, self.predict(X)).mean())
+                outputs = self.predict(X)
+                entropy = float(row_losses("cross_entropy", Y, outputs, spec.output_activation).mean())
             if native_epoch:
                 loss = trainer.train() * spec.n_outputs  # PyBrain divides by rows × outputs
             else:

@@ -3,8 +3,9 @@
 ``error = correct - prediction`` is the slides' starting point. The training
 objective per row is ``½ Σ (correct - prediction)²`` for ``mse`` (so that
 ``delta_output = error * derivative``, as on the slide "output layer – delta")
-and ``-Σ correct · log(prediction)`` for ``cross_entropy``, whose delta through
-its natural output (softmax, or sigmoid for one column) is simply ``error``.
+and for ``cross_entropy`` ``-Σ correct · log(prediction)`` after a softmax, or
+the binary ``-Σ [correct · log p + (1 - correct) · log(1 - p)]`` per column after
+a sigmoid; through either natural output the delta is simply ``error``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,18 @@ from backends.scratch.activations import Activation
 EPSILON = 1e-12
 
 
-def row_losses(loss: str, correct: np.ndarray, prediction: np.ndarray) -> np.ndarray:
-    """The objective of each row, shape (n,)."""
+def row_losses(
+    loss: str, correct: np.ndarray, prediction: np.ndarray, output_activation: str = "softmax"
+) -> np.ndarray:
+    """The objective of each row, shape (n,).
+
+    Cross-entropy is binary per column for a sigmoid output (each column its own
+    yes/no, as Keras' and PyTorch's binary cross-entropy), categorical otherwise.
+    """
     if loss == "mse":
         return 0.5 * ((correct - prediction) ** 2).sum(axis=1)
     p = np.clip(prediction, EPSILON, 1 - EPSILON)
-    if prediction.shape[1] == 1:  # binary cross-entropy on a sigmoid output
+    if output_activation == "sigmoid":
         return -(correct * np.log(p) + (1 - correct) * np.log(1 - p)).sum(axis=1)
     return -(correct * np.log(p)).sum(axis=1)
 

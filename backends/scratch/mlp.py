@@ -133,6 +133,7 @@ class MultiLayerPerceptron:
         self.activations = [ACTIVATIONS[hidden_activation]] * (n_layers - 1) + [
             ACTIVATIONS[output_activation]
         ]
+        self.output_activation = output_activation
         self.loss = loss
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -269,7 +270,7 @@ class MultiLayerPerceptron:
         buffers = None if workspace is None else workspace.batch(len(X))
         layer_outputs = self.forward(X, buffers)
         # The loss comes from the prediction already computed: no extra pass.
-        loss = float(row_losses(self.loss, correct, layer_outputs[-1]).sum())
+        loss = float(row_losses(self.loss, correct, layer_outputs[-1], self.output_activation).sum())
         if workspace is None:
             self.update(self.adjustments(layer_outputs, self.deltas(layer_outputs, correct)))
         else:
