@@ -17,7 +17,7 @@ RESULT_FIELDS = (
     "steady_epoch_seconds", "epochs", "final_loss", "time_to_target_seconds",
     "epochs_to_target", "target", "peak_memory_mb", "baseline_memory_mb", "deviations",
     "evaluation", "spec", "curve", "timing_policy", "env", "started_at", "wall_seconds",
-    "process_seconds", "executor", "cell", "suite_config",
+    "phase_seconds", "process_seconds", "executor", "cell", "suite_config",
 )
 
 TIMING_POLICY = (

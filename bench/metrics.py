@@ -9,6 +9,8 @@ squared error (RMSE)"; the XOR example there gives MSE 0.252 / RMSE 0.501
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -48,9 +50,9 @@ def confusion_matrix(true_classes: np.ndarray, predicted: np.ndarray, n_classes:
     return matrix.tolist()
 
 
-def score(kind: str, Y_true: np.ndarray, outputs: np.ndarray,
-          target_scale: float = 1.0, target_offset: float = 0.0) -> dict[str, object]:
-    """All metrics of a task kind; regression is scored in original units."""
+def score(kind: str, Y_true: np.ndarray, outputs: np.ndarray, target_scale: float = 1.0,
+          target_offset: float = 0.0, only: str | None = None) -> dict[str, object]:
+    """All metrics of a task kind (or just ``only``); regression is scored in original units."""
     Y_true = np.asarray(Y_true, float)
     outputs = np.asarray(outputs, float).reshape(Y_true.shape)
     if not np.all(np.isfinite(outputs)):
@@ -58,16 +60,19 @@ def score(kind: str, Y_true: np.ndarray, outputs: np.ndarray,
     if kind == "regression":
         correct = Y_true * target_scale + target_offset
         prediction = outputs * target_scale + target_offset
-        return {
-            "rmse": root_mean_squared_error(correct, prediction),
-            "mae": mean_absolute_error(correct, prediction),
-            "r2": r2_score(correct, prediction),
+        calculators: dict[str, Callable[[], object]] = {
+            "rmse": lambda: root_mean_squared_error(correct, prediction),
+            "mae": lambda: mean_absolute_error(correct, prediction),
+            "r2": lambda: r2_score(correct, prediction),
         }
-    true_classes = decode_classes(Y_true)
-    predicted = decode_classes(outputs)
-    n_classes = 2 if Y_true.shape[1] == 1 else Y_true.shape[1]
-    return {
-        "accuracy": float(np.mean(true_classes == predicted)),
-        "mse": mean_squared_error(Y_true, outputs),
-        "confusion_matrix": confusion_matrix(true_classes, predicted, n_classes),
-    }
+    else:
+        true_classes = decode_classes(Y_true)
+        predicted = decode_classes(outputs)
+        n_classes = 2 if Y_true.shape[1] == 1 else Y_true.shape[1]
+        calculators = {
+            "accuracy": lambda: float(np.mean(true_classes == predicted)),
+            "mse": lambda: mean_squared_error(Y_true, outputs),
+            "confusion_matrix": lambda: confusion_matrix(true_classes, predicted, n_classes),
+        }
+    names = list(calculators) if only is None else [only]
+    return {name: calculators[name]() for name in names}

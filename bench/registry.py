@@ -17,6 +17,7 @@ every isolated cell too (its module must be importable there: on
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from importlib.metadata import entry_points
@@ -57,7 +58,9 @@ class PluginError(UnknownNameError):
     """An ``NNBENCH_BACKENDS`` / ``NNBENCH_TASKS`` entry that is not ``name=module:Class``."""
 
 
+@functools.cache
 def _entry_points(group: str) -> dict[str, str]:
+    """Installed plugins of ``group`` (scanned once per process: it reads every distribution's metadata)."""
     return {ep.name: ep.value for ep in entry_points(group=group)}
 
 

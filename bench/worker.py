@@ -25,18 +25,22 @@ from bench.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.task import Split, Task
 from bench.weights import initial_weights
 
-MAX_CURVE_POINTS = 200
+MAX_CURVE_POINTS = 100
 
 
 class EpochRecorder:
     """Per-epoch loss, training time and held-out metric (learning curves).
 
     Time spent scoring the held-out rows is measured and excluded from the
-    training time, so curves cost nothing in ``fit_seconds``.
+    training time, so curves cost nothing in ``fit_seconds`` (their cost is
+    ``phase_seconds["curve"]``). Only the target metric is computed, and only
+    where ``evaluate`` (the first split: the others' curves are not kept).
     """
 
-    def __init__(self, backend: Backend, task: Task, split: Split, epochs: int) -> None:
-        self.backend, self.task, self.split = backend, task, split
+    def __init__(
+        self, backend: Backend, task: Task, split: Split, epochs: int, evaluate: bool = True
+    ) -> None:
+        self.backend, self.task, self.split, self.evaluate = backend, task, split, evaluate
         self.every = max(1, math.ceil(epochs / MAX_CURVE_POINTS))
         self.last_epoch = epochs
         self.points: list[dict[str, float]] = []
@@ -50,14 +54,14 @@ class EpochRecorder:
     def __call__(self, epoch: int, loss: float) -> None:
         now = time.perf_counter()
         self.epoch_ends.append(now - self.start - self.excluded)
-        if epoch % self.every and epoch != self.last_epoch and epoch != 1:
+        if not self.evaluate or (epoch % self.every and epoch != self.last_epoch and epoch != 1):
             return
         point = {"epoch": epoch, "loss": float(loss), "seconds": self.epoch_ends[-1]}
         name = self.task.target[0]
         try:
             outputs = self.backend.predict(self.split.X_test)
             scores = metrics.score(self.task.kind, self.split.Y_test, outputs,
-                                   self.split.target_scale, self.split.target_offset)
+                                   self.split.target_scale, self.split.target_offset, only=name)
             point[name] = float(scores[name])  # type: ignore[arg-type]
         except FloatingPointError:
             point[name] = float("nan")
@@ -66,6 +70,7 @@ class EpochRecorder:
 
 
 def _time_predict(backend: Backend, X: np.ndarray) -> tuple[np.ndarray, float]:
+    """The test rows' outputs and the median of 3 timed ``predict`` calls (after 1 untimed)."""
     backend.predict(X)  # untimed warm-up
     times, outputs = [], None
     for _ in range(3):
@@ -124,23 +129,30 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     if skip:
         record.update(status="skipped", reason=why, deviations=backend.deviations)
         return record
+    data_start = time.perf_counter()
     splits = task.splits(config.seed)
+    phases = {"setup": data_start - wall_start, "data": time.perf_counter() - data_start,
+              "fit": 0.0, "curve": 0.0, "predict": 0.0}
     record["evaluation"] = {"scheme": task.info().evaluation, "folds": len(splits)}
     record["baseline_memory_mb"] = environment.rss_mb()
 
     fit_seconds = predict_seconds = 0.0
     outputs, truths, recorders = [], [], []
-    for split in splits:
-        recorder = EpochRecorder(backend, task, split, spec.epochs)
+    for index, split in enumerate(splits):
+        recorder = EpochRecorder(backend, task, split, spec.epochs, evaluate=index == 0)
         recorder.begin()
         backend.fit(spec, split.X_train, split.Y_train, initial_weights(spec), on_epoch=recorder)
         fit_seconds += time.perf_counter() - recorder.start - recorder.excluded
+        predict_start = time.perf_counter()
         split_outputs, seconds = _time_predict(backend, split.X_test)
+        phases["predict"] += time.perf_counter() - predict_start
         predict_seconds += seconds
         outputs.append(split_outputs.reshape(split.Y_test.shape))
         truths.append(split.Y_test)
         recorders.append(recorder)
 
+    phases["fit"], phases["curve"] = fit_seconds, sum(r.excluded for r in recorders)
+    scoring_start = time.perf_counter()
     first = splits[0]
     record["metrics"] = metrics.score(task.kind, np.vstack(truths), np.vstack(outputs),
                                       first.target_scale, first.target_offset)
@@ -164,7 +176,9 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         deviations=backend.deviations,
         peak_memory_mb=environment.peak_rss_mb(),
     )
+    phases["scoring"] = time.perf_counter() - scoring_start
     record["wall_seconds"] = time.perf_counter() - wall_start
+    record["phase_seconds"] = phases
     return record
 
 

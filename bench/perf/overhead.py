@@ -1,16 +1,20 @@
 """The time the harness adds around a cell, and how much a cell's fit time wobbles.
 
 Every cell of a suite runs ``repeats`` times in its own worker process, as
-``bench run`` runs it (:func:`bench.isolation.run_isolated`). Per run:
+``bench run`` runs it (:func:`bench.isolation.run_isolated`). Per run, from
+the record's ``wall_seconds`` and ``phase_seconds``:
 
-* ``wall``: ``wall_seconds``, the time inside the worker's ``run_cell`` —
-  backend and task lookup, data loading, drawing the initial weights,
-  training, learning-curve evaluation, predicting, scoring, memory probes;
-* ``fit``: ``fit_seconds``, training alone (curve evaluation excluded);
-* ``predict``: 4 × ``predict_seconds`` — the worker calls ``predict`` once
-  untimed and 3 times timed and records the median, per split;
-* **overhead** = wall − fit − predict, as a share of wall (target ≤ 2 % for
-  every cell);
+* ``wall``: the time inside the worker's ``run_cell``;
+* ``fit``: training alone (``fit_seconds``);
+* ``predict``: every ``predict`` call on the test rows (one untimed, three
+  timed, per split);
+* ``data``: loading and splitting the task's data — the task's cost, any
+  benchmark pays it, so it is shown but not counted as harness overhead;
+* **overhead** = wall − fit − predict − data: the lookups, environment probe
+  and spec resolution before training, the held-out evaluation for learning
+  curves during it (``curve``, also shown alone), scoring and memory probes
+  after it — as a share of wall (target ≤ 2 %), per cell and for the whole
+  suite (Σ overhead ÷ Σ wall);
 * ``start-up`` = ``process_seconds`` − ``wall_seconds``: starting the
   interpreter, importing libraries, passing the config and result files —
   printed apart, not in the overhead.
@@ -29,7 +33,9 @@ its repeats (target ≤ 5 %).
 file instead (e.g. of ``make bench``: every cell of the default suite, no
 re-run). Its workers imported their libraries inside ``run_cell``, so the
 import time measured here is subtracted from their overhead: an estimate,
-as noisy as two timings of a second or more can be.
+as noisy as two timings of a second or more can be. Records written before
+``phase_seconds`` existed count 4 × ``predict_seconds`` for predict and no
+data time.
 """
 
 from __future__ import annotations
@@ -92,6 +98,8 @@ class CellTiming:
     walls: list[float] = field(default_factory=list)
     fits: list[float] = field(default_factory=list)
     predicts: list[float] = field(default_factory=list)
+    datas: list[float] = field(default_factory=list)
+    curves: list[float] = field(default_factory=list)
     startups: list[float] = field(default_factory=list)
     imports: float = 0.0  # subtracted from the overhead (results files only)
     import_seconds: float = 0.0  # time to import the cell's libraries, shown apart
@@ -103,7 +111,8 @@ class CellTiming:
         return f"{backend} × {task} seed {seed}"
 
     def overheads(self) -> list[float]:
-        return [w - f - p - self.imports for w, f, p in zip(self.walls, self.fits, self.predicts)]
+        return [w - f - p - d - self.imports
+                for w, f, p, d in zip(self.walls, self.fits, self.predicts, self.datas)]
 
     def overhead_share(self) -> float:
         """Median overhead over median wall (nan without a successful run)."""
@@ -189,7 +198,10 @@ def _add_record(timing: CellTiming, record: dict[str, Any]) -> None:
         return
     timing.walls.append(float(record["wall_seconds"]))
     timing.fits.append(float(record["fit_seconds"]))
-    timing.predicts.append(PREDICT_CALLS * float(record["predict_seconds"]))
+    phases = record.get("phase_seconds") or {}
+    timing.predicts.append(float(phases.get("predict", PREDICT_CALLS * float(record["predict_seconds"]))))
+    timing.datas.append(float(phases.get("data", 0.0)))
+    timing.curves.append(float(phases.get("curve", 0.0)))
     process = record.get("process_seconds")
     if process is not None:
         timing.startups.append(float(process) - float(record["wall_seconds"]))

@@ -81,21 +81,22 @@ def framework_ratio(name: str, result: dict[str, Any]) -> Ratio:
 def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> tuple[list[str], list[Ratio]]:
     """A table of every cell, then the worst cell's overhead share and fit-time noise."""
     subtracted = any(t.imports for t in timings)
-    rule = "wall − fit − 4×predict − imports (estimate)" if subtracted else \
-        "wall − fit − 4×predict; libraries imported at start-up"
+    rule = "wall − fit − predict − data − imports (estimate)" if subtracted else \
+        "wall − fit − predict − data; libraries imported at start-up"
     lines = [f"harness: suite {suite_name!r}, {len(timings)} cells × {repeats} runs "
-             f"(overhead = {rule}; see bench/perf/overhead.py)",
-             f"  {'cell':<34} {'wall ms':>9} {'fit ms':>9} {'predict':>9} {'imports':>9} "
-             f"{'overhead':>9} {'share':>7} {'fit CV':>7}"]
+             f"(overhead = {rule}; curve = its learning-curve part; see bench/perf/overhead.py)",
+             f"  {'cell (ms)':<34} {'wall':>8} {'fit':>8} {'predict':>8} {'data':>7} {'imports':>8} "
+             f"{'overhead':>8} {'curve':>7} {'share':>7} {'fit CV':>7}"]
     measured = [t for t in timings if t.walls]
     for t in timings:
         if not t.walls:
             lines.append(f"  {t.label:<34} no successful run: {t.failures[0] if t.failures else '?'}")
             continue
         lines.append(
-            f"  {t.label:<34} {statistics.median(t.walls) * 1e3:9.1f} {statistics.median(t.fits) * 1e3:9.1f} "
-            f"{statistics.median(t.predicts) * 1e3:9.2f} {t.import_seconds * 1e3:9.1f} "
-            f"{statistics.median(t.overheads()) * 1e3:9.1f} {t.overhead_share() * 100:6.1f}% "
+            f"  {t.label:<34} {statistics.median(t.walls) * 1e3:8.1f} {statistics.median(t.fits) * 1e3:8.1f} "
+            f"{statistics.median(t.predicts) * 1e3:8.2f} {statistics.median(t.datas) * 1e3:7.1f} "
+            f"{t.import_seconds * 1e3:8.1f} {statistics.median(t.overheads()) * 1e3:8.1f} "
+            f"{statistics.median(t.curves) * 1e3:7.1f} {t.overhead_share() * 100:6.1f}% "
             f"{t.fit_cv() * 100:6.1f}%".replace("nan%", " n/a"))
     if not measured:
         missing = Ratio("harness overhead / cell wall (worst cell)", float("nan"), OVERHEAD_TARGET, True)
