@@ -47,6 +47,7 @@ class EpochRecorder:
         self.epoch_ends: list[float] = []
         self.excluded = 0.0
         self.start = 0.0
+        self.last_seen: tuple[int, float] | None = None
 
     def begin(self) -> None:
         self.start = time.perf_counter()
@@ -54,8 +55,19 @@ class EpochRecorder:
     def __call__(self, epoch: int, loss: float) -> None:
         now = time.perf_counter()
         self.epoch_ends.append(now - self.start - self.excluded)
+        self.last_seen = (epoch, float(loss))
         if not self.evaluate or (epoch % self.every and epoch != self.last_epoch and epoch != 1):
             return
+        self._add_point(epoch, loss, now)
+
+    def finish(self) -> None:
+        """After training: the last epoch's point too, if training stopped early between samples."""
+        if not self.evaluate or self.last_seen is None:
+            return
+        if not self.points or self.points[-1]["epoch"] != self.last_seen[0]:
+            self._add_point(*self.last_seen, time.perf_counter())
+
+    def _add_point(self, epoch: int, loss: float, now: float) -> None:
         point = {"epoch": epoch, "loss": float(loss), "seconds": self.epoch_ends[-1]}
         name = self.task.target[0]
         try:
@@ -109,9 +121,11 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     except ImportError as exc:
         record.update(status="skipped", reason=f"cannot import backend: {exc}")
         return record
+    ok, why = backend_cls.available()  # imports the backend's library
+    task = registry.task(config.task) if ok else None
+    setup_start = time.perf_counter()
     record["env"] = environment.describe(("numpy", *backend_cls.packages))
-    ok, why = backend_cls.available()
-    if not ok:
+    if task is None:
         record.update(status="skipped", reason=why)
         return record
     config.device = backend_cls.resolve_device(config.device)
@@ -120,7 +134,6 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     if not ok:
         record.update(status="skipped", reason=why)
         return record
-    task = registry.task(config.task)
     backend = backend_cls(device=config.device, threads=config.threads)
     backend.setup_threads()
     spec = backend.resolve_spec(resolve_spec(task, config))
@@ -131,8 +144,8 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         return record
     data_start = time.perf_counter()
     splits = task.splits(config.seed)
-    phases = {"setup": data_start - wall_start, "data": time.perf_counter() - data_start,
-              "fit": 0.0, "curve": 0.0, "predict": 0.0}
+    phases = {"imports": setup_start - wall_start, "setup": data_start - setup_start,
+              "data": time.perf_counter() - data_start, "fit": 0.0, "curve": 0.0, "predict": 0.0}
     record["evaluation"] = {"scheme": task.info().evaluation, "folds": len(splits)}
     record["baseline_memory_mb"] = environment.rss_mb()
 
@@ -143,6 +156,7 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         recorder.begin()
         backend.fit(spec, split.X_train, split.Y_train, initial_weights(spec), on_epoch=recorder)
         fit_seconds += time.perf_counter() - recorder.start - recorder.excluded
+        recorder.finish()
         predict_start = time.perf_counter()
         split_outputs, seconds = _time_predict(backend, split.X_test)
         phases["predict"] += time.perf_counter() - predict_start

@@ -1,0 +1,35 @@
+"""One cell in-process: learning-curve sampling, early stops and the wall-time breakdown."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.cell import CellConfig
+from bench.worker import MAX_CURVE_POINTS, run_cell
+
+
+def test_an_early_stop_between_curve_samples_still_gets_its_last_point() -> None:
+    # The perceptron stops on OR after 3 of 500 allowed epochs; samples fall every 5 epochs.
+    record = run_cell(CellConfig(backend="numpy-perceptron", task="or", seed=0))
+    assert record["status"] == "ok" and record["epochs"] < 5
+    assert record["curve"][-1]["epoch"] == record["epochs"]
+    assert record["curve"][-1]["accuracy"] == record["metrics"]["accuracy"] == 1.0
+    assert record["epochs_to_target"] is not None and record["epochs_to_target"] <= record["epochs"]
+
+
+def test_phase_seconds_split_the_wall_time() -> None:
+    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0))
+    phases = record["phase_seconds"]
+    assert set(phases) == {"imports", "setup", "data", "fit", "curve", "predict", "scoring"}
+    assert all(seconds >= 0 for seconds in phases.values())
+    assert phases["fit"] == record["fit_seconds"]
+    assert phases["predict"] >= 3 * record["predict_seconds"]  # 1 untimed + 3 timed calls
+    assert sum(phases.values()) <= record["wall_seconds"] == pytest.approx(sum(phases.values()), abs=0.05)
+
+
+def test_curves_are_sampled_and_kept_for_the_first_split_only() -> None:
+    record = run_cell(CellConfig(backend="numpy", task="credit-risk", seed=0))
+    assert record["evaluation"]["folds"] == 14
+    epochs = [point["epoch"] for point in record["curve"]]
+    assert epochs == sorted(set(epochs)) and len(epochs) <= MAX_CURVE_POINTS + 2
+    assert epochs[0] == 1 and epochs[-1] == record["epochs"]
