@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import os
 import re
 
 import numpy as np
@@ -210,7 +209,7 @@ def test_harness_overhead_definition_with_a_fake_runner() -> None:
     cells = [CellConfig(backend="numpy", task="xor", seed=0, threads=1)]
     timings = measure_cells(cells, repeats=2, runner=runner)
     timing = timings[0]
-    assert timing.imports == 0 and len(timing.walls) == 2
+    assert timing.imports == [0.0, 0.0] and len(timing.walls) == 2  # no phase_seconds: nothing apart
     assert timing.overheads()[0] == pytest.approx(1.0 - 0.9 - 0.04)
     assert timing.startups == [0.5, 0.5] and timing.fit_cv() == 0.0
     assert math.isnan(CellTiming(("numpy", "xor", 0), fits=[1.0]).fit_cv())
@@ -218,31 +217,37 @@ def test_harness_overhead_definition_with_a_fake_runner() -> None:
     assert any("numpy × xor seed 0" in line for line in lines)
     assert [r.label for r in ratios] == ["harness overhead / cell wall (worst cell)",
                                          "harness overhead / cell wall (whole suite)",
+                                         "harness overhead without learning curves (whole suite)",
                                          "fit_seconds CV across repeats (worst cell)"]
 
 
-def test_harness_overhead_of_one_real_cell_with_its_imports_at_start_up() -> None:
+def test_harness_overhead_of_one_real_cell_leaves_out_imports_and_data() -> None:
     from bench.cell import CellConfig
-    from bench.perf.overhead import discover_imports
 
     config = CellConfig(backend="numpy", task="xor", seed=0, threads=1)
-    assert "tasks.logic_gates" in discover_imports(config)
-    timings = measure_cells([config], repeats=1)
-    assert len(timings[0].walls) == 1 and timings[0].walls[0] >= timings[0].fits[0] > 0
-    assert not math.isnan(timings[0].overhead_share()) and timings[0].import_seconds >= 0
-    assert "PYTHONPATH" not in os.environ or "nnbench-perf-" not in os.environ["PYTHONPATH"]
+    timing = measure_cells([config], repeats=1)[0]
+    assert len(timing.walls) == 1 and timing.walls[0] >= timing.fits[0] > 0
+    assert timing.imports[0] > 0 and timing.curves[0] > 0
+    parts = timing.imports[0] + timing.datas[0] + timing.fits[0] + timing.predicts[0]
+    assert timing.overheads()[0] == pytest.approx(timing.walls[0] - parts)
+    assert 0 < timing.overhead_share() < 1
 
 
 def test_harness_timings_from_a_results_file() -> None:
     from bench.perf.overhead import timings_from_results
 
+    phases = {"imports": 0.3, "setup": 0.01, "data": 0.1, "fit": 1.5, "curve": 0.05, "predict": 0.02,
+              "scoring": 0.01}
     ok = {"backend": "numpy", "task": "xor", "seed": 0, "status": "ok", "wall_seconds": 2.0,
-          "fit_seconds": 1.5, "predict_seconds": 0.01, "process_seconds": 2.5}
+          "fit_seconds": 1.5, "predict_seconds": 0.005, "process_seconds": 2.5, "phase_seconds": phases}
     records = [ok, {**ok, "seed": 1}, {**ok, "seed": 2, "status": "failed", "reason": "boom"}]
-    timings = timings_from_results(records, threads=1)
+    timings = timings_from_results(records)
     assert [len(t.walls) for t in timings] == [1, 1, 0]
+    assert timings[0].overheads()[0] == pytest.approx(2.0 - 0.3 - 0.1 - 1.5 - 0.02)
     lines, ratios = report.harness_lines(timings, "default", 1)
-    assert ratios[2].verdict() == "n/a (not measured)" and "no cell ran twice" in ratios[2].line()
+    assert ratios[3].verdict() == "n/a (not measured)" and "no cell ran twice" in ratios[3].line()
+    assert ratios[1].value == pytest.approx(2 * (2.0 - 0.3 - 0.1 - 1.5 - 0.02) / 4.0)
+    assert ratios[2].value == pytest.approx(2 * (2.0 - 0.3 - 0.1 - 1.5 - 0.02 - 0.05) / 4.0)
     assert ratios[0].verdict() in ("PASS", "MISS")
 
 

@@ -163,7 +163,7 @@ def harness_report_from_file(options: PerfOptions, echo: Callable[[str], None]) 
 
     assert options.harness_results is not None
     records = read_records(options.harness_results)
-    timings = timings_from_results(records, options.threads)
+    timings = timings_from_results(records)
     suites = sorted({str(r.get("suite")) for r in records})
     runs = max((len(t.walls) for t in timings), default=0)
     echo(f"harness timings read from {options.harness_results} ({len(records)} records)")
