@@ -19,6 +19,14 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def platform_name() -> str:
+    """``system-release-machine`` from ``os.uname()`` (``platform.platform()`` runs ``uname -p``)."""
+    if not hasattr(os, "uname"):
+        return platform.platform()
+    name = os.uname()
+    return f"{name.sysname}-{name.release}-{name.machine}"
+
+
 def package_versions(names: tuple[str, ...] | list[str]) -> dict[str, str]:
     versions = {}
     for name in names:
@@ -33,7 +41,7 @@ def describe(packages: tuple[str, ...] | list[str] = ("numpy",)) -> dict[str, ob
     return {
         "python": platform.python_version(),
         "implementation": sys.implementation.name,
-        "platform": platform.platform(),
+        "platform": platform_name(),
         "machine": platform.machine(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),

@@ -11,6 +11,7 @@ perceptron slides start from zero weights). Biases start at zero.
 from __future__ import annotations
 
 import numpy as np
+from numpy.random import default_rng  # imported with the worker, not inside a timed cell
 
 from bench.backend import Weights
 from bench.spec import NetworkSpec
@@ -18,7 +19,7 @@ from bench.spec import NetworkSpec
 
 def initial_weights(spec: NetworkSpec) -> Weights:
     """One ``(W, b)`` per layer in the slides' orientation (rows = inputs)."""
-    rng = np.random.default_rng(spec.seed)
+    rng = default_rng(spec.seed)
     weights: Weights = []
     for fan_in, fan_out in zip(spec.layers[:-1], spec.layers[1:]):
         if spec.init == "zeros":

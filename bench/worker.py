@@ -153,8 +153,9 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     outputs, truths, recorders = [], [], []
     for index, split in enumerate(splits):
         recorder = EpochRecorder(backend, task, split, spec.epochs, evaluate=index == 0)
+        weights = initial_weights(spec)
         recorder.begin()
-        backend.fit(spec, split.X_train, split.Y_train, initial_weights(spec), on_epoch=recorder)
+        backend.fit(spec, split.X_train, split.Y_train, weights, on_epoch=recorder)
         fit_seconds += time.perf_counter() - recorder.start - recorder.excluded
         recorder.finish()
         predict_start = time.perf_counter()
@@ -180,7 +181,7 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         fit_seconds=fit_seconds,
         predict_seconds=predict_seconds,
         first_epoch_seconds=float(epoch_times[0]) if len(epoch_times) else None,
-        steady_epoch_seconds=float(np.median(epoch_times[1:])) if len(epoch_times) > 1 else None,
+        steady_epoch_seconds=statistics.median(epoch_times[1:].tolist()) if len(epoch_times) > 1 else None,
         epochs=backend.epochs_run,
         final_loss=backend.final_loss,
         target={"metric": task.target[0], "value": task.target[1], "direction": task.target[2]},

@@ -15,8 +15,9 @@ an existing results file (e.g. of ``make bench``). Per run, from the record's
 * **overhead** = wall − imports − data − fit − predict: device and thread
   set-up and spec resolution before training, held-out evaluation for the
   learning curves during it (``curve``, also shown alone), scoring and memory
-  probes after it — as a share of wall (target ≤ 2 %), per cell and for the
-  whole suite (Σ overhead ÷ Σ wall);
+  probes after it — as a share of the cell's time without its imports,
+  wall − imports (target ≤ 2 %), per cell and for the whole suite
+  (Σ overhead ÷ Σ (wall − imports));
 * ``start-up`` = ``process_seconds`` − ``wall_seconds``: starting the
   interpreter and passing the config and result files — printed apart.
 
@@ -63,11 +64,15 @@ class CellTiming:
         return [w - i - d - f - p for w, i, d, f, p in
                 zip(self.walls, self.imports, self.datas, self.fits, self.predicts)]
 
+    def work(self) -> list[float]:
+        """The cell's time without its imports, wall − imports: what the overhead is a share of."""
+        return [w - i for w, i in zip(self.walls, self.imports)]
+
     def overhead_share(self) -> float:
-        """Median overhead over median wall (nan without a successful run)."""
+        """Median overhead over median wall − imports (nan without a successful run)."""
         if not self.walls:
             return float("nan")
-        return statistics.median(self.overheads()) / statistics.median(self.walls)
+        return statistics.median(self.overheads()) / statistics.median(self.work())
 
     def fit_cv(self) -> float:
         """Coefficient of variation of fit_seconds over the repeats (nan with fewer than two)."""
