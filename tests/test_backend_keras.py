@@ -14,29 +14,12 @@ from bench import metrics
 from bench.spec import NetworkSpec
 from bench.weights import initial_weights
 from tests.conftest import XOR_X, XOR_Y
+from tests.parity_helpers import SEED_XOR, TOLERANCE, softmax_data, softmax_net, train_beside_reference
 
 available, why_not = KerasMLP.available()
 pytestmark = pytest.mark.skipif(not available, reason=f"keras unavailable: {why_not}")
 
-TOLERANCE = 1e-5
-SEED_XOR = NetworkSpec(layers=(2, 3, 1), learning_rate=0.3, reduction="sum", bias=False, batch_size=0,
-                       epochs=1, shuffle=False, momentum=0.0)
-SOFTMAX_NET = NetworkSpec(layers=(4, 5, 3, 3), hidden_activation="tanh", output_activation="softmax",
-                          loss="cross_entropy", learning_rate=0.5, batch_size=0, epochs=1, shuffle=False,
-                          seed=3)
-
-
-def _data(rows: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(7)
-    return rng.normal(size=(rows, 4)), np.eye(3)[np.arange(rows) % 3]
-
-
-def _train_both(spec: NetworkSpec, X: np.ndarray, Y: np.ndarray, weights=None):  # type: ignore[no-untyped-def]
-    weights = weights if weights is not None else initial_weights(spec)
-    keras, reference = KerasMLP(), NumpyMLP()
-    keras.fit(spec, X, Y, weights)
-    reference.fit(spec, X, Y, weights)
-    return keras, reference
+SOFTMAX_NET = softmax_net(seed=3)
 
 
 def _assert_same_weights(backend, reference, atol: float = TOLERANCE) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +54,7 @@ def test_load_predict_matches_numpy_on_the_seed_weights(seed_weights) -> None:  
 
 
 def test_load_predict_matches_numpy_on_a_softmax_network() -> None:
-    X, _ = _data()
+    X, _ = softmax_data(10, seed=7)
     weights = [(W, b + 0.1) for W, b in initial_weights(SOFTMAX_NET)]  # non-zero biases
     backend, reference = KerasMLP(), NumpyMLP()
     backend.load(SOFTMAX_NET, weights)
@@ -82,9 +65,10 @@ def test_load_predict_matches_numpy_on_a_softmax_network() -> None:
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_one_full_batch_step_matches_numpy(reduction: str, seed_weights) -> None:  # type: ignore[no-untyped-def]
-    _assert_same_weights(*_train_both(SEED_XOR.replace(reduction=reduction), XOR_X, XOR_Y, seed_weights))
-    X, Y = _data()
-    _assert_same_weights(*_train_both(SOFTMAX_NET.replace(reduction=reduction), X, Y))
+    _assert_same_weights(*train_beside_reference(KerasMLP(), SEED_XOR.replace(reduction=reduction),
+                                                XOR_X, XOR_Y, seed_weights))
+    X, Y = softmax_data(10, seed=7)
+    _assert_same_weights(*train_beside_reference(KerasMLP(), SOFTMAX_NET.replace(reduction=reduction), X, Y))
 
 
 @pytest.mark.parametrize("batch_size, shuffle, reduction", [
@@ -92,10 +76,10 @@ def test_one_full_batch_step_matches_numpy(reduction: str, seed_weights) -> None
 ])
 def test_steps_with_momentum_and_batches_match_numpy(batch_size: int, shuffle: bool, reduction: str) -> None:
     """Batches are drawn like the reference's, so even shuffled epochs agree."""
-    X, Y = _data()
+    X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=3, momentum=0.9, batch_size=batch_size, shuffle=shuffle,
                                reduction=reduction)
-    keras, reference = _train_both(spec, X, Y)
+    keras, reference = train_beside_reference(KerasMLP(), spec, X, Y)
     _assert_same_weights(keras, reference)
     assert keras.epochs_run == 3 and np.isfinite(keras.final_loss)
 
@@ -109,7 +93,7 @@ def _epoch_losses(backend, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> l
 @pytest.mark.parametrize("loss, output, reduction", [("cross_entropy", "softmax", "sum"),
                                                      ("mse", "sigmoid", "mean")])
 def test_epoch_losses_match_numpy(loss: str, output: str, reduction: str) -> None:
-    X, Y = _data()
+    X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=3, batch_size=4, loss=loss, output_activation=output,
                                reduction=reduction)
     np.testing.assert_allclose(_epoch_losses(KerasMLP(), spec, X, Y), _epoch_losses(NumpyMLP(), spec, X, Y),
@@ -117,16 +101,17 @@ def test_epoch_losses_match_numpy(loss: str, output: str, reduction: str) -> Non
 
 
 def test_relu_and_float32_match_numpy() -> None:
-    X, Y = _data()
+    X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=2, batch_size=5, hidden_activation="relu", dtype="float32")
-    keras, reference = _train_both(spec, X, Y)
+    keras, reference = train_beside_reference(KerasMLP(), spec, X, Y)
     _assert_same_weights(keras, reference)
     assert keras.deviations == []
 
 
 def test_adam_records_its_epsilon_deviation() -> None:
-    X, Y = _data()
-    keras, reference = _train_both(SOFTMAX_NET.replace(epochs=3, optimizer="adam", learning_rate=0.01), X, Y)
+    X, Y = softmax_data(10, seed=7)
+    spec = SOFTMAX_NET.replace(epochs=3, optimizer="adam", learning_rate=0.01)
+    keras, reference = train_beside_reference(KerasMLP(), spec, X, Y)
     assert any(note.startswith("adam:") for note in keras.deviations)
     _assert_same_weights(keras, reference, atol=1e-4)  # close, not exact
 
@@ -137,7 +122,7 @@ def test_step_activation_is_skipped_with_a_reason() -> None:
 
 
 def test_shuffled_training_is_deterministic() -> None:
-    X, Y = _data()
+    X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=2, batch_size=3, shuffle=True, momentum=0.5)
     first, second = KerasMLP(), KerasMLP()
     first.fit(spec, X, Y)
@@ -146,7 +131,7 @@ def test_shuffled_training_is_deterministic() -> None:
 
 
 def test_predicting_between_epochs_does_not_disturb_training() -> None:
-    X, Y = _data()
+    X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=3, batch_size=4, shuffle=True)
     quiet, watched = KerasMLP(), KerasMLP()
     quiet.fit(spec, X, Y)

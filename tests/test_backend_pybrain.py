@@ -11,29 +11,12 @@ from bench import metrics
 from bench.spec import NetworkSpec
 from bench.weights import initial_weights
 from tests.conftest import XOR_X, XOR_Y
+from tests.parity_helpers import SEED_XOR, TOLERANCE, softmax_data, softmax_net, train_beside_reference
 
 available, why_not = PyBrainMLP.available()
 pytestmark = pytest.mark.skipif(not available, reason=f"pybrain unavailable: {why_not}")
 
-TOLERANCE = 1e-5
-SEED_XOR = NetworkSpec(layers=(2, 3, 1), learning_rate=0.3, reduction="sum", bias=False, batch_size=0,
-                       epochs=1, shuffle=False, momentum=0.0)
-SOFTMAX_NET = NetworkSpec(layers=(4, 5, 3, 3), hidden_activation="tanh", output_activation="softmax",
-                          loss="cross_entropy", learning_rate=0.5, batch_size=0, epochs=1, shuffle=False,
-                          seed=3)
-
-
-def _data(rows: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(7)
-    return rng.normal(size=(rows, 4)), np.eye(3)[np.arange(rows) % 3]
-
-
-def _train_both(spec: NetworkSpec, X: np.ndarray, Y: np.ndarray, weights=None):  # type: ignore[no-untyped-def]
-    weights = weights if weights is not None else initial_weights(spec)
-    pybrain, reference = PyBrainMLP(), NumpyMLP()
-    pybrain.fit(spec, X, Y, weights)
-    reference.fit(spec, X, Y, weights)
-    return pybrain, reference
+SOFTMAX_NET = softmax_net(seed=3)
 
 
 def _assert_same_weights(backend, reference) -> None:  # type: ignore[no-untyped-def]
@@ -68,7 +51,7 @@ def test_load_predict_matches_numpy_on_the_seed_weights(seed_weights) -> None:  
 
 
 def test_load_predict_matches_numpy_on_a_softmax_network() -> None:
-    X, _ = _data()
+    X, _ = softmax_data(10, seed=7)
     weights = [(W, b + 0.1) for W, b in initial_weights(SOFTMAX_NET)]  # non-zero biases
     backend, reference = PyBrainMLP(), NumpyMLP()
     backend.load(SOFTMAX_NET, weights)
@@ -79,17 +62,19 @@ def test_load_predict_matches_numpy_on_a_softmax_network() -> None:
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_one_full_batch_step_matches_numpy(reduction: str, seed_weights) -> None:  # type: ignore[no-untyped-def]
-    _assert_same_weights(*_train_both(SEED_XOR.replace(reduction=reduction), XOR_X, XOR_Y, seed_weights))
-    X, Y = _data()
-    _assert_same_weights(*_train_both(SOFTMAX_NET.replace(reduction=reduction), X, Y))
+    _assert_same_weights(*train_beside_reference(PyBrainMLP(), SEED_XOR.replace(reduction=reduction),
+                                                XOR_X, XOR_Y, seed_weights))
+    X, Y = softmax_data(10, seed=7)
+    _assert_same_weights(*train_beside_reference(PyBrainMLP(), SOFTMAX_NET.replace(reduction=reduction),
+                                                X, Y))
 
 
 @pytest.mark.parametrize("batch_size, shuffle", [(0, False), (1, False), (4, False), (4, True), (3, True)])
 def test_steps_with_momentum_and_batches_match_numpy(batch_size: int, shuffle: bool) -> None:
     """Mini-batches (seeded like the reference) and unshuffled stochastic steps agree exactly."""
-    X, Y = _data()
+    X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=3, momentum=0.9, batch_size=batch_size, shuffle=shuffle)
-    pybrain, reference = _train_both(spec, X, Y)
+    pybrain, reference = train_beside_reference(PyBrainMLP(), spec, X, Y)
     _assert_same_weights(pybrain, reference)
     assert pybrain.epochs_run == 3 and np.isfinite(pybrain.final_loss)
 
@@ -102,7 +87,7 @@ def _epoch_losses(backend, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> l
 
 @pytest.mark.parametrize("loss, output", [("cross_entropy", "softmax"), ("mse", "sigmoid")])
 def test_full_batch_epoch_losses_match_numpy(loss: str, output: str) -> None:
-    X, Y = _data()
+    X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=3, loss=loss, output_activation=output)
     np.testing.assert_allclose(_epoch_losses(PyBrainMLP(), spec, X, Y), _epoch_losses(NumpyMLP(), spec, X, Y),
                                atol=TOLERANCE)
@@ -113,14 +98,15 @@ def test_full_batch_epoch_losses_match_numpy(loss: str, output: str) -> None:
     dict(output_activation="softmax", loss="mse"),
 ])
 def test_adapter_defined_layers_are_exact_and_recorded(change: dict) -> None:
-    X, Y = _data()
-    pybrain, reference = _train_both(SOFTMAX_NET.replace(epochs=2, batch_size=5, **change), X, Y)
+    X, Y = softmax_data(10, seed=7)
+    spec = SOFTMAX_NET.replace(epochs=2, batch_size=5, **change)
+    pybrain, reference = train_beside_reference(PyBrainMLP(), spec, X, Y)
     _assert_same_weights(pybrain, reference)
     assert any("adapter" in note for note in pybrain.deviations)
 
 
 def test_shuffled_stochastic_training_is_deterministic() -> None:
-    X, Y = _data()
+    X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=2, batch_size=1, shuffle=True, momentum=0.5)
     first, second = PyBrainMLP(), PyBrainMLP()
     first.fit(spec, X, Y)
@@ -129,7 +115,7 @@ def test_shuffled_stochastic_training_is_deterministic() -> None:
 
 
 def test_predicting_between_epochs_does_not_disturb_training() -> None:
-    X, Y = _data()
+    X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=3, batch_size=1, shuffle=True)
     quiet, watched = PyBrainMLP(), PyBrainMLP()
     quiet.fit(spec, X, Y)

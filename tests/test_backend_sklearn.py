@@ -7,33 +7,21 @@ import pytest
 
 from backends.numpy_mlp import NumpyMLP
 from bench import metrics
-from bench.spec import NetworkSpec
 from bench.weights import initial_weights
 from tests.conftest import XOR_X, XOR_Y
+from tests.parity_helpers import (
+    SEED_XOR,
+    SLIDES_XOR_PREDICTIONS,
+    TOLERANCE,
+    softmax_data,
+    softmax_net,
+    train_beside_reference,
+)
 
 pytest.importorskip("sklearn")
 from backends.sklearn_mlp import SklearnMLP  # noqa: E402
 
-TOLERANCE = 1e-5
-SOFTMAX_NET = NetworkSpec(layers=(4, 5, 3, 3), hidden_activation="tanh", output_activation="softmax",
-                          loss="cross_entropy", learning_rate=0.5, batch_size=0, epochs=1, shuffle=False,
-                          seed=4)
-SEED_XOR = NetworkSpec(layers=(2, 3, 1), learning_rate=0.3, reduction="sum", bias=False, epochs=1,
-                       shuffle=False)
-SLIDES_XOR_PREDICTIONS = [0.40589, 0.43188, 0.43679, 0.45801]  # tests/test_golden_mlp.py
-
-
-def _data(rows: int = 9) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(5)
-    return rng.normal(size=(rows, 4)), np.eye(3)[np.arange(rows) % 3]
-
-
-def _train_both(spec: NetworkSpec, X: np.ndarray, Y: np.ndarray, weights=None):  # type: ignore[no-untyped-def]
-    weights = weights if weights is not None else initial_weights(spec)
-    reference, backend = NumpyMLP(), SklearnMLP(threads=1)
-    reference.fit(spec, X, Y, initial_weights=weights)
-    backend.fit(spec, X, Y, initial_weights=weights)
-    return reference, backend
+SOFTMAX_NET = softmax_net(seed=4)
 
 
 def _assert_same_weights(backend: SklearnMLP, reference: NumpyMLP, tolerance: float = TOLERANCE) -> None:
@@ -67,7 +55,7 @@ def test_forward_pass_on_a_two_hidden_layer_softmax_network(hidden: str) -> None
     reference, backend = NumpyMLP(), SklearnMLP()
     reference.load(spec, weights)
     backend.load(spec, weights)
-    X, _ = _data()
+    X, _ = softmax_data(9, seed=5)
     outputs = backend.predict(X)
     assert outputs.shape == (9, 3)
     np.testing.assert_allclose(outputs, reference.predict(X), atol=TOLERANCE)
@@ -75,8 +63,9 @@ def test_forward_pass_on_a_two_hidden_layer_softmax_network(hidden: str) -> None
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_one_full_batch_sgd_step_on_the_softmax_network(reduction: str) -> None:
-    X, Y = _data()
-    reference, backend = _train_both(SOFTMAX_NET.replace(reduction=reduction), X, Y)
+    X, Y = softmax_data(9, seed=5)
+    spec = SOFTMAX_NET.replace(reduction=reduction)
+    backend, reference = train_beside_reference(SklearnMLP(threads=1), spec, X, Y)
     assert backend.deviations == []
     _assert_same_weights(backend, reference)
     np.testing.assert_allclose(backend.predict(X), reference.predict(X), atol=TOLERANCE)
@@ -85,10 +74,10 @@ def test_one_full_batch_sgd_step_on_the_softmax_network(reduction: str) -> None:
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_one_full_batch_sgd_step_on_a_regression_network(reduction: str) -> None:
-    X, Y = _data()
+    X, Y = softmax_data(9, seed=5)
     spec = SOFTMAX_NET.replace(output_activation="linear", loss="mse", reduction=reduction,
                                learning_rate=0.05)
-    reference, backend = _train_both(spec, X, Y)
+    backend, reference = train_beside_reference(SklearnMLP(threads=1), spec, X, Y)
     assert backend.deviations == []
     _assert_same_weights(backend, reference)
     assert backend.final_loss == pytest.approx(reference.final_loss, rel=1e-9)
@@ -97,7 +86,8 @@ def test_one_full_batch_sgd_step_on_a_regression_network(reduction: str) -> None
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_seed_xor_mse_on_a_sigmoid_output_is_a_stated_deviation(reduction: str, seed_weights) -> None:  # type: ignore[no-untyped-def]
     """MLPClassifier has only log-loss: the slides' mse step cannot be reproduced, and it says so."""
-    reference, backend = _train_both(SEED_XOR.replace(reduction=reduction), XOR_X, XOR_Y, seed_weights)
+    backend, reference = train_beside_reference(SklearnMLP(threads=1), SEED_XOR.replace(reduction=reduction),
+                                                XOR_X, XOR_Y, seed_weights)
     assert any("log-loss" in deviation for deviation in backend.deviations)
     assert backend.get_weights()[0][1] is None
     moved = [np.abs(W - W0).max() for (W, _), (W0, _) in zip(backend.get_weights(), seed_weights)]
@@ -115,30 +105,31 @@ def test_seed_xor_mse_on_a_sigmoid_output_is_a_stated_deviation(reduction: str, 
 ], ids=["momentum", "mini-batch", "mini-batch-sum", "sum-no-bias", "stochastic-relu", "regression",
         "multilabel"])
 def test_several_steps_match_numpy(change: dict) -> None:
-    X, Y = _data()
-    reference, backend = _train_both(SOFTMAX_NET.replace(**change), X, Y)
+    X, Y = softmax_data(9, seed=5)
+    backend, reference = train_beside_reference(SklearnMLP(threads=1), SOFTMAX_NET.replace(**change), X, Y)
     assert backend.deviations == []
     _assert_same_weights(backend, reference)
 
 
 def test_adam_is_close_and_its_epsilon_placement_is_stated() -> None:
-    X, Y = _data()
-    reference, backend = _train_both(SOFTMAX_NET.replace(optimizer="adam", learning_rate=0.01, batch_size=3,
-                                                         epochs=5), X, Y)
+    X, Y = softmax_data(9, seed=5)
+    spec = SOFTMAX_NET.replace(optimizer="adam", learning_rate=0.01, batch_size=3, epochs=5)
+    backend, reference = train_beside_reference(SklearnMLP(threads=1), spec, X, Y)
     assert any("ε" in deviation for deviation in backend.deviations)
     _assert_same_weights(backend, reference, tolerance=1e-4)
 
 
 def test_adam_with_sum_over_unequal_batches_is_stated() -> None:
-    X, Y = _data()
+    X, Y = softmax_data(9, seed=5)
     backend = SklearnMLP()
     backend.fit(SOFTMAX_NET.replace(optimizer="adam", reduction="sum", batch_size=4), X, Y)
     assert any("equal batches" in deviation for deviation in backend.deviations)
 
 
 def test_float32_trains_in_float32() -> None:
-    X, Y = _data()
-    reference, backend = _train_both(SOFTMAX_NET.replace(dtype="float32", epochs=3), X, Y)
+    X, Y = softmax_data(9, seed=5)
+    spec = SOFTMAX_NET.replace(dtype="float32", epochs=3)
+    backend, reference = train_beside_reference(SklearnMLP(threads=1), spec, X, Y)
     assert backend.model.coefs_[0].dtype == np.float32
     _assert_same_weights(backend, reference)
 
@@ -155,7 +146,7 @@ def test_what_sklearn_cannot_express_is_skipped_with_a_reason(change: dict, kind
 
 
 def test_predicting_inside_on_epoch_does_not_disturb_training() -> None:
-    X, Y = _data()
+    X, Y = softmax_data(9, seed=5)
     spec = SOFTMAX_NET.replace(batch_size=4, shuffle=True, momentum=0.9, epochs=3)
     plain, watched = SklearnMLP(), SklearnMLP()
     plain.fit(spec, X, Y)
@@ -166,7 +157,7 @@ def test_predicting_inside_on_epoch_does_not_disturb_training() -> None:
 
 
 def test_deterministic_under_a_seed() -> None:
-    X, Y = _data(12)
+    X, Y = softmax_data(12, seed=5)
     spec = SOFTMAX_NET.replace(batch_size=5, shuffle=True, epochs=4, momentum=0.9)
     first, second = SklearnMLP(), SklearnMLP()
     first.fit(spec, X, Y)

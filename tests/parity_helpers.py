@@ -1,0 +1,45 @@
+"""Shared scaffolding for the backend parity tests: the course's XOR net, a softmax net, its data,
+and training a backend beside the NumPy reference from the same initial weights."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import numpy as np
+
+from backends.numpy_mlp import NumpyMLP
+from bench.backend import Backend, Weights
+from bench.spec import NetworkSpec
+from bench.weights import initial_weights
+
+TOLERANCE = 1e-5
+# The course's 2-3-1 XOR network (seed 000): no biases, summed loss, one full-batch epoch.
+SEED_XOR = NetworkSpec(layers=(2, 3, 1), learning_rate=0.3, reduction="sum", bias=False, batch_size=0,
+                       epochs=1, shuffle=False, momentum=0.0)
+SLIDES_XOR_PREDICTIONS = [0.40589, 0.43188, 0.43679, 0.45801]  # tests/test_golden_mlp.py
+
+BackendT = TypeVar("BackendT", bound=Backend)
+
+
+def softmax_net(seed: int) -> NetworkSpec:
+    """A 4-5-3-3 tanh network with a softmax output and cross-entropy, one full-batch epoch."""
+    return NetworkSpec(layers=(4, 5, 3, 3), hidden_activation="tanh", output_activation="softmax",
+                       loss="cross_entropy", learning_rate=0.5, batch_size=0, epochs=1, shuffle=False,
+                       seed=seed)
+
+
+def softmax_data(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Normal (rows, 4) inputs and one-hot labels cycling through the three classes."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(rows, 4)), np.eye(3)[np.arange(rows) % 3]
+
+
+def train_beside_reference(backend: BackendT, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                           weights: Weights | None = None) -> tuple[BackendT, NumpyMLP]:
+    """Fit ``backend`` and a fresh NumPy reference from the same initial weights
+    (``initial_weights(spec)`` unless given)."""
+    weights = weights if weights is not None else initial_weights(spec)
+    reference = NumpyMLP()
+    reference.fit(spec, X, Y, initial_weights=weights)
+    backend.fit(spec, X, Y, initial_weights=weights)
+    return backend, reference
