@@ -26,6 +26,8 @@ from bench.task import Split, Task
 from bench.weights import initial_weights
 
 MAX_CURVE_POINTS = 100
+#: once the target is reached, the held-out metric is computed at every 5th sample only (the loss at all)
+AFTER_TARGET_EVERY = 5
 
 
 class EpochRecorder:
@@ -33,8 +35,11 @@ class EpochRecorder:
 
     Time spent scoring the held-out rows is measured and excluded from the
     training time, so curves cost nothing in ``fit_seconds`` (their cost is
-    ``phase_seconds["curve"]``). Only the target metric is computed, and only
-    where ``evaluate`` (the first split: the others' curves are not kept).
+    ``phase_seconds["curve"]``). Only the target metric is computed, only
+    where ``evaluate`` (the first split: the others' curves are not kept),
+    and after the target is first reached only at every
+    ``AFTER_TARGET_EVERY``-th sample: the schedule depends on epochs alone,
+    so every backend's curve is sampled alike.
     """
 
     def __init__(
@@ -48,6 +53,7 @@ class EpochRecorder:
         self.excluded = 0.0
         self.start = 0.0
         self.last_seen: tuple[int, float] | None = None
+        self.samples_after_target = -1  # counts samples once the target is reached
 
     def begin(self) -> None:
         self.start = time.perf_counter()
@@ -64,12 +70,21 @@ class EpochRecorder:
         """After training: the last epoch's point too, if training stopped early between samples."""
         if not self.evaluate or self.last_seen is None:
             return
-        if not self.points or self.points[-1]["epoch"] != self.last_seen[0]:
-            self._add_point(*self.last_seen, time.perf_counter())
+        last = self.points[-1] if self.points else None
+        if last is not None and last["epoch"] == self.last_seen[0]:
+            if self.task.target[0] in last:
+                return
+            self.points.pop()  # a loss-only point: redo it with the metric
+        self._add_point(*self.last_seen, time.perf_counter(), final=True)
 
-    def _add_point(self, epoch: int, loss: float, now: float) -> None:
+    def _add_point(self, epoch: int, loss: float, now: float, final: bool = False) -> None:
         point = {"epoch": epoch, "loss": float(loss), "seconds": self.epoch_ends[-1]}
         name = self.task.target[0]
+        if self.samples_after_target >= 0:
+            self.samples_after_target += 1
+            if self.samples_after_target % AFTER_TARGET_EVERY and epoch != self.last_epoch and not final:
+                self.points.append(point)  # the loss only: it costs nothing
+                return
         try:
             outputs = self.backend.predict(self.split.X_test)
             scores = metrics.score(self.task.kind, self.split.Y_test, outputs,
@@ -77,6 +92,8 @@ class EpochRecorder:
             point[name] = float(scores[name])  # type: ignore[arg-type]
         except FloatingPointError:
             point[name] = float("nan")
+        if self.samples_after_target < 0 and _first_reaching([point], self.task.target):
+            self.samples_after_target = 0
         self.points.append(point)
         self.excluded += time.perf_counter() - now
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.cell import CellConfig
-from bench.worker import MAX_CURVE_POINTS, run_cell
+from bench.worker import AFTER_TARGET_EVERY, MAX_CURVE_POINTS, run_cell
 
 
 def test_an_early_stop_between_curve_samples_still_gets_its_last_point() -> None:
@@ -33,3 +33,14 @@ def test_curves_are_sampled_and_kept_for_the_first_split_only() -> None:
     epochs = [point["epoch"] for point in record["curve"]]
     assert epochs == sorted(set(epochs)) and len(epochs) <= MAX_CURVE_POINTS + 2
     assert epochs[0] == 1 and epochs[-1] == record["epochs"]
+
+
+def test_after_the_target_the_metric_is_sampled_sparser_and_the_loss_throughout() -> None:
+    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0))
+    curve, name, reached = record["curve"], "accuracy", record["epochs_to_target"]
+    assert reached is not None and all("loss" in point for point in curve)
+    assert all(name in point for point in curve if point["epoch"] <= reached)
+    after = [point for point in curve if point["epoch"] > reached]
+    scored = [point for point in after if name in point]
+    assert after and 0 < len(scored) <= len(after) // AFTER_TARGET_EVERY + 1
+    assert curve[-1]["epoch"] == record["epochs"] and name in curve[-1]
