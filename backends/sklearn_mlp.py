@@ -27,6 +27,7 @@ import numpy as np
 
 from bench.backend import Backend, EpochCallback, Weights
 from bench.spec import NetworkSpec
+from bench.threads import pinned_by_environment
 from bench.weights import check_shapes
 from bench.weights import initial_weights as draw_initial_weights
 
@@ -61,7 +62,7 @@ class SklearnMLP(Backend):
         return super().skip(spec, task_kind)
 
     def setup_threads(self) -> None:
-        if self.threads:
+        if self.threads and not pinned_by_environment(self.threads):
             from threadpoolctl import threadpool_limits
 
             self._thread_limits = threadpool_limits(limits=self.threads)

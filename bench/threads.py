@@ -26,3 +26,12 @@ def thread_environment(threads: int, base: dict[str, str] | None = None) -> dict
     for variable in THREAD_VARIABLES:
         env[variable] = str(threads)
     return env
+
+
+def pinned_by_environment(threads: int) -> bool:
+    """Whether every BLAS/OpenMP limit was ``threads`` when this process started (the harness's workers).
+
+    Those libraries read the variables when they load, so a runtime limit
+    (``threadpoolctl``, ~15 ms to find the loaded libraries) would change nothing.
+    """
+    return all(os.environ.get(variable) == str(threads) for variable in THREAD_VARIABLES[:6])
