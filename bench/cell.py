@@ -23,7 +23,8 @@ RESULT_FIELDS = (
 TIMING_POLICY = (
     "fit timed cold with time.perf_counter (no warm-up run); imports, data loading, drawing "
     "the shared initial weights and held-out evaluation during training excluded; "
-    "first_epoch_seconds includes any compilation/warm-up, steady_epoch_seconds is the median epoch after the first; "
+    "first_epoch_seconds includes any compilation/warm-up, steady_epoch_seconds is the median "
+    "epoch after the first; "
     "predict: one untimed warm-up call, then the median of 3 timed calls on the test rows"
 )
 
