@@ -42,6 +42,8 @@ class CellConfig:
     overrides: dict[str, Any] = field(default_factory=dict)
     suite: str = "adhoc"
     memory_limit_mb: int | None = None
+    #: held-out evaluations during training at most (0: no learning curve, no time-to-target)
+    curve_points: int = 100
 
     def key(self) -> tuple[str, str, int, str]:
         return (self.backend, self.task, self.seed, self.device)

@@ -154,7 +154,9 @@ def target_rows(summaries: list[GroupSummary]) -> list[Row]:
         if not s.target or not s.ok:
             continue
         sign = "≥" if s.target.get("direction", "max") == "max" else "≤"
-        if s.folds > 1:
+        if s.curves_off:
+            verdict = "n/a: learning curves off (--curve-points 0)"
+        elif s.folds > 1:
             verdict = f"n/a: {s.folds}-fold evaluation, no single held-out curve"
         else:
             verdict = ("reference" if s.backend == "numpy" and s.reached_target

@@ -31,7 +31,7 @@ from bench.threads import default_threads
 
 DEVICES = ("cpu", "gpu", "auto")
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
-              "overrides", "tasks_overrides", "memory_limit_mb"}
+              "overrides", "tasks_overrides", "memory_limit_mb", "curve_points"}
 
 
 class SuiteError(ValueError):
@@ -50,6 +50,7 @@ class Suite:
     overrides: dict[str, Any] = field(default_factory=dict)
     tasks_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_limit_mb: int | None = None
+    curve_points: int = 100
 
     def validate(self) -> None:
         self._check_types()
@@ -69,6 +70,8 @@ class Suite:
             raise SuiteError(f"timeout must be > 0 seconds, got {self.timeout}")
         if self.memory_limit_mb is not None and self.memory_limit_mb < 1:
             raise SuiteError(f"memory_limit_mb must be >= 1, got {self.memory_limit_mb}")
+        if self.curve_points < 0:
+            raise SuiteError(f"curve_points must be >= 0, got {self.curve_points}")
         if any(seed < 0 for seed in self.seeds):
             raise SuiteError(f"seeds must be >= 0, got {self.seeds}")
         for label, values in (("backend", self.backends), ("task", self.tasks), ("seed", self.seeds)):
@@ -88,7 +91,7 @@ class Suite:
         expected: list[tuple[str, object, type | tuple[type, ...]]] = [
             ("name", self.name, str), ("device", self.device, str), ("threads", self.threads, int),
             ("timeout", self.timeout, (int, float)), ("overrides", self.overrides, dict),
-            ("tasks_overrides", self.tasks_overrides, dict),
+            ("tasks_overrides", self.tasks_overrides, dict), ("curve_points", self.curve_points, int),
         ]
         if self.memory_limit_mb is not None:
             expected.append(("memory_limit_mb", self.memory_limit_mb, int))
@@ -117,7 +120,7 @@ class Suite:
             CellConfig(backend=backend, task=task, seed=seed, device=self.device,
                        threads=self.threads, timeout=self.timeout,
                        overrides=self.overrides_for(task), suite=self.name,
-                       memory_limit_mb=self.memory_limit_mb)
+                       memory_limit_mb=self.memory_limit_mb, curve_points=self.curve_points)
             for task in self.tasks for backend in self.backends for seed in self.seeds
         ]
 

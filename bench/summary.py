@@ -212,6 +212,8 @@ class GroupSummary:
     reference_note: str = ""
     #: Folds per run: time-to-target is only measured on a single held-out split.
     folds: int = 1
+    #: every run had its learning curve switched off (``--curve-points 0``): no time-to-target
+    curves_off: bool = False
     suspicious: bool = False
     not_converged: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
@@ -257,6 +259,7 @@ def summarise_group(key: GroupKey, records: list[dict[str, Any]]) -> GroupSummar
     summary.peak_memory_mb = median_iqr(ok_values(records, "peak_memory_mb"))[0]
     summary.target = next((r["target"] for r in ok if r.get("target")), None)
     summary.folds = max((int((r.get("evaluation") or {}).get("folds") or 1) for r in ok), default=1)
+    summary.curves_off = bool(ok) and all((r.get("cell") or {}).get("curve_points") == 0 for r in ok)
     reached = ok_values(records, "epochs_to_target")
     summary.reached_target = len(reached)
     summary.epochs_to_target_median = median_iqr(reached)[0]

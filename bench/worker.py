@@ -25,7 +25,7 @@ from bench.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.task import Split, Task
 from bench.weights import initial_weights
 
-MAX_CURVE_POINTS = 100
+MAX_CURVE_POINTS = 100  # the default of CellConfig.curve_points
 #: once the target is reached, the held-out metric is computed at every 5th sample only (the loss at all)
 AFTER_TARGET_EVERY = 5
 
@@ -43,10 +43,12 @@ class EpochRecorder:
     """
 
     def __init__(
-        self, backend: Backend, task: Task, split: Split, epochs: int, evaluate: bool = True
+        self, backend: Backend, task: Task, split: Split, epochs: int, evaluate: bool = True,
+        max_points: int = MAX_CURVE_POINTS,
     ) -> None:
-        self.backend, self.task, self.split, self.evaluate = backend, task, split, evaluate
-        self.every = max(1, math.ceil(epochs / MAX_CURVE_POINTS))
+        self.backend, self.task, self.split = backend, task, split
+        self.evaluate = evaluate and max_points > 0
+        self.every = max(1, math.ceil(epochs / max(max_points, 1)))
         self.last_epoch = epochs
         self.points: list[dict[str, float]] = []
         self.epoch_ends: list[float] = []
@@ -169,7 +171,8 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     fit_seconds = predict_seconds = 0.0
     outputs, truths, recorders = [], [], []
     for index, split in enumerate(splits):
-        recorder = EpochRecorder(backend, task, split, spec.epochs, evaluate=index == 0)
+        recorder = EpochRecorder(backend, task, split, spec.epochs, evaluate=index == 0,
+                                 max_points=config.curve_points)
         weights = initial_weights(spec)
         recorder.begin()
         backend.fit(spec, split.X_train, split.Y_train, weights, on_epoch=recorder)

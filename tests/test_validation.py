@@ -51,6 +51,7 @@ def usage_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         (["--threads", "0"], "threads must be >= 1"),
         (["--timeout", "0"], "timeout must be > 0 seconds"),
         (["--memory-limit-mb", "0"], "memory_limit_mb must be >= 1"),
+        (["--curve-points", "-1"], "curve_points must be >= 0, got -1"),
         (["--seeds", "many"], "argument --seeds: invalid int value: 'many'"),
         (["--executor", "spark"], "unknown executor 'spark'; known: serial, dask"),
         (["--executor", "dask", "--workers", "0"], "--workers must be >= 1"),
@@ -76,6 +77,7 @@ def test_bad_flags(args: list[str], message: str, capsys: pytest.CaptureFixture[
         ('tasks = ["xor"]\n[overrides]\nlayers = [5, 3, 1]\n', "layers 5-3-1 do not fit task 'xor'"),
         ('seeds = [0, "one"]\n', "seeds must be a list of integers"),
         ('timeout = "long"\n', "timeout has the wrong type"),
+        ("curve_points = 2.5\n", "curve_points has the wrong type"),
         ('[tasks_overrides]\nxor = 3\n', "tasks_overrides must map task names"),
     ],
 )

@@ -44,3 +44,22 @@ def test_after_the_target_the_metric_is_sampled_sparser_and_the_loss_throughout(
     scored = [point for point in after if name in point]
     assert after and 0 < len(scored) <= len(after) // AFTER_TARGET_EVERY + 1
     assert curve[-1]["epoch"] == record["epochs"] and name in curve[-1]
+
+
+def test_curve_points_bound_the_held_out_evaluations_and_zero_switches_them_off() -> None:
+    few = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=10))
+    assert len(few["curve"]) <= 10 + 2 and few["epochs_to_target"] is not None
+    off = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=0))
+    assert off["status"] == "ok" and off["curve"] == [] and off["phase_seconds"]["curve"] == 0
+    assert off["epochs_to_target"] is None and off["time_to_target_seconds"] is None
+    assert off["metrics"] == few["metrics"]  # evaluating along the way changes no training step
+
+
+def test_a_run_without_curves_says_why_it_has_no_time_to_target() -> None:
+    from bench.report import target_rows
+    from bench.summary import summarise
+
+    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=0))
+    record["cell"] = CellConfig(backend="numpy", task="xor", curve_points=0).to_dict()
+    rows = target_rows(summarise([record]))
+    assert rows[0]["verdict"] == "n/a: learning curves off (--curve-points 0)"

@@ -21,7 +21,7 @@ from bench.suite import DEVICES, Suite, SuiteError, load_suite
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
 MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads", "timeout", "set",
-                "memory_limit_mb", "output")
+                "memory_limit_mb", "curve_points", "output")
 
 NAME = "run"
 HELP = "run a benchmark matrix"
@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, help="hard limit per cell, seconds")
     parser.add_argument("--memory-limit-mb", type=int,
                         help="cap each cell's address space (RLIMIT_AS), megabytes")
+    parser.add_argument("--curve-points", type=int, metavar="N",
+                        help="held-out evaluations during training, at most (default 100; 0: no learning "
+                             "curves and no time-to-target, for pure throughput)")
     parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
                         help="override a spec field for every task, e.g. --set epochs=50")
     parser.add_argument("--output", help="results file (default results/<timestamp>.jsonl)")
@@ -85,6 +88,8 @@ def build_suite(args: argparse.Namespace) -> Suite:
         suite.overrides = {**suite.overrides, **parse_set(args.set)}
     if args.memory_limit_mb is not None:
         suite.memory_limit_mb = args.memory_limit_mb
+    if args.curve_points is not None:
+        suite.curve_points = args.curve_points
     export_data_dir(args)
     suite.validate()
     return suite
