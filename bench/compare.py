@@ -35,12 +35,12 @@ from bench.results import read_records
 from bench.resume import latest_per_cell
 from bench.summary import (
     environments,
+    group_records,
     lower_is_better,
     main_metric,
     median_iqr,
     metric_values,
     ok_values,
-    spec_key,
 )
 
 ALPHA = 0.05
@@ -49,25 +49,10 @@ TIME_TOLERANCE = 0.10
 CellKey = tuple[str, str, str, str]  # backend, task, spec key, device
 
 
-def cell_key(record: dict[str, Any]) -> CellKey:
-    return (str(record.get("backend")), str(record.get("task")), spec_key(record.get("spec")),
-            str(record.get("device")))
-
-
 def cells(records: list[dict[str, Any]]) -> dict[CellKey, list[dict[str, Any]]]:
-    """Records by cell key; a record without spec joins its only matching cell (as in the summary)."""
-    out: dict[CellKey, list[dict[str, Any]]] = {}
-    orphans = []
-    for record in records:
-        if record.get("spec"):
-            out.setdefault(cell_key(record), []).append(record)
-        else:
-            orphans.append(record)
-    for record in orphans:
-        backend, task, _, device = cell_key(record)
-        matches = [k for k in out if (k[0], k[1], k[3]) == (backend, task, device)]
-        out.setdefault(matches[0] if len(matches) == 1 else cell_key(record), []).append(record)
-    return out
+    """Records by cell key, grouped as the summary groups them (a record without spec included)."""
+    return {(backend, task, spec, device): group
+            for (task, backend, device, spec), group in group_records(records).items()}
 
 
 def welch_p_value(old: list[float], new: list[float]) -> float:
