@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.report import ReportTables, Row, spec_text
+from bench.report import TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
 from bench.summary import GroupSummary
 
 STYLE = """
@@ -36,8 +36,6 @@ figcaption { color: #556; font-size: 0.85em; }
 pre { background: #f4f6fa; padding: 0.6em; overflow-x: auto; font-size: 0.8em; }
 """
 
-TEXT_COLUMNS = {"task", "backend", "device", "spec", "metric", "notes", "reason", "verdict", "target",
-                "deviation", "network", "used by", "field", "value", "note"}
 FIGURE_CAPTIONS = {
     "metric-vs-fit-time": "Main metric (mean, 95 % CI) against fit time (median, IQR), one point a backend.",
     "fit-time": "Median fit time per backend and task, log scale; error bars span the interquartile range.",
@@ -59,7 +57,7 @@ def cell_html(text: str) -> str:
 
 
 def html_table(rows: list[Row], table_id: str) -> str:
-    columns = list(dict.fromkeys(k for row in rows for k in row))
+    columns = table_columns(rows)
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
     body = []
     for row in rows:

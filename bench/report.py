@@ -36,6 +36,9 @@ TARGET_NOTE = (
 )
 
 Row = dict[str, str]
+#: Columns holding text (left-aligned in every format); the others hold numbers.
+TEXT_COLUMNS = frozenset({"task", "backend", "device", "spec", "metric", "notes", "reason", "verdict",
+                          "target", "deviation", "network", "used by", "field", "value", "note"})
 
 
 # --- formatting ----------------------------------------------------------------------------------
@@ -243,10 +246,15 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
 
 # --- output formats --------------------------------------------------------------------------------
 
+def table_columns(rows: list[Row]) -> list[str]:
+    """Every column of the rows, in first-seen order."""
+    return list(dict.fromkeys(k for row in rows for k in row))
+
+
 def markdown_table(rows: list[Row]) -> str:
     if not rows:
         return ""
-    columns = list(dict.fromkeys(k for row in rows for k in row))
+    columns = table_columns(rows)
     escape = lambda text: str(text).replace("|", "\\|").replace("\n", " ")  # noqa: E731
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(escape(row.get(c, "")) for c in columns) + " |" for row in rows]
@@ -288,11 +296,9 @@ def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool
     for heading, rows, note in sections:
         table = Table(title=heading, title_justify="left", caption=escape(note) if note else None,
                       caption_justify="left")
-        columns = list(dict.fromkeys(k for row in rows for k in row))
+        columns = table_columns(rows)
         for column in columns:
-            numeric = column not in {"task", "backend", "device", "spec", "metric", "notes", "reason",
-                                     "verdict", "target", "deviation"}
-            table.add_column(column, justify="right" if numeric else "left",
+            table.add_column(column, justify="left" if column in TEXT_COLUMNS else "right",
                              overflow="fold", no_wrap=column in {"task", "backend"})
         for row in rows:
             style = "red" if "suspicious" in row.get("verdict", "") or row.get("reason") else None
