@@ -19,7 +19,7 @@ import pandas as pd
 
 from bench.results import read_records
 from bench.resume import latest_per_cell
-from bench.summary import OLYMPIC_MIN_RUNS, GroupSummary, environments, summarise
+from bench.summary import OLYMPIC_MIN_RUNS, REFERENCE_BACKEND, GroupSummary, environments, summarise
 
 DASH = "–"
 STATISTICS_NOTE = (
@@ -162,7 +162,7 @@ def target_rows(summaries: list[GroupSummary]) -> list[Row]:
         elif s.folds > 1:
             verdict = f"n/a: {s.folds}-fold evaluation, no single held-out curve"
         else:
-            verdict = ("reference" if s.backend == "numpy" and s.reached_target
+            verdict = ("reference" if s.backend == REFERENCE_BACKEND and s.reached_target
                        else s.reference_note or ("comparable" if s.reached_target else "never reached"))
         rows.append({
             "task": s.task, "backend": s.backend,
