@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -32,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.threads import thread_environment
+from bench.perf.child import run_json_child
 
 DEFAULT_BACKENDS = ("numpy", "sklearn", "torch")
 SLOW_BACKENDS = ("keras", "pybrain")
@@ -158,19 +157,9 @@ def measure_backend(backend_name: str, config: ScalingConfig) -> dict[str, Any]:
 
 def run_backend(backend_name: str, config: ScalingConfig, timeout: float) -> dict[str, Any]:
     """:func:`measure_backend` in a fresh interpreter with the thread budget set."""
-    env = thread_environment(config.threads)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env["CUDA_VISIBLE_DEVICES"] = ""
-    command = [sys.executable, "-m", "bench.scaling", backend_name, json.dumps(config.to_dict())]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"backend": backend_name, "skipped": f"timed out after {timeout:g} s"}
-    try:
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"backend": backend_name, "skipped": f"failed (exit {done.returncode}): {tail[-300:]}"}
+    result, problem = run_json_child("bench.scaling", [backend_name, json.dumps(config.to_dict())],
+                                     config.threads, "cpu", timeout)
+    return result if result is not None else {"backend": backend_name, "skipped": problem}
 
 
 # report --------------------------------------------------------------------------

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +11,10 @@ from typing import Any
 
 from bench import environment
 from bench.perf import report
+from bench.perf.child import run_json_child
 from bench.perf.probe import second_activation
 from bench.perf.timing import median
 from bench.perf.workload import Workload
-from bench.threads import thread_environment
 
 FRAMEWORKS = ("torch", "keras")
 #: Backends of the suite whose cells measure the harness by default: the quick ones, so that
@@ -41,22 +39,10 @@ class PerfOptions:
 def run_probe(group: str, options: PerfOptions, threads: int | None = None) -> dict[str, Any]:
     """One :mod:`bench.perf.probe` group in a fresh interpreter with the thread budget set."""
     threads = options.threads if threads is None else threads
-    env = thread_environment(threads)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if options.device != "gpu":
-        env["CUDA_VISIBLE_DEVICES"] = ""
     config = {"workload": options.workload.to_dict(), "threads": threads, "device": options.device}
-    try:
-        done = subprocess.run([sys.executable, "-m", "bench.perf.probe", group, json.dumps(config)],
-                              capture_output=True, text=True, env=env, timeout=options.probe_timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {options.probe_timeout:g} s"}
-    lines = done.stdout.strip().splitlines()
-    try:
-        return json.loads(lines[-1])
-    except (IndexError, json.JSONDecodeError):
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"error": f"probe {group} failed (exit {done.returncode}): {tail[-300:]}"}
+    result, problem = run_json_child("bench.perf.probe", [group, json.dumps(config)], threads,
+                                     options.device, options.probe_timeout)
+    return result if result is not None else {"error": f"probe {group} {problem}"}
 
 
 def machine_lines(options: PerfOptions) -> list[str]:
