@@ -34,6 +34,7 @@ import numpy as np
 from bench.results import read_records
 from bench.resume import latest_per_cell
 from bench.summary import (
+    TimeStats,
     environments,
     group_records,
     lower_is_better,
@@ -81,20 +82,16 @@ def metric_change(old: list[float], new: list[float], alpha: float = ALPHA) -> t
     return 0, f"within noise (p={p:.2g})"
 
 
-def relative_spread(values: list[float]) -> float:
-    """IQR / median: the seeds' own relative spread."""
-    median, q1, q3 = median_iqr(values)
-    return (q3 - q1) / median if median > 0 else math.nan
-
-
 def time_change(old: list[float], new: list[float], alpha: float = ALPHA,
                 tolerance: float = TIME_TOLERANCE) -> tuple[float, int, str]:
     """(NEW/OLD median ratio, +1 slower / −1 faster / 0 within noise, note)."""
     old, new = [t for t in old if t > 0], [t for t in new if t > 0]
     if not old or not new:
         return math.nan, 0, "no time on one side"
-    ratio = median_iqr(new)[0] / median_iqr(old)[0]
-    band = max([tolerance] + [s for s in (relative_spread(old), relative_spread(new)) if math.isfinite(s)])
+    before, after = TimeStats.of(old), TimeStats.of(new)
+    ratio = after.median / before.median
+    # the band widens to either side's relative IQR (IQR / median): the seeds' own spread
+    band = max(tolerance, before.iqr / before.median, after.iqr / after.median)
     if abs(ratio - 1) <= band:
         return ratio, 0, f"within ±{band:.0%}"
     p = welch_p_value(list(np.log(old)), list(np.log(new)))
