@@ -181,7 +181,3 @@ class KerasMLP(Backend):
             values = [np.asarray(v, dtype=np.float64) for v in layer.get_weights()]
             weights.append((values[0], values[1] if len(values) > 1 else None))
         return weights
-
-    def _deviate(self, note: str) -> None:
-        if note not in self.deviations:
-            self.deviations.append(note)

@@ -208,7 +208,3 @@ class PyBrainMLP(Backend):
             W = weight.params.reshape(weight.outdim, weight.indim).T.copy()
             weights.append((W, None if bias_weight is None else bias_weight.params.copy()))
         return weights
-
-    def _deviate(self, note: str) -> None:
-        if note and note not in self.deviations:
-            self.deviations.append(note)

@@ -111,3 +111,8 @@ class Backend(ABC):
     def setup_threads(self) -> None:
         """Apply ``self.threads`` to the library (BLAS env is set by the harness)."""
         return None
+
+    def _deviate(self, note: str) -> None:
+        """Record ``note`` in ``deviations`` once (an empty note records nothing)."""
+        if note and note not in self.deviations:
+            self.deviations.append(note)
