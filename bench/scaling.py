@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -120,15 +119,10 @@ def network(config: ScalingConfig, n_inputs: int, n_outputs: int, width: int) ->
 def epoch_seconds(backend_name: str, spec: Any, X: np.ndarray, Y: np.ndarray, threads: int) -> float:
     """Median epoch time after the first, through the backend's adapter."""
     from bench import registry
-    from bench.weights import initial_weights
+    from bench.perf.peers import adapter_epochs
 
     backend = registry.backend_class(backend_name)(device="cpu", threads=threads)
-    backend.setup_threads()
-    ends: list[float] = []
-    start = time.perf_counter()
-    backend.fit(spec, X, Y, initial_weights(spec),
-                on_epoch=lambda epoch, loss: ends.append(time.perf_counter()))
-    durations = np.diff([start, *ends])
+    durations = adapter_epochs(backend, spec, X, Y)
     return float(statistics.median(durations[1:] if len(durations) > 1 else durations))
 
 

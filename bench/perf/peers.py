@@ -20,8 +20,10 @@ from collections.abc import Callable
 import numpy as np
 
 from bench import registry
+from bench.backend import Backend
 from bench.perf.timing import epoch_durations
 from bench.perf.workload import Workload
+from bench.spec import NetworkSpec
 from bench.weights import initial_weights
 
 SKLEARN_ACTIVATIONS = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh", "linear": "identity"}
@@ -58,6 +60,16 @@ def sklearn_epoch(workload: Workload, X: np.ndarray, Y: np.ndarray) -> Callable[
     return epoch
 
 
+def adapter_epochs(backend: Backend, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> list[float]:
+    """Seconds of every epoch of ``backend.fit`` (threads set up first), from its epoch callback."""
+    backend.setup_threads()
+    ends: list[float] = []
+    start = time.perf_counter()
+    backend.fit(spec, X, Y, initial_weights(spec),
+                on_epoch=lambda epoch, loss: ends.append(time.perf_counter()))
+    return epoch_durations(ends, start)
+
+
 def framework_epochs(
     name: str, workload: Workload, X: np.ndarray, Y: np.ndarray, device: str, threads: int
 ) -> tuple[list[float], str]:
@@ -67,14 +79,8 @@ def framework_epochs(
         ok, why = backend_cls.available()
         if not ok:
             raise ImportError(why)
-        backend = backend_cls(device=device, threads=threads)
-        backend.setup_threads()
-        spec = workload.spec()
-        ends: list[float] = []
-        start = time.perf_counter()
-        backend.fit(spec, X, Y, initial_weights(spec),
-                    on_epoch=lambda epoch, loss: ends.append(time.perf_counter()))
-        return epoch_durations(ends, start)[workload.warmup_epochs :], f"{name} adapter (backends/)"
+        times = adapter_epochs(backend_cls(device=device, threads=threads), workload.spec(), X, Y)
+        return times[workload.warmup_epochs :], f"{name} adapter (backends/)"
     except Exception as exc:  # noqa: BLE001 - an adapter still being written may fail in any way
         from bench.perf import direct
 
