@@ -78,10 +78,8 @@ class KerasMLP(Backend):
 
     @classmethod
     def device_available(cls, device: str) -> tuple[bool, str]:
-        if device == "cpu":
-            return True, ""
         if device != "gpu":
-            return False, f"keras has no {device} support"
+            return super().device_available(device)
         try:
             import tensorflow as tf
         except Exception as exc:  # noqa: BLE001
