@@ -23,7 +23,6 @@ import numpy as np
 from bench.backend import Backend, EpochCallback, Weights
 from bench.spec import NetworkSpec
 from bench.weights import check_shapes
-from bench.weights import initial_weights as draw_initial_weights
 
 ADAM_NOTE = ("adam: Keras adds ε to √v, not √v̂ (Kingma & Ba's 'efficient' form): the reference's "
              "m̂ / (√v̂ + ε) with ε/√(1 − β2^t) instead of ε = 1e-8, which shows where gradients are tiny")
@@ -145,7 +144,7 @@ class KerasMLP(Backend):
         initial_weights: Weights | None = None,
         on_epoch: EpochCallback | None = None,
     ) -> None:
-        self.load(spec, initial_weights if initial_weights is not None else draw_initial_weights(spec))
+        self._load_initial(spec, initial_weights)
         ops = _keras().ops
         rows = len(X)
         batch_size = spec.effective_batch_size(rows)

@@ -8,7 +8,6 @@ from backends.scratch.mlp import MultiLayerPerceptron
 from bench.backend import Backend, EpochCallback, Weights
 from bench.spec import NetworkSpec
 from bench.weights import check_shapes
-from bench.weights import initial_weights as draw_initial_weights
 
 
 class NumpyMLP(Backend):
@@ -38,7 +37,7 @@ class NumpyMLP(Backend):
         initial_weights: Weights | None = None,
         on_epoch: EpochCallback | None = None,
     ) -> None:
-        self.load(spec, initial_weights if initial_weights is not None else draw_initial_weights(spec))
+        self._load_initial(spec, initial_weights)
         X = np.asarray(X, dtype=spec.dtype)
         Y = np.asarray(Y, dtype=spec.dtype)
         rng = np.random.default_rng(spec.seed) if spec.shuffle else None

@@ -22,7 +22,6 @@ from backends.scratch.losses import row_losses
 from bench.backend import Backend, EpochCallback, Weights
 from bench.spec import NetworkSpec
 from bench.weights import check_shapes
-from bench.weights import initial_weights as draw_initial_weights
 
 
 @cache
@@ -158,7 +157,7 @@ class PyBrainMLP(Backend):
         on_epoch: EpochCallback | None = None,
     ) -> None:
         spec = self.resolve_spec(spec)
-        self.load(spec, initial_weights if initial_weights is not None else draw_initial_weights(spec))
+        self._load_initial(spec, initial_weights)
         X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
         if spec.loss == "cross_entropy":
             self._deviate("cross_entropy: BackpropTrainer reports only ½Σ(y − ŷ)²; the epoch loss is the "

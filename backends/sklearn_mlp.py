@@ -29,7 +29,6 @@ from bench.backend import Backend, EpochCallback, Weights
 from bench.spec import NetworkSpec
 from bench.threads import pinned_by_environment
 from bench.weights import check_shapes
-from bench.weights import initial_weights as draw_initial_weights
 
 HIDDEN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
 ADAM_EPSILON = 1e-8
@@ -84,7 +83,7 @@ class SklearnMLP(Backend):
         initial_weights: Weights | None = None,
         on_epoch: EpochCallback | None = None,
     ) -> None:
-        self.load(spec, initial_weights if initial_weights is not None else draw_initial_weights(spec))
+        self._load_initial(spec, initial_weights)
         X = np.asarray(X, dtype=self.dtype)
         targets = self._targets(np.asarray(Y, dtype=self.dtype))
         batch = spec.effective_batch_size(len(X))

@@ -24,7 +24,6 @@ import numpy as np
 from bench.backend import Backend, EpochCallback, Weights
 from bench.spec import NetworkSpec
 from bench.weights import check_shapes
-from bench.weights import initial_weights as draw_initial_weights
 
 
 def _activation(name: str) -> Callable[[Any], Any]:
@@ -103,7 +102,7 @@ class TorchMLP(Backend):
     ) -> None:
         import torch
 
-        self.load(spec, initial_weights if initial_weights is not None else draw_initial_weights(spec))
+        self._load_initial(spec, initial_weights)
         X_all, Y_all = self._tensor(X), self._tensor(Y)
         parameters = self.layers.parameters()
         if spec.optimizer == "adam":

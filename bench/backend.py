@@ -76,6 +76,12 @@ class Backend(ABC):
         passes across backends on identical weights.
         """
 
+    def _load_initial(self, spec: NetworkSpec, initial_weights: Weights | None) -> None:
+        """``load`` ``initial_weights``, or when None those :func:`bench.weights.initial_weights` draws."""
+        from bench.weights import initial_weights as draw  # bench.weights imports this module
+
+        self.load(spec, initial_weights if initial_weights is not None else draw(spec))
+
     @abstractmethod
     def fit(
         self,
