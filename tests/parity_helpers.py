@@ -1,5 +1,5 @@
 """Shared scaffolding for the backend parity tests: the course's XOR net, a softmax net, its data,
-and training a backend beside the NumPy reference from the same initial weights."""
+training a backend beside the NumPy reference from the same initial weights, and comparing them."""
 
 from __future__ import annotations
 
@@ -43,3 +43,19 @@ def train_beside_reference(backend: BackendT, spec: NetworkSpec, X: np.ndarray, 
     reference.fit(spec, X, Y, initial_weights=weights)
     backend.fit(spec, X, Y, initial_weights=weights)
     return backend, reference
+
+
+def assert_same_weights(backend: Backend, reference: Backend, atol: float = TOLERANCE) -> None:
+    """Both backends hold the same weights (to ``atol``), and biases in the same layers."""
+    for (W, b), (W_ref, b_ref) in zip(backend.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(W, W_ref, atol=atol)
+        assert (b is None) == (b_ref is None)
+        if b is not None:
+            np.testing.assert_allclose(b, b_ref, atol=atol)
+
+
+def epoch_losses(backend: Backend, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> list[float]:
+    """The losses ``backend`` reports to ``on_epoch`` while fitting from ``initial_weights(spec)``."""
+    losses: list[float] = []
+    backend.fit(spec, X, Y, initial_weights(spec), on_epoch=lambda _, loss: losses.append(loss))
+    return losses

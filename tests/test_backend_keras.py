@@ -11,23 +11,22 @@ import pytest
 from backends.keras_mlp import KerasMLP
 from backends.numpy_mlp import NumpyMLP
 from bench import metrics
-from bench.spec import NetworkSpec
 from bench.weights import initial_weights
 from tests.conftest import XOR_X, XOR_Y
-from tests.parity_helpers import SEED_XOR, TOLERANCE, softmax_data, softmax_net, train_beside_reference
+from tests.parity_helpers import (
+    SEED_XOR,
+    TOLERANCE,
+    assert_same_weights,
+    epoch_losses,
+    softmax_data,
+    softmax_net,
+    train_beside_reference,
+)
 
 available, why_not = KerasMLP.available()
 pytestmark = pytest.mark.skipif(not available, reason=f"keras unavailable: {why_not}")
 
 SOFTMAX_NET = softmax_net(seed=3)
-
-
-def _assert_same_weights(backend, reference, atol: float = TOLERANCE) -> None:  # type: ignore[no-untyped-def]
-    for (W, b), (W_ref, b_ref) in zip(backend.get_weights(), reference.get_weights()):
-        np.testing.assert_allclose(W, W_ref, atol=atol)
-        assert (b is None) == (b_ref is None)
-        if b is not None:
-            np.testing.assert_allclose(b, b_ref, atol=atol)
 
 
 def test_gpu_request_without_a_gpu_is_refused_cleanly() -> None:
@@ -50,7 +49,7 @@ def test_load_predict_matches_numpy_on_the_seed_weights(seed_weights) -> None:  
     reference.load(SEED_XOR, seed_weights)
     assert backend.predict(XOR_X).dtype == np.float64
     np.testing.assert_allclose(backend.predict(XOR_X), reference.predict(XOR_X), atol=TOLERANCE)
-    _assert_same_weights(backend, reference)  # the kernel layout round-trips
+    assert_same_weights(backend, reference)  # the kernel layout round-trips
 
 
 def test_load_predict_matches_numpy_on_a_softmax_network() -> None:
@@ -65,10 +64,10 @@ def test_load_predict_matches_numpy_on_a_softmax_network() -> None:
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_one_full_batch_step_matches_numpy(reduction: str, seed_weights) -> None:  # type: ignore[no-untyped-def]
-    _assert_same_weights(*train_beside_reference(KerasMLP(), SEED_XOR.replace(reduction=reduction),
+    assert_same_weights(*train_beside_reference(KerasMLP(), SEED_XOR.replace(reduction=reduction),
                                                 XOR_X, XOR_Y, seed_weights))
     X, Y = softmax_data(10, seed=7)
-    _assert_same_weights(*train_beside_reference(KerasMLP(), SOFTMAX_NET.replace(reduction=reduction), X, Y))
+    assert_same_weights(*train_beside_reference(KerasMLP(), SOFTMAX_NET.replace(reduction=reduction), X, Y))
 
 
 @pytest.mark.parametrize("batch_size, shuffle, reduction", [
@@ -80,14 +79,8 @@ def test_steps_with_momentum_and_batches_match_numpy(batch_size: int, shuffle: b
     spec = SOFTMAX_NET.replace(epochs=3, momentum=0.9, batch_size=batch_size, shuffle=shuffle,
                                reduction=reduction)
     keras, reference = train_beside_reference(KerasMLP(), spec, X, Y)
-    _assert_same_weights(keras, reference)
+    assert_same_weights(keras, reference)
     assert keras.epochs_run == 3 and np.isfinite(keras.final_loss)
-
-
-def _epoch_losses(backend, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> list[float]:  # type: ignore[no-untyped-def]
-    losses: list[float] = []
-    backend.fit(spec, X, Y, initial_weights(spec), on_epoch=lambda _, loss: losses.append(loss))
-    return losses
 
 
 @pytest.mark.parametrize("loss, output, reduction", [("cross_entropy", "softmax", "sum"),
@@ -96,7 +89,7 @@ def test_epoch_losses_match_numpy(loss: str, output: str, reduction: str) -> Non
     X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=3, batch_size=4, loss=loss, output_activation=output,
                                reduction=reduction)
-    np.testing.assert_allclose(_epoch_losses(KerasMLP(), spec, X, Y), _epoch_losses(NumpyMLP(), spec, X, Y),
+    np.testing.assert_allclose(epoch_losses(KerasMLP(), spec, X, Y), epoch_losses(NumpyMLP(), spec, X, Y),
                                atol=TOLERANCE)
 
 
@@ -104,7 +97,7 @@ def test_relu_and_float32_match_numpy() -> None:
     X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=2, batch_size=5, hidden_activation="relu", dtype="float32")
     keras, reference = train_beside_reference(KerasMLP(), spec, X, Y)
-    _assert_same_weights(keras, reference)
+    assert_same_weights(keras, reference)
     assert keras.deviations == []
 
 
@@ -113,7 +106,7 @@ def test_adam_records_its_epsilon_deviation() -> None:
     spec = SOFTMAX_NET.replace(epochs=3, optimizer="adam", learning_rate=0.01)
     keras, reference = train_beside_reference(KerasMLP(), spec, X, Y)
     assert any(note.startswith("adam:") for note in keras.deviations)
-    _assert_same_weights(keras, reference, atol=1e-4)  # close, not exact
+    assert_same_weights(keras, reference, atol=1e-4)  # close, not exact
 
 
 def test_step_activation_is_skipped_with_a_reason() -> None:

@@ -8,23 +8,22 @@ import pytest
 from backends.numpy_mlp import NumpyMLP
 from backends.pybrain_mlp import PyBrainMLP
 from bench import metrics
-from bench.spec import NetworkSpec
 from bench.weights import initial_weights
 from tests.conftest import XOR_X, XOR_Y
-from tests.parity_helpers import SEED_XOR, TOLERANCE, softmax_data, softmax_net, train_beside_reference
+from tests.parity_helpers import (
+    SEED_XOR,
+    TOLERANCE,
+    assert_same_weights,
+    epoch_losses,
+    softmax_data,
+    softmax_net,
+    train_beside_reference,
+)
 
 available, why_not = PyBrainMLP.available()
 pytestmark = pytest.mark.skipif(not available, reason=f"pybrain unavailable: {why_not}")
 
 SOFTMAX_NET = softmax_net(seed=3)
-
-
-def _assert_same_weights(backend, reference) -> None:  # type: ignore[no-untyped-def]
-    for (W, b), (W_ref, b_ref) in zip(backend.get_weights(), reference.get_weights()):
-        np.testing.assert_allclose(W, W_ref, atol=TOLERANCE)
-        assert (b is None) == (b_ref is None)
-        if b is not None:
-            np.testing.assert_allclose(b, b_ref, atol=TOLERANCE)
 
 
 def test_shim_is_idempotent_and_binds_numpy() -> None:
@@ -47,7 +46,7 @@ def test_load_predict_matches_numpy_on_the_seed_weights(seed_weights) -> None:  
     backend.load(SEED_XOR, seed_weights)
     reference.load(SEED_XOR, seed_weights)
     np.testing.assert_allclose(backend.predict(XOR_X), reference.predict(XOR_X), atol=TOLERANCE)
-    _assert_same_weights(backend, reference)  # the (out, in) layout round-trips
+    assert_same_weights(backend, reference)  # the (out, in) layout round-trips
 
 
 def test_load_predict_matches_numpy_on_a_softmax_network() -> None:
@@ -62,10 +61,10 @@ def test_load_predict_matches_numpy_on_a_softmax_network() -> None:
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_one_full_batch_step_matches_numpy(reduction: str, seed_weights) -> None:  # type: ignore[no-untyped-def]
-    _assert_same_weights(*train_beside_reference(PyBrainMLP(), SEED_XOR.replace(reduction=reduction),
+    assert_same_weights(*train_beside_reference(PyBrainMLP(), SEED_XOR.replace(reduction=reduction),
                                                 XOR_X, XOR_Y, seed_weights))
     X, Y = softmax_data(10, seed=7)
-    _assert_same_weights(*train_beside_reference(PyBrainMLP(), SOFTMAX_NET.replace(reduction=reduction),
+    assert_same_weights(*train_beside_reference(PyBrainMLP(), SOFTMAX_NET.replace(reduction=reduction),
                                                 X, Y))
 
 
@@ -75,21 +74,15 @@ def test_steps_with_momentum_and_batches_match_numpy(batch_size: int, shuffle: b
     X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=3, momentum=0.9, batch_size=batch_size, shuffle=shuffle)
     pybrain, reference = train_beside_reference(PyBrainMLP(), spec, X, Y)
-    _assert_same_weights(pybrain, reference)
+    assert_same_weights(pybrain, reference)
     assert pybrain.epochs_run == 3 and np.isfinite(pybrain.final_loss)
-
-
-def _epoch_losses(backend, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> list[float]:  # type: ignore[no-untyped-def]
-    losses: list[float] = []
-    backend.fit(spec, X, Y, initial_weights(spec), on_epoch=lambda _, loss: losses.append(loss))
-    return losses
 
 
 @pytest.mark.parametrize("loss, output", [("cross_entropy", "softmax"), ("mse", "sigmoid")])
 def test_full_batch_epoch_losses_match_numpy(loss: str, output: str) -> None:
     X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=3, loss=loss, output_activation=output)
-    np.testing.assert_allclose(_epoch_losses(PyBrainMLP(), spec, X, Y), _epoch_losses(NumpyMLP(), spec, X, Y),
+    np.testing.assert_allclose(epoch_losses(PyBrainMLP(), spec, X, Y), epoch_losses(NumpyMLP(), spec, X, Y),
                                atol=TOLERANCE)
 
 
@@ -101,7 +94,7 @@ def test_adapter_defined_layers_are_exact_and_recorded(change: dict) -> None:
     X, Y = softmax_data(10, seed=7)
     spec = SOFTMAX_NET.replace(epochs=2, batch_size=5, **change)
     pybrain, reference = train_beside_reference(PyBrainMLP(), spec, X, Y)
-    _assert_same_weights(pybrain, reference)
+    assert_same_weights(pybrain, reference)
     assert any("adapter" in note for note in pybrain.deviations)
 
 

@@ -13,6 +13,7 @@ from tests.parity_helpers import (
     SEED_XOR,
     SLIDES_XOR_PREDICTIONS,
     TOLERANCE,
+    assert_same_weights,
     softmax_data,
     softmax_net,
     train_beside_reference,
@@ -22,14 +23,6 @@ pytest.importorskip("sklearn")
 from backends.sklearn_mlp import SklearnMLP  # noqa: E402
 
 SOFTMAX_NET = softmax_net(seed=4)
-
-
-def _assert_same_weights(backend: SklearnMLP, reference: NumpyMLP, tolerance: float = TOLERANCE) -> None:
-    for (W, b), (W_ref, b_ref) in zip(backend.get_weights(), reference.get_weights()):
-        np.testing.assert_allclose(W, W_ref, atol=tolerance)
-        assert (b is None) == (b_ref is None)
-        if b_ref is not None:
-            np.testing.assert_allclose(b, b_ref, atol=tolerance)
 
 
 def test_available_and_cpu_only() -> None:
@@ -67,7 +60,7 @@ def test_one_full_batch_sgd_step_on_the_softmax_network(reduction: str) -> None:
     spec = SOFTMAX_NET.replace(reduction=reduction)
     backend, reference = train_beside_reference(SklearnMLP(threads=1), spec, X, Y)
     assert backend.deviations == []
-    _assert_same_weights(backend, reference)
+    assert_same_weights(backend, reference)
     np.testing.assert_allclose(backend.predict(X), reference.predict(X), atol=TOLERANCE)
     assert backend.final_loss == pytest.approx(reference.final_loss, rel=1e-9)
 
@@ -79,7 +72,7 @@ def test_one_full_batch_sgd_step_on_a_regression_network(reduction: str) -> None
                                learning_rate=0.05)
     backend, reference = train_beside_reference(SklearnMLP(threads=1), spec, X, Y)
     assert backend.deviations == []
-    _assert_same_weights(backend, reference)
+    assert_same_weights(backend, reference)
     assert backend.final_loss == pytest.approx(reference.final_loss, rel=1e-9)
 
 
@@ -108,7 +101,7 @@ def test_several_steps_match_numpy(change: dict) -> None:
     X, Y = softmax_data(9, seed=5)
     backend, reference = train_beside_reference(SklearnMLP(threads=1), SOFTMAX_NET.replace(**change), X, Y)
     assert backend.deviations == []
-    _assert_same_weights(backend, reference)
+    assert_same_weights(backend, reference)
 
 
 def test_adam_is_close_and_its_epsilon_placement_is_stated() -> None:
@@ -116,7 +109,7 @@ def test_adam_is_close_and_its_epsilon_placement_is_stated() -> None:
     spec = SOFTMAX_NET.replace(optimizer="adam", learning_rate=0.01, batch_size=3, epochs=5)
     backend, reference = train_beside_reference(SklearnMLP(threads=1), spec, X, Y)
     assert any("ε" in deviation for deviation in backend.deviations)
-    _assert_same_weights(backend, reference, tolerance=1e-4)
+    assert_same_weights(backend, reference, atol=1e-4)
 
 
 def test_adam_with_sum_over_unequal_batches_is_stated() -> None:
@@ -131,7 +124,7 @@ def test_float32_trains_in_float32() -> None:
     spec = SOFTMAX_NET.replace(dtype="float32", epochs=3)
     backend, reference = train_beside_reference(SklearnMLP(threads=1), spec, X, Y)
     assert backend.model.coefs_[0].dtype == np.float32
-    _assert_same_weights(backend, reference)
+    assert_same_weights(backend, reference)
 
 
 @pytest.mark.parametrize("change, kind, words", [

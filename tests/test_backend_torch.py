@@ -13,6 +13,7 @@ from tests.parity_helpers import (
     SEED_XOR,
     SLIDES_XOR_PREDICTIONS,
     TOLERANCE,
+    assert_same_weights,
     softmax_data,
     softmax_net,
     train_beside_reference,
@@ -22,14 +23,6 @@ torch = pytest.importorskip("torch")
 from backends.torch_mlp import TorchMLP  # noqa: E402
 
 SOFTMAX_NET = softmax_net(seed=4)
-
-
-def _assert_same_weights(backend: TorchMLP, reference: NumpyMLP, tolerance: float = TOLERANCE) -> None:
-    for (W, b), (W_ref, b_ref) in zip(backend.get_weights(), reference.get_weights()):
-        np.testing.assert_allclose(W, W_ref, atol=tolerance)
-        assert (b is None) == (b_ref is None)
-        if b_ref is not None:
-            np.testing.assert_allclose(b, b_ref, atol=tolerance)
 
 
 def test_available_and_records_its_version() -> None:
@@ -71,7 +64,7 @@ def test_forward_pass_on_a_two_hidden_layer_softmax_network(hidden: str) -> None
 def test_one_full_batch_sgd_step_on_the_seed_xor_network(reduction: str, seed_weights) -> None:  # type: ignore[no-untyped-def]
     backend, reference = train_beside_reference(TorchMLP(threads=1), SEED_XOR.replace(reduction=reduction),
                                                 XOR_X, XOR_Y, seed_weights)
-    _assert_same_weights(backend, reference)
+    assert_same_weights(backend, reference)
     assert backend.deviations == [] and backend.epochs_run == 1
     assert backend.final_loss == pytest.approx(reference.final_loss, abs=1e-12)
 
@@ -81,7 +74,7 @@ def test_one_full_batch_sgd_step_on_the_softmax_network(reduction: str) -> None:
     X, Y = softmax_data(9, seed=5)
     spec = SOFTMAX_NET.replace(reduction=reduction)
     backend, reference = train_beside_reference(TorchMLP(threads=1), spec, X, Y)
-    _assert_same_weights(backend, reference)
+    assert_same_weights(backend, reference)
     np.testing.assert_allclose(backend.predict(X), reference.predict(X), atol=TOLERANCE)
 
 
@@ -97,7 +90,7 @@ def test_one_full_batch_sgd_step_on_the_softmax_network(reduction: str) -> None:
 def test_several_steps_match_numpy(change: dict) -> None:
     X, Y = softmax_data(9, seed=5)
     backend, reference = train_beside_reference(TorchMLP(threads=1), SOFTMAX_NET.replace(**change), X, Y)
-    _assert_same_weights(backend, reference)
+    assert_same_weights(backend, reference)
     assert backend.final_loss == pytest.approx(reference.final_loss, rel=1e-9)
 
 
@@ -106,7 +99,7 @@ def test_float32_trains_in_float32() -> None:
     spec = SOFTMAX_NET.replace(dtype="float32", epochs=3)
     backend, reference = train_beside_reference(TorchMLP(threads=1), spec, X, Y)
     assert backend.predict(X).dtype == np.float32
-    _assert_same_weights(backend, reference, tolerance=1e-5)
+    assert_same_weights(backend, reference, atol=1e-5)
 
 
 def test_predicting_inside_on_epoch_does_not_disturb_training() -> None:
