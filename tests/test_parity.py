@@ -23,26 +23,20 @@ from tests.conftest import (
     XOR_Y,
     backend_class_or_skip,
 )
+from tests.parity_helpers import SEED_XOR, TOLERANCE, softmax_data
 
 BACKENDS = ["sklearn", "pybrain", "keras", "torch"]
-TOLERANCE = 1e-5
 
-SEED_XOR = NetworkSpec(layers=(2, 3, 1), learning_rate=0.3, reduction="sum", bias=False, batch_size=0,
-                       epochs=1, shuffle=False)
 SOFTMAX_NET = NetworkSpec(layers=(4, 5, 4, 3), hidden_activation="tanh", output_activation="softmax",
                           loss="cross_entropy", learning_rate=0.5, reduction="mean", batch_size=0, epochs=1,
                           shuffle=False, seed=4)
 
 
-def _softmax_data() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(5)
-    return rng.normal(size=(9, 4)), np.eye(3)[np.arange(9) % 3]
-
-
 CASES = {
     "seed-xor": (SEED_XOR, lambda: [(SEED_INPUT_TO_HIDDEN, None), (SEED_HIDDEN_TO_OUTPUT, None)],
                  lambda: (XOR_X, XOR_Y), "binary"),
-    "softmax-2-hidden": (SOFTMAX_NET, lambda: initial_weights(SOFTMAX_NET), _softmax_data, "multiclass"),
+    "softmax-2-hidden": (SOFTMAX_NET, lambda: initial_weights(SOFTMAX_NET), lambda: softmax_data(9, seed=5),
+                         "multiclass"),
 }
 
 
