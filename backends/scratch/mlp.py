@@ -77,12 +77,12 @@ class BatchBuffers:
 class Workspace:
     """Buffers for batches of up to ``rows`` rows, allocated once and reused by every training step."""
 
-    def __init__(self, layer_sizes: list[int], rows: int, dtype: np.dtype, shapes: Shapes) -> None:
+    def __init__(self, layer_sizes: list[int], rows: int, parameters: np.ndarray, shapes: Shapes) -> None:
         self.rows = rows
-        self.full = BatchBuffers(layer_sizes, rows, dtype)
+        self.full = BatchBuffers(layer_sizes, rows, parameters.dtype)
         self._partial: dict[int, BatchBuffers] = {}
         #: the change of every parameter, one flat vector laid out like the parameters, and its views
-        self.changes = np.empty(sum(int(np.prod(s)) for s in shapes if s is not None), dtype)
+        self.changes = np.empty_like(parameters)
         self.change_views = flat_views(self.changes, shapes)
         self._shuffled: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -301,7 +301,7 @@ class MultiLayerPerceptron:
         """The training buffers for batches of up to ``rows`` rows (allocated once, then reused)."""
         if self._workspace is None or self._workspace.rows != rows:
             sizes = [n_inputs, *(W.shape[1] for W in self.weights)]
-            self._workspace = Workspace(sizes, rows, self.dtype, self._shapes)
+            self._workspace = Workspace(sizes, rows, self.parameters, self._shapes)
         return self._workspace
 
     def get_weights(self) -> Weights:
