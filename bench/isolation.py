@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cell import CellConfig, failed_record
-from bench.threads import thread_environment
+from bench.threads import backend_environment
 
 STDERR_TAIL_CHARS = 400
 #: Text in a dead worker's stderr that means it ran out of memory.
@@ -75,11 +75,8 @@ def run_isolated(config: CellConfig) -> dict[str, Any]:
 
 def worker_environment(config: CellConfig) -> dict[str, str]:
     """This process's environment with the cell's thread budget, device and import path."""
-    env = thread_environment(config.threads)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env = backend_environment(config.threads, config.device)
     env["PYTHONFAULTHANDLER"] = "1"  # a fatal signal prints where it happened
-    if config.device != "gpu":
-        env["CUDA_VISIBLE_DEVICES"] = ""
     if PACKAGE_ROOT.name not in ("site-packages", "dist-packages"):
         paths = [str(PACKAGE_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))

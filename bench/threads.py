@@ -28,6 +28,15 @@ def thread_environment(threads: int, base: dict[str, str] | None = None) -> dict
     return env
 
 
+def backend_environment(threads: int, device: str = "cpu") -> dict[str, str]:
+    """:func:`thread_environment` for a backend's process: TensorFlow quiet, CUDA hidden unless ``gpu``."""
+    env = thread_environment(threads)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if device != "gpu":
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    return env
+
+
 def pinned_by_environment(threads: int) -> bool:
     """Whether every BLAS/OpenMP limit was ``threads`` when this process started (the harness's workers).
 
