@@ -74,3 +74,9 @@ def failed_record(config: CellConfig, reason: str) -> dict[str, Any]:
     record = empty_record(config)
     record.update(status="failed", reason=reason)
     return record
+
+
+def out_of_memory_reason(memory_limit_mb: int | None, detail: str) -> str:
+    """``out of memory (memory limit N MB): detail``; the limit only when one was set."""
+    limit = f" (memory limit {memory_limit_mb} MB)" if memory_limit_mb else ""
+    return f"out of memory{limit}: {detail}"

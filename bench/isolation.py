@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.cell import CellConfig, failed_record
+from bench.cell import CellConfig, failed_record, out_of_memory_reason
 from bench.threads import backend_environment
 
 STDERR_TAIL_CHARS = 400
@@ -104,8 +104,7 @@ def crash_reason(code: int, stderr_text: str, memory_limit_mb: int | None) -> st
                 f"SIGKILL): {detail}")
     reason = f"worker crashed ({_describe_exit(code)}): {detail}"
     if any(marker in stderr_text for marker in OUT_OF_MEMORY_MARKERS):
-        limit = f" (memory limit {memory_limit_mb} MB)" if memory_limit_mb else ""
-        return f"out of memory{limit}: {reason}"
+        return out_of_memory_reason(memory_limit_mb, reason)
     return reason
 
 

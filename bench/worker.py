@@ -20,7 +20,7 @@ import numpy as np
 
 from bench import environment, metrics, registry
 from bench.backend import Backend
-from bench.cell import CellConfig, empty_record
+from bench.cell import CellConfig, empty_record, failed_record, out_of_memory_reason
 from bench.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.task import Split, Task
 from bench.weights import initial_weights
@@ -222,20 +222,13 @@ def run_cell_safely(config: CellConfig) -> dict[str, Any]:
     try:
         return run_cell(config)
     except SpecError as exc:
-        record = empty_record(config)
-        record.update(status="failed", reason=f"invalid spec: {exc}")
-        return record
+        return failed_record(config, f"invalid spec: {exc}")
     except MemoryError as exc:
-        record = empty_record(config)
-        limit = f" (memory limit {config.memory_limit_mb} MB)" if config.memory_limit_mb else ""
-        record.update(status="failed", reason=f"out of memory{limit}: {type(exc).__name__}: {exc}")
-        return record
+        reason = out_of_memory_reason(config.memory_limit_mb, f"{type(exc).__name__}: {exc}")
+        return failed_record(config, reason)
     except Exception as exc:  # noqa: BLE001 - a backend may raise anything
-        record = empty_record(config)
         last = traceback.extract_tb(exc.__traceback__)[-1]
-        record.update(status="failed",
-                      reason=f"{type(exc).__name__}: {exc} ({last.filename}:{last.lineno})")
-        return record
+        return failed_record(config, f"{type(exc).__name__}: {exc} ({last.filename}:{last.lineno})")
 
 
 def main(argv: list[str]) -> int:
