@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.cell import CellConfig
-from bench.executors import Executor, SerialExecutor
+from bench.executors import Executor, Runner, SerialExecutor
 from bench.isolation import run_isolated
 from bench.results import ResultsWriter
 from bench.suite import Suite
 
-Runner = Callable[[CellConfig], dict[str, Any]]
 Progress = Callable[[int, int, CellConfig, dict[str, Any]], None]
 
 
