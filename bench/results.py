@@ -60,8 +60,11 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise ResultsFileError(f"no results file at {path}")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ResultsFileError(f"{path} is not a JSON Lines results file (not UTF-8 text)") from None
     records = []
-    lines = path.read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue

@@ -42,10 +42,7 @@ def cell_key(record: dict[str, Any]) -> CellKey:
 
 def read_resumable(path: Path) -> list[dict[str, Any]]:
     """The records of ``path``, each checked to be a record; :class:`ResultsFileError` otherwise."""
-    try:
-        records = read_records(path)
-    except UnicodeDecodeError:
-        raise ResultsFileError(f"{path} is not a JSON Lines results file (not UTF-8 text)") from None
+    records = read_records(path)
     if not records:
         raise ResultsFileError(f"{path} holds no complete record to resume from; start the run again")
     for number, record in enumerate(records, 1):
