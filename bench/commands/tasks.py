@@ -1,13 +1,22 @@
 """``python -m bench tasks``: tasks, their data and default networks."""
 
-from bench.commands.listing import list_tasks as handle
+from __future__ import annotations
+
+import argparse
+
+from bench import registry
 
 NAME = "tasks"
 HELP = "list tasks"
 
 
-def add_arguments(parser) -> None:  # type: ignore[no-untyped-def]
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     return None
 
 
-__all__ = ["NAME", "HELP", "add_arguments", "handle"]
+def handle(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    rows = [registry.task(name).describe() for name in registry.task_names()]
+    print(pd.DataFrame(rows).to_string(index=False))
+    return 0
