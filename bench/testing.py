@@ -28,8 +28,6 @@ from bench.weights import initial_weights
 
 Check = Callable[[type[Backend]], None]
 
-XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)
 SMALL_NET = NetworkSpec(layers=(4, 5, 3), hidden_activation="tanh", output_activation="softmax",
                         loss="cross_entropy", learning_rate=0.1, epochs=3, batch_size=4, seed=0)
 
@@ -110,9 +108,11 @@ def check_learns_xor(cls: type[Backend]) -> None:
     """The slides' 2-3-1 network learns XOR to 100 % with the task's default spec."""
     from tasks.logic_gates import Xor
 
-    spec = Xor().default_spec()
-    backend = _fit(cls, spec, XOR_X, XOR_Y, kind="binary", initial_weights=initial_weights(spec))
-    accuracy = metrics.score("binary", XOR_Y, backend.predict(XOR_X))["accuracy"]
+    task = Xor()
+    spec, table = task.default_spec(), task.splits(0)[0]
+    backend = _fit(cls, spec, table.X_train, table.Y_train, kind="binary",
+                   initial_weights=initial_weights(spec))
+    accuracy = metrics.score("binary", table.Y_test, backend.predict(table.X_test))["accuracy"]
     assert accuracy == 1.0, f"{cls.name}: XOR accuracy {accuracy} after {spec.epochs} epochs"
 
 
