@@ -20,6 +20,9 @@ RESULT_FIELDS = (
     "phase_seconds", "process_seconds", "executor", "cell", "suite_config",
 )
 
+#: The default bound on held-out evaluations during training (a cell's ``curve_points``).
+MAX_CURVE_POINTS = 100
+
 TIMING_POLICY = (
     "fit timed cold with time.perf_counter (no warm-up run); imports, data loading, drawing "
     "the shared initial weights and held-out evaluation during training excluded; "
@@ -43,7 +46,7 @@ class CellConfig:
     suite: str = "adhoc"
     memory_limit_mb: int | None = None
     #: held-out evaluations during training at most (0: no learning curve, no time-to-target)
-    curve_points: int = 100
+    curve_points: int = MAX_CURVE_POINTS
 
     def key(self) -> tuple[str, str, int, str]:
         return (self.backend, self.task, self.seed, self.device)

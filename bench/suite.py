@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import registry
-from bench.cell import CellConfig
+from bench.cell import MAX_CURVE_POINTS, CellConfig
 from bench.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.threads import default_threads
 
@@ -50,7 +50,7 @@ class Suite:
     overrides: dict[str, Any] = field(default_factory=dict)
     tasks_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_limit_mb: int | None = None
-    curve_points: int = 100
+    curve_points: int = MAX_CURVE_POINTS
 
     def validate(self) -> None:
         self._check_types()

@@ -20,12 +20,11 @@ import numpy as np
 
 from bench import environment, metrics, registry
 from bench.backend import Backend
-from bench.cell import CellConfig, empty_record, failed_record, out_of_memory_reason
+from bench.cell import MAX_CURVE_POINTS, CellConfig, empty_record, failed_record, out_of_memory_reason
 from bench.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.task import Split, Task
 from bench.weights import initial_weights
 
-MAX_CURVE_POINTS = 100  # the default of CellConfig.curve_points
 #: once the target is reached, the held-out metric is computed at every 5th sample only (the loss at all)
 AFTER_TARGET_EVERY = 5
 

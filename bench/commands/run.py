@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from bench.cell import CellConfig
+from bench.cell import MAX_CURVE_POINTS, CellConfig
 from bench.executors import EXECUTORS, Executor, make_executor
 from bench.results import ResultsFileError, new_results_path
 from bench.spec import SpecError
@@ -39,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory-limit-mb", type=int,
                         help="cap each cell's address space (RLIMIT_AS), megabytes")
     parser.add_argument("--curve-points", type=int, metavar="N",
-                        help="held-out evaluations during training, at most (default 100; 0: no learning "
-                             "curves and no time-to-target, for pure throughput)")
+                        help=f"held-out evaluations during training, at most (default {MAX_CURVE_POINTS}; "
+                             "0: no learning curves and no time-to-target, for pure throughput)")
     parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
                         help="override a spec field for every task, e.g. --set epochs=50")
     parser.add_argument("--output", help="results file (default results/<timestamp>.jsonl)")
