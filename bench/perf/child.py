@@ -11,16 +11,13 @@ import subprocess
 import sys
 from typing import Any
 
-from bench.threads import thread_environment
+from bench.threads import backend_environment
 
 
 def run_json_child(module: str, args: list[str], threads: int, device: str,
                    timeout: float) -> tuple[dict[str, Any] | None, str]:
     """The child's last stdout line as JSON, or ``(None, why not)``."""
-    env = thread_environment(threads)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if device != "gpu":
-        env["CUDA_VISIBLE_DEVICES"] = ""
+    env = backend_environment(threads, device)
     try:
         done = subprocess.run([sys.executable, "-m", module, *args],
                               capture_output=True, text=True, env=env, timeout=timeout)
