@@ -8,8 +8,8 @@
   inside ``config_context(assume_finite=True)`` (the finiteness check of
   every call skipped: the NumPy MLP does none either).
 * PyTorch, Keras: their adapters in ``backends/`` (``fit`` with an epoch
-  callback) when they load; otherwise the minimal loops of
-  :mod:`bench.perf.direct`, labelled so in the output.
+  callback); an adapter that cannot run makes the probe fail with its reason,
+  printed as "not measured".
 """
 
 from __future__ import annotations
@@ -73,22 +73,10 @@ def adapter_epochs(backend: Backend, spec: NetworkSpec, X: np.ndarray, Y: np.nda
 def framework_epochs(
     name: str, workload: Workload, X: np.ndarray, Y: np.ndarray, device: str, threads: int
 ) -> tuple[list[float], str]:
-    """Seconds of each timed epoch of ``name`` (torch or keras) and how it was run."""
-    try:
-        backend_cls = registry.backend_class(name)
-        ok, why = backend_cls.available()
-        if not ok:
-            raise ImportError(why)
-        times = adapter_epochs(backend_cls(device=device, threads=threads), workload.spec(), X, Y)
-        return times[workload.warmup_epochs :], f"{name} adapter (backends/)"
-    except Exception as exc:  # noqa: BLE001 - an adapter still being written may fail in any way
-        from bench.perf import direct
-
-        loop = {"torch": direct.torch_epochs, "keras": direct.keras_epochs}[name]
-        times = loop(workload, X, Y, device, threads)
-        return times, f"{name} direct loop in bench/perf/direct.py (adapter unusable: {_short(exc)})"
-
-
-def _short(exc: Exception) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) < 100 else text[:97] + "..."
+    """Seconds of each timed epoch of ``name`` (torch or keras) through its adapter, and a label."""
+    backend_cls = registry.backend_class(name)
+    ok, why = backend_cls.available()
+    if not ok:
+        raise ImportError(why)
+    times = adapter_epochs(backend_cls(device=device, threads=threads), workload.spec(), X, Y)
+    return times[workload.warmup_epochs :], f"{name} adapter (backends/)"
