@@ -32,11 +32,10 @@ SMALL_NET = NetworkSpec(layers=(4, 5, 3), hidden_activation="tanh", output_activ
                         loss="cross_entropy", learning_rate=0.1, epochs=3, batch_size=4, seed=0)
 
 
-def _multiclass_data(rows: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def multiclass_data(rows: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Normal (rows, 4) inputs and one-hot labels cycling through three classes."""
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, 4))
-    Y = np.eye(3)[np.arange(rows) % 3]
-    return X, Y
+    return rng.normal(size=(rows, 4)), np.eye(3)[np.arange(rows) % 3]
 
 
 def _fit(cls: type[Backend], spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
@@ -69,7 +68,7 @@ def check_gpu_request_is_clean(cls: type[Backend]) -> None:
 
 def check_fit_predict_shapes(cls: type[Backend]) -> None:
     """predict returns finite floats of shape (rows, outputs); on_epoch fires per epoch."""
-    X, Y = _multiclass_data()
+    X, Y = multiclass_data()
     losses: list[float] = []
     backend = _fit(cls, SMALL_NET, X, Y, on_epoch=lambda epoch, loss: losses.append(loss))
     outputs = np.asarray(backend.predict(X))
@@ -83,7 +82,7 @@ def check_fit_predict_shapes(cls: type[Backend]) -> None:
 
 def check_loads_given_weights(cls: type[Backend]) -> None:
     """load(spec, weights) + predict reproduces the NumPy forward pass (float64, 1e-5)."""
-    X, _ = _multiclass_data()
+    X, _ = multiclass_data()
     spec = SMALL_NET
     weights = initial_weights(spec)
     reference = NumpyMLP()
@@ -96,7 +95,7 @@ def check_loads_given_weights(cls: type[Backend]) -> None:
 
 def check_deterministic(cls: type[Backend]) -> None:
     """Two fits with the same seed give the same predictions."""
-    X, Y = _multiclass_data()
+    X, Y = multiclass_data()
     spec = SMALL_NET.replace(shuffle=True)
     first = _fit(cls, spec, X, Y).predict(X)
     second = _fit(cls, spec, X, Y).predict(X)
@@ -143,7 +142,7 @@ UNUSUAL_SPECS = {
 
 def check_unsupported_specs_are_explained(cls: type[Backend]) -> None:
     """Each unusual setting is trained, trained with a recorded deviation, or skipped with a reason."""
-    X, Y = _multiclass_data()
+    X, Y = multiclass_data()
     for label, change in UNUSUAL_SPECS.items():
         backend = cls(device="cpu", threads=1)
         spec = backend.resolve_spec(SMALL_NET.replace(**change))

@@ -10,6 +10,7 @@ import numpy as np
 from backends.numpy_mlp import NumpyMLP
 from bench.backend import Backend, Weights
 from bench.spec import NetworkSpec
+from bench.testing import multiclass_data as softmax_data  # noqa: F401 - the backend tests import it from here
 from bench.weights import initial_weights
 
 TOLERANCE = 1e-5
@@ -28,10 +29,6 @@ def softmax_net(seed: int) -> NetworkSpec:
                        seed=seed)
 
 
-def softmax_data(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Normal (rows, 4) inputs and one-hot labels cycling through the three classes."""
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(rows, 4)), np.eye(3)[np.arange(rows) % 3]
 
 
 def train_beside_reference(backend: BackendT, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
