@@ -198,9 +198,10 @@ class IdxImageTask(ImageTask):
         train_images, train_labels, test_images, test_labels = (read_idx(p) for p in self.idx_paths())
         X_train = train_images.reshape(len(train_images), -1) / 255.0
         X_test = test_images.reshape(len(test_images), -1) / 255.0
-        if X_train.shape[1] != self.n_pixels or len(X_train) != len(train_labels):
-            raise TaskDataError(f"{self.name}: images of {X_train.shape[1]} pixels for {len(train_labels)} "
-                                f"labels; expected 28x28 images, one label each")
+        for part, X, labels in (("training", X_train, train_labels), ("test", X_test, test_labels)):
+            if X.shape[1] != self.n_pixels or len(X) != len(labels):
+                raise TaskDataError(f"{self.name}: {part} images of {X.shape[1]} pixels for {len(labels)} "
+                                    f"labels; expected 28x28 images, one label each")
         n = len(self.classes)
         return [Split(X_train, encode_classes(train_labels, n), X_test, encode_classes(test_labels, n),
                       name="published-split")]

@@ -86,6 +86,17 @@ def test_missing_files_one_line_error_naming_the_file(monkeypatch: pytest.Monkey
 
 
 @pytest.mark.usefixtures("no_system_copy")
+@pytest.mark.parametrize("part", ["train", "t10k"])
+def test_images_and_labels_of_different_counts_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                          part: str) -> None:
+    write_idx_folder(tmp_path, compress=False)
+    write_idx(tmp_path / f"{part}-labels-idx1-ubyte", np.zeros(9, dtype=np.uint8), compress=False)
+    monkeypatch.setenv("NNBENCH_DATA_DIR", str(tmp_path))
+    with pytest.raises(TaskDataError, match="for 9 labels"):
+        MnistIdx().splits(seed=0)
+
+
+@pytest.mark.usefixtures("no_system_copy")
 def test_wrong_magic_number_fails_the_data_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     write_idx_folder(tmp_path, compress=False)
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x03" + bytes(12))  # images' magic
