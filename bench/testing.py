@@ -103,6 +103,22 @@ def check_deterministic(cls: type[Backend]) -> None:
                                err_msg=f"{cls.name}: not deterministic under a fixed seed")
 
 
+def check_predicting_between_epochs_changes_nothing(cls: type[Backend]) -> None:
+    """predict() inside the epoch callback (the harness's learning curves) leaves training untouched."""
+    X, Y = multiclass_data()
+    spec = SMALL_NET.replace(shuffle=True, momentum=0.9)
+    quiet = _fit(cls, spec, X, Y).predict(X)
+    backend = cls(device="cpu", threads=1)
+    backend.setup_threads()
+    seen: list[int] = []
+    backend.fit(backend.resolve_spec(spec), X, Y,
+                on_epoch=lambda epoch, loss: (seen.append(epoch), backend.predict(X[:2])))
+    assert seen == list(range(1, spec.epochs + 1)) and backend.epochs_run == spec.epochs, \
+        f"{cls.name}: epochs {seen} reported, {backend.epochs_run} run, {spec.epochs} asked"
+    np.testing.assert_array_equal(quiet, backend.predict(X),
+                                  err_msg=f"{cls.name}: predicting between epochs changed the training")
+
+
 def check_learns_xor(cls: type[Backend]) -> None:
     """The slides' 2-3-1 network learns XOR to 100 % with the task's default spec."""
     from tasks.logic_gates import Xor
@@ -183,6 +199,7 @@ CHECKS: list[Check] = [
     check_fit_predict_shapes,
     check_loads_given_weights,
     check_deterministic,
+    check_predicting_between_epochs_changes_nothing,
     check_unsupported_specs_are_explained,
     check_regression,
     check_learns_xor,

@@ -107,15 +107,6 @@ def test_shuffled_stochastic_training_is_deterministic() -> None:
     np.testing.assert_array_equal(first.predict(X), second.predict(X))
 
 
-def test_predicting_between_epochs_does_not_disturb_training() -> None:
-    X, Y = softmax_data(10, seed=7)
-    spec = SOFTMAX_NET.replace(epochs=3, batch_size=1, shuffle=True)
-    quiet, watched = PyBrainMLP(), PyBrainMLP()
-    quiet.fit(spec, X, Y)
-    watched.fit(spec, X, Y, on_epoch=lambda epoch, loss: watched.predict(X[:2]))
-    np.testing.assert_array_equal(quiet.predict(X), watched.predict(X))
-
-
 def test_unsupported_settings_are_skipped_or_recorded() -> None:
     backend = PyBrainMLP()
     assert backend.skip(SOFTMAX_NET.replace(hidden_activation="step"), "multiclass")[0]

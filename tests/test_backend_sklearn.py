@@ -138,17 +138,6 @@ def test_what_sklearn_cannot_express_is_skipped_with_a_reason(change: dict, kind
     assert skip and words in reason
 
 
-def test_predicting_inside_on_epoch_does_not_disturb_training() -> None:
-    X, Y = softmax_data(9, seed=5)
-    spec = SOFTMAX_NET.replace(batch_size=4, shuffle=True, momentum=0.9, epochs=3)
-    plain, watched = SklearnMLP(), SklearnMLP()
-    plain.fit(spec, X, Y)
-    seen: list[int] = []
-    watched.fit(spec, X, Y, on_epoch=lambda epoch, loss: (seen.append(epoch), watched.predict(X[:2])))
-    assert seen == [1, 2, 3] and watched.epochs_run == 3
-    np.testing.assert_array_equal(watched.predict(X), plain.predict(X))
-
-
 def test_deterministic_under_a_seed() -> None:
     X, Y = softmax_data(12, seed=5)
     spec = SOFTMAX_NET.replace(batch_size=5, shuffle=True, epochs=4, momentum=0.9)
