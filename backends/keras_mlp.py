@@ -20,9 +20,9 @@ from functools import cache
 
 import numpy as np
 
-from bench.backend import Backend, EpochCallback, Weights
-from bench.spec import NetworkSpec
-from bench.weights import check_shapes
+from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.spec import NetworkSpec
+from bench.core.weights import check_shapes
 
 ADAM_NOTE = ("adam: Keras adds ε to √v, not √v̂ (Kingma & Ba's 'efficient' form): the reference's "
              "m̂ / (√v̂ + ε) with ε/√(1 − β2^t) instead of ε = 1e-8, which shows where gradients are tiny")

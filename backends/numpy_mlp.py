@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from backends.scratch.mlp import MultiLayerPerceptron
-from bench.backend import Backend, EpochCallback, Weights
-from bench.spec import NetworkSpec
-from bench.weights import check_shapes
+from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.spec import NetworkSpec
+from bench.core.weights import check_shapes
 
 
 class NumpyMLP(Backend):

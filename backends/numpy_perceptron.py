@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from backends.scratch.perceptron import Perceptron
-from bench.backend import Backend, EpochCallback, Weights
-from bench.spec import NetworkSpec
+from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.spec import NetworkSpec
 
 
 class NumpyPerceptron(Backend):

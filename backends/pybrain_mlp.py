@@ -19,9 +19,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from backends.scratch.losses import row_losses
-from bench.backend import Backend, EpochCallback, Weights
-from bench.spec import NetworkSpec
-from bench.weights import check_shapes
+from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.spec import NetworkSpec
+from bench.core.weights import check_shapes
 
 
 @cache

@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.backend import Backend, EpochCallback, Weights
-from bench.spec import NetworkSpec
-from bench.threads import pinned_by_environment
-from bench.weights import check_shapes
+from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.spec import NetworkSpec
+from bench.core.weights import check_shapes
+from bench.run.threads import pinned_by_environment
 
 HIDDEN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
 ADAM_EPSILON = 1e-8

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from bench.backend import Backend, EpochCallback, Weights
-from bench.spec import NetworkSpec
-from bench.weights import check_shapes
+from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.spec import NetworkSpec
+from bench.core.weights import check_shapes
 
 
 def _activation(name: str) -> Callable[[Any], Any]:

@@ -12,12 +12,12 @@ import importlib
 import sys
 from typing import NoReturn
 
-from bench import registry
-from bench.executors import ExecutorError
-from bench.results import ResultsFileError
-from bench.spec import SpecError
-from bench.suite import SuiteError
-from bench.task import TaskDataError
+from bench.core import registry
+from bench.core.results import ResultsFileError
+from bench.core.spec import SpecError
+from bench.core.task import TaskDataError
+from bench.run.executors import ExecutorError
+from bench.run.suite import SuiteError
 
 #: Subcommand modules under bench.commands, in help order.
 COMMANDS = ["run", "report", "compare", "tasks", "backends", "perf", "scaling"]

@@ -21,10 +21,10 @@ from importlib.metadata import packages_distributions
 import numpy as np
 
 from backends.numpy_mlp import NumpyMLP
-from bench import metrics
-from bench.backend import Backend
-from bench.spec import NetworkSpec
-from bench.weights import initial_weights
+from bench.core import metrics
+from bench.core.backend import Backend
+from bench.core.spec import NetworkSpec
+from bench.core.weights import initial_weights
 
 Check = Callable[[type[Backend]], None]
 

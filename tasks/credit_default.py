@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.spec import NetworkSpec
-from bench.task import Split, Task, TaskDataError, TaskInfo
+from bench.core.spec import NetworkSpec
+from bench.core.task import Split, Task, TaskDataError, TaskInfo
 from tasks.package_data import package_file
 from tasks.preprocessing import classification_split, hidden_neurons, holdout_indices, one_hot_columns
 

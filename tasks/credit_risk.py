@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.spec import NetworkSpec
-from bench.task import Split, Task, TaskInfo
+from bench.core.spec import NetworkSpec
+from bench.core.task import Split, Task, TaskInfo
 from tasks.preprocessing import classification_split, hidden_neurons, leave_one_out_indices
 
 FEATURES = ("credit history", "debts", "properties", "annual income")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.task import TaskDataError
+from bench.core.task import TaskDataError
 
 #: IDX type code → NumPy big-endian dtype.
 IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}

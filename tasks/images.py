@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.spec import NetworkSpec
-from bench.task import Split, Task, TaskDataError, TaskInfo
+from bench.core.spec import NetworkSpec
+from bench.core.task import Split, Task, TaskDataError, TaskInfo
 from tasks.idx import IdxFormatError, find_idx_file, read_idx, read_idx_header
 from tasks.package_data import package_file
 from tasks.preprocessing import classification_split, encode_classes, hidden_neurons, holdout_indices

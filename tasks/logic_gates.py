@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.spec import NetworkSpec
-from bench.task import Split, Task, TaskInfo
+from bench.core.spec import NetworkSpec
+from bench.core.task import Split, Task, TaskInfo
 
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from bench.task import TaskDataError
+from bench.core.task import TaskDataError
 
 
 def package_file(package: str, relative: str, needed_by: str) -> Path:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from bench.task import Split
+from bench.core.task import Split
 
 #: Fraction of the rows held out for testing in every holdout task.
 TEST_FRACTION = 0.2

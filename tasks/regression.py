@@ -19,7 +19,7 @@
 Every task: a 20 % holdout drawn from the run's seed; inputs and target
 standardised with the training rows' statistics; the split's
 ``target_scale``/``target_offset`` turn predictions back into original units
-for RMSE, MAE and R² (``bench/metrics.py``).
+for RMSE, MAE and R² (``bench/core/metrics.py``).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.spec import NetworkSpec
-from bench.task import Split, Task, TaskDataError, TaskInfo
+from bench.core.spec import NetworkSpec
+from bench.core.task import Split, Task, TaskDataError, TaskInfo
 from tasks.package_data import package_file
 from tasks.preprocessing import hidden_neurons, holdout_indices, regression_split
 

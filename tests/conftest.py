@@ -7,7 +7,7 @@ import importlib
 import numpy as np
 import pytest
 
-from bench import registry
+from bench.core import registry
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)

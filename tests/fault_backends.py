@@ -179,7 +179,7 @@ class NeedsDataDir(Xor):
     name = "needs-data-dir"
 
     def check_data(self) -> None:
-        from bench.task import TaskDataError
+        from bench.core.task import TaskDataError
 
         folder = Path(os.environ.get("NNBENCH_DATA_DIR", "data"))
         try:

@@ -8,10 +8,10 @@ from typing import TypeVar
 import numpy as np
 
 from backends.numpy_mlp import NumpyMLP
-from bench.backend import Backend, Weights
-from bench.spec import NetworkSpec
+from bench.core.backend import Backend, Weights
+from bench.core.spec import NetworkSpec
+from bench.core.weights import initial_weights
 from bench.testing import multiclass_data as softmax_data  # noqa: F401 - the backend tests import it from here
-from bench.weights import initial_weights
 
 TOLERANCE = 1e-5
 # The course's 2-3-1 XOR network (seed 000): no biases, summed loss, one full-batch epoch.

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.cell import RESULT_FIELDS
+from bench.core.record import RESULT_FIELDS
 
 SPEC = {"layers": [2, 3, 1], "hidden_activation": "sigmoid", "output_activation": "sigmoid", "loss": "mse",
         "reduction": "sum", "optimizer": "sgd", "learning_rate": 0.5, "momentum": 0.9, "batch_size": 0,

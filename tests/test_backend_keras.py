@@ -10,8 +10,8 @@ import pytest
 
 from backends.keras_mlp import KerasMLP
 from backends.numpy_mlp import NumpyMLP
-from bench import metrics
-from bench.weights import initial_weights
+from bench.core import metrics
+from bench.core.weights import initial_weights
 from tests.conftest import XOR_X, XOR_Y
 from tests.parity_helpers import (
     SEED_XOR,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cell import RESULT_FIELDS
+from bench.core.record import RESULT_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 

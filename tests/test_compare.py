@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from synthetic_results import ENV, record, write
 
-from bench.compare import compare_records, metric_change, time_change
+from bench.report.compare import compare_records, metric_change, time_change
 
 ROOT = Path(__file__).resolve().parents[1]
 NOISY_ACCURACY = [0.80, 0.84, 0.78, 0.83, 0.81]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import registry
+from bench.core import registry
 from bench.testing import CHECKS, check_backend
 from tests.conftest import backend_class_or_skip
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bench import executors
-from bench.cell import CellConfig
-from bench.executors import DaskExecutor, ExecutorError, make_executor, resources_for
-from bench.harness import run_suite
-from bench.results import read_records
-from bench.resume import plan_resume
-from bench.suite import Suite
+from bench.core.record import CellConfig
+from bench.core.results import read_records
+from bench.run import executors
+from bench.run.executors import DaskExecutor, ExecutorError, make_executor, resources_for
+from bench.run.harness import run_suite
+from bench.run.resume import plan_resume
+from bench.run.suite import Suite
 
 distributed = pytest.importorskip("distributed")
 

@@ -12,11 +12,11 @@ import fault_backends
 import psutil
 import pytest
 
-from bench.cell import CellConfig
-from bench.harness import run_suite
-from bench.isolation import crash_reason, run_isolated
-from bench.results import read_records
-from bench.suite import Suite
+from bench.core.record import CellConfig
+from bench.core.results import read_records
+from bench.run.harness import run_suite
+from bench.run.isolation import crash_reason, run_isolated
+from bench.run.suite import Suite
 
 TIMEOUT_SECONDS = 3
 MEMORY_LIMIT_MB = 400
@@ -111,7 +111,8 @@ def test_real_divergence_of_the_numpy_backend_is_a_failed_record() -> None:
         (2, "", "worker crashed (exit code 2): no output"),
         (-signal.SIGSEGV,
          'Fatal Python error: Segmentation fault\n\nCurrent thread 0x1 (most recent call first):\n'
-         '  File "/x/backends/lib.py", line 7 in fit\n  File "/x/bench/worker.py", line 131 in run_cell\n',
+         '  File "/x/backends/lib.py", line 7 in fit\n'
+         '  File "/x/bench/run/worker.py", line 131 in run_cell\n',
          "worker crashed (killed by signal SIGSEGV): Fatal Python error: Segmentation fault "
          "in fit at lib.py:7"),
     ],

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from backends.scratch.mlp import MultiLayerPerceptron
-from bench import metrics
+from bench.core import metrics
 from tests.conftest import XOR_X, XOR_Y
 
 SLIDES, EXACT = 0.005, 1e-4

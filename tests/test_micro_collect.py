@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import registry
+from bench.core import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 

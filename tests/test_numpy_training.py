@@ -7,7 +7,7 @@ import pytest
 
 from backends.numpy_mlp import NumpyMLP
 from backends.numpy_perceptron import NumpyPerceptron
-from bench import metrics
+from bench.core import metrics
 from tasks.logic_gates import And, Xor
 
 

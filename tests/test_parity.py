@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from backends.numpy_mlp import NumpyMLP
-from bench.spec import NetworkSpec
-from bench.weights import initial_weights
+from bench.core.spec import NetworkSpec
+from bench.core.weights import initial_weights
 from tests.conftest import (
     SEED_HIDDEN_TO_OUTPUT,
     SEED_INPUT_TO_HIDDEN,

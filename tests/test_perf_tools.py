@@ -20,9 +20,9 @@ from backends.scratch.mlp import MultiLayerPerceptron
 from bench.perf import probe, report
 from bench.perf.matmul_only import MatmulOnlyEpoch
 from bench.perf.overhead import CellTiming, measure_cells
+from bench.perf.scaling import ScalingConfig, fitted_exponent, measure_backend, plot, table_lines
 from bench.perf.timing import coefficient_of_variation, interleaved
 from bench.perf.workload import Workload, make_data
-from bench.scaling import ScalingConfig, fitted_exponent, measure_backend, plot, table_lines
 
 SIZES = (5, 7, 4, 3)
 TINY = Workload(rows=256, layers=(16, 12, 8, 4), batch_size=32, epochs=1, warmup_epochs=0)
@@ -200,7 +200,7 @@ def test_gpu_request_degrades_to_cpu_with_a_message(monkeypatch) -> None:
 
 
 def test_harness_overhead_definition_with_a_fake_runner() -> None:
-    from bench.cell import CellConfig
+    from bench.core.record import CellConfig
 
     def runner(config: CellConfig) -> dict:
         return {"status": "ok", "wall_seconds": 1.0, "fit_seconds": 0.9, "predict_seconds": 0.01,
@@ -223,7 +223,7 @@ def test_harness_overhead_definition_with_a_fake_runner() -> None:
 
 
 def test_harness_overhead_of_one_real_cell_leaves_out_imports_and_data() -> None:
-    from bench.cell import CellConfig
+    from bench.core.record import CellConfig
 
     config = CellConfig(backend="numpy", task="xor", seed=0, threads=1)
     timing = measure_cells([config], repeats=1)[0]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from synthetic_results import record, write
 
-from bench.plots import write_plots
-from bench.summary import summarise
+from bench.report.plots import write_plots
+from bench.report.summary import summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("metric-vs-fit-time", "fit-time", "learning-curves", "time-to-target")

@@ -6,8 +6,8 @@ import io
 
 from synthetic_results import record
 
-from bench.cell import CellConfig
-from bench.progress import MatrixProgress
+from bench.core.record import CellConfig
+from bench.run.progress import MatrixProgress
 
 
 def cells() -> list[CellConfig]:

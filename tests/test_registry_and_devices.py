@@ -6,9 +6,9 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from bench import registry
-from bench.cell import CellConfig
-from bench.worker import run_cell_safely
+from bench.core import registry
+from bench.core.record import CellConfig
+from bench.run.worker import run_cell_safely
 
 
 def test_entry_point_registers_a_third_party_backend(monkeypatch: pytest.MonkeyPatch) -> None:

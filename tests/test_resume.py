@@ -14,10 +14,10 @@ from pathlib import Path
 import fault_backends
 import pytest
 
-from bench.cell import empty_record
-from bench.results import ResultsFileError, ResultsWriter
-from bench.resume import cut_torn_tail, latest_per_cell, plan_resume
-from bench.suite import Suite
+from bench.core.record import empty_record
+from bench.core.results import ResultsFileError, ResultsWriter
+from bench.run.resume import cut_torn_tail, latest_per_cell, plan_resume
+from bench.run.suite import Suite
 
 
 def bench(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:

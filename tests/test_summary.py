@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from synthetic_results import SPEC, record, write
 
-from bench.report import build_tables, print_tables, write_reports
-from bench.summary import median_iqr, olympic_mean, spec_key, summarise, t_interval
+from bench.report.summary import median_iqr, olympic_mean, spec_key, summarise, t_interval
+from bench.report.tables import build_tables, print_tables, write_reports
 
 
 def test_t_interval_matches_the_student_t_formula() -> None:

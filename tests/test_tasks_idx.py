@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.task import TaskDataError
+from bench.core.task import TaskDataError
 from tasks.idx import IdxFormatError, find_idx_file, read_idx, read_idx_header, write_idx
 
 IMAGES = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.task import TaskDataError
+from bench.core.task import TaskDataError
 from tasks.idx import IdxFormatError, write_idx
 from tasks.images import IDX_FILES, Digits, FashionMnist, MnistIdx, MnistSubset
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.task import TaskDataError
+from bench.core.task import TaskDataError
 from tasks.regression import Diabetes, Fair, Friedman1, RegressionTask
 
 

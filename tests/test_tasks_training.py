@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from backends.numpy_mlp import NumpyMLP
-from bench import metrics, registry
-from bench.task import Split, Task
-from bench.weights import initial_weights
+from bench.core import metrics, registry
+from bench.core.task import Split, Task
+from bench.core.weights import initial_weights
 
 
 def best_holdout_metric(task: Task, split: Split, seed: int) -> float:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cell import CellConfig
-from bench.worker import AFTER_TARGET_EVERY, MAX_CURVE_POINTS, run_cell
+from bench.core.record import CellConfig
+from bench.run.worker import AFTER_TARGET_EVERY, MAX_CURVE_POINTS, run_cell
 
 
 def test_an_early_stop_between_curve_samples_still_gets_its_last_point() -> None:
@@ -56,8 +56,8 @@ def test_curve_points_bound_the_held_out_evaluations_and_zero_switches_them_off(
 
 
 def test_a_run_without_curves_says_why_it_has_no_time_to_target() -> None:
-    from bench.report import target_rows
-    from bench.summary import summarise
+    from bench.report.summary import summarise
+    from bench.report.tables import target_rows
 
     record = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=0))
     record["cell"] = CellConfig(backend="numpy", task="xor", curve_points=0).to_dict()

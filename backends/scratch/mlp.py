@@ -35,7 +35,7 @@ import numpy as np
 
 from backends.scratch.activations import ACTIVATIONS
 from backends.scratch.losses import output_delta, row_losses
-from bench.backend import Weights
+from bench.core.backend import Weights
 
 Shapes = list[tuple[int, ...] | None]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import registry
+from bench.core import registry
 
 NAME = "backends"
 HELP = "list backends"

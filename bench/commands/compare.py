@@ -2,7 +2,7 @@
 
 Per cell (backend, task, spec, device): the metric delta, the fit-time ratio
 NEW/OLD and a verdict better / worse / unchanged that flags only changes
-beyond the noise measured across seeds (rules in :mod:`bench.compare`).
+beyond the noise measured across seeds (rules in :mod:`bench.report.compare`).
 Environment differences (CPU, Python, package versions) are warned about,
 one line each, on stderr. ``--fail-on-regression`` exits 1 when any cell is
 worse, for CI.
@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.compare import ALPHA, TIME_TOLERANCE
+from bench.report.compare import ALPHA, TIME_TOLERANCE
 
 NAME = "compare"
 HELP = "compare two results files (metric deltas, time ratios, verdicts)"
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from bench.compare import compare_files, comparison_rows
+    from bench.report.compare import compare_files, comparison_rows
 
     if not 0 < args.alpha < 1:
         print(f"error: --alpha must be between 0 and 1, got {args.alpha}", file=sys.stderr)
@@ -58,7 +58,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def print_rows(rows: list[dict[str, str]]) -> None:
-    from bench.report import plain_table
+    from bench.report.tables import plain_table
 
     if not sys.stdout.isatty():
         print(plain_table(rows))

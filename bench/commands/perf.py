@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bench.core.registry import UnknownNameError
 from bench.perf.measure import FRAMEWORKS, HARNESS_BACKENDS, PerfOptions, measure
 from bench.perf.workload import Workload
-from bench.registry import UnknownNameError
-from bench.threads import default_threads
+from bench.run.threads import default_threads
 
 NAME = "perf"
 HELP = "performance report: ratios against matmul-only, peers and harness overhead"

@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def print_report(results: Path, plots: bool = True, html: bool = True, html_path: Path | None = None) -> int:
     """Write the report files, print the tables, then the paths written (stdout)."""
-    from bench.report import print_tables, write_reports
+    from bench.report.tables import print_tables, write_reports
 
     output = write_reports(results, plots=plots, html=html, html_path=html_path)
     if not output.summaries:

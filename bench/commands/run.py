@@ -13,11 +13,11 @@ import os
 import sys
 from pathlib import Path
 
-from bench.cell import MAX_CURVE_POINTS, CellConfig
-from bench.executors import EXECUTORS, Executor, make_executor
-from bench.results import ResultsFileError, new_results_path
-from bench.spec import SpecError
-from bench.suite import DEVICES, Suite, SuiteError, load_suite
+from bench.core.record import MAX_CURVE_POINTS, CellConfig
+from bench.core.results import ResultsFileError, new_results_path
+from bench.core.spec import SpecError
+from bench.run.executors import EXECUTORS, Executor, make_executor
+from bench.run.suite import DEVICES, Suite, SuiteError, load_suite
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
 MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads", "timeout", "set",
@@ -111,7 +111,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path]:
             raise ResultsFileError(f"{output} already exists; finish it with --resume {output} "
                                    "or choose another --output")
         return suite, suite.cells(), output
-    from bench.resume import plan_resume
+    from bench.run.resume import plan_resume
 
     given = [f"--{flag.replace('_', '-')}" for flag in MATRIX_FLAGS if getattr(args, flag) not in (None, [])]
     if given:
@@ -126,8 +126,8 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path]:
 
 def handle(args: argparse.Namespace) -> int:
     from bench.commands.report import print_report
-    from bench.harness import run_suite
-    from bench.progress import MatrixProgress
+    from bench.run.harness import run_suite
+    from bench.run.progress import MatrixProgress
 
     suite, cells, output = plan(args)
     if not cells:
@@ -136,7 +136,7 @@ def handle(args: argparse.Namespace) -> int:
     executor: Executor = make_executor(args.executor, args.scheduler, args.workers)
     try:
         if args.resume:
-            from bench.resume import cut_torn_tail
+            from bench.run.resume import cut_torn_tail
 
             cut_torn_tail(output)
         print(f"running {len(cells)} cells ({suite.name}, {executor.name}) → {output}", file=sys.stderr)

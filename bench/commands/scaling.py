@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import registry
-from bench.scaling import (
+from bench.core import registry
+from bench.perf.scaling import (
     DEFAULT_BACKENDS,
     DEFAULT_SAMPLES,
     DEFAULT_WIDTHS,
@@ -23,7 +23,7 @@ from bench.scaling import (
     ScalingConfig,
     run_scaling,
 )
-from bench.threads import default_threads
+from bench.run.threads import default_threads
 
 NAME = "scaling"
 HELP = "fit epoch time vs rows and hidden width per backend (log-log exponent, PNG)"

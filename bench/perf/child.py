@@ -1,7 +1,7 @@
 """Run ``python -m MODULE ARGS…`` in a fresh interpreter under one thread budget; read its JSON line.
 
 Shared by ``bench perf`` (:mod:`bench.perf.probe`) and ``bench scaling``
-(:mod:`bench.scaling`): the child prints one JSON object as its last line.
+(:mod:`bench.perf.scaling`): the child prints one JSON object as its last line.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import subprocess
 import sys
 from typing import Any
 
-from bench.threads import backend_environment
+from bench.run.threads import backend_environment
 
 
 def run_json_child(module: str, args: list[str], threads: int, device: str,

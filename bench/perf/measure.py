@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import environment
 from bench.perf import report
 from bench.perf.child import run_json_child
 from bench.perf.probe import second_activation
 from bench.perf.timing import median
 from bench.perf.workload import Workload
+from bench.run import environment
 
 FRAMEWORKS = ("torch", "keras")
 #: Backends of the suite whose cells measure the harness by default: the quick ones, so that
@@ -128,7 +128,7 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
 
 def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
     from bench.perf.overhead import measure_cells
-    from bench.suite import load_suite
+    from bench.run.suite import load_suite
 
     suite = load_suite(options.suite)
     suite.threads = options.threads
@@ -146,8 +146,8 @@ def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[re
 
 
 def harness_report_from_file(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
+    from bench.core.results import read_records
     from bench.perf.overhead import timings_from_results
-    from bench.results import read_records
 
     assert options.harness_results is not None
     records = read_records(options.harness_results)

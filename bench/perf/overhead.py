@@ -1,9 +1,9 @@
 """The time the harness adds around a cell, and how much a cell's fit time wobbles.
 
 Every cell of a suite runs ``repeats`` times in its own worker process, as
-``bench run`` runs it (:func:`bench.isolation.run_isolated`), or is read from
+``bench run`` runs it (:func:`bench.run.isolation.run_isolated`), or is read from
 an existing results file (e.g. of ``make bench``). Per run, from the record's
-``wall_seconds`` and ``phase_seconds`` (measured by :mod:`bench.worker`):
+``wall_seconds`` and ``phase_seconds`` (measured by :mod:`bench.run.worker`):
 
 * ``wall``: the time inside the worker's ``run_cell``;
 * ``imports``: finding the backend and task and importing their libraries —
@@ -33,10 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.cell import CellConfig
+from bench.core.record import CellConfig
 from bench.perf.timing import coefficient_of_variation
 
-PREDICT_CALLS = 4  # one untimed warm-up + three timed calls in bench.worker._time_predict
+PREDICT_CALLS = 4  # one untimed warm-up + three timed calls in bench.run.worker._time_predict
 
 Runner = Callable[[CellConfig], dict[str, Any]]
 
@@ -108,7 +108,7 @@ def measure_cells(cells: list[CellConfig], repeats: int, runner: Runner | None =
                   progress: Callable[[str], None] | None = None) -> list[CellTiming]:
     """Run every cell ``repeats`` times (all cells, then all again), each in its own worker."""
     if runner is None:
-        from bench.isolation import run_isolated
+        from bench.run.isolation import run_isolated
 
         runner = run_isolated
     timings = {(c.backend, c.task, c.seed): CellTiming((c.backend, c.task, c.seed)) for c in cells}

@@ -19,12 +19,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench import registry
-from bench.backend import Backend
+from bench.core import registry
+from bench.core.backend import Backend
+from bench.core.spec import NetworkSpec
+from bench.core.weights import initial_weights
 from bench.perf.timing import epoch_durations
 from bench.perf.workload import Workload
-from bench.spec import NetworkSpec
-from bench.weights import initial_weights
 
 SKLEARN_ACTIVATIONS = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh", "linear": "identity"}
 

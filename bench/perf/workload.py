@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.spec import NetworkSpec
+from bench.core.spec import NetworkSpec
 
 
 @dataclass(frozen=True)

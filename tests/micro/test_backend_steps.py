@@ -21,10 +21,10 @@ import importlib
 import numpy as np
 import pytest
 
-from bench import registry
-from bench.backend import Backend
-from bench.spec import NetworkSpec
-from bench.weights import initial_weights
+from bench.core import registry
+from bench.core.backend import Backend
+from bench.core.spec import NetworkSpec
+from bench.core.weights import initial_weights
 
 pytestmark = pytest.mark.micro
 

@@ -1,7 +1,7 @@
 """Where cells run: one after another in this process's care, or as Dask tasks.
 
 An executor takes the planned cells and a runner (normally
-:func:`bench.isolation.run_isolated`) and yields ``(cell, record)`` pairs as
+:func:`bench.run.isolation.run_isolated`) and yields ``(cell, record)`` pairs as
 cells finish, in whatever order they finish; the harness appends each record
 to the results file at once, so an interrupted run can be resumed the same
 way whichever executor ran it.
@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from bench.cell import CellConfig, failed_record
+from bench.core.record import CellConfig, failed_record
 
 Runner = Callable[[CellConfig], dict[str, Any]]
 EXECUTORS = ("serial", "dask")

@@ -3,7 +3,7 @@
 ``write_reports(results)`` writes, beside ``results/<stamp>.jsonl``:
 ``<stamp>.md`` (tables), ``<stamp>.csv`` (one numeric row per backend × task),
 ``<stamp>-plots/`` (PNG and SVG figures) and ``<stamp>.html`` (one
-self-contained page). The statistics are in :mod:`bench.summary`.
+self-contained page). The statistics are in :mod:`bench.report.summary`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import IO, Any
 
 import pandas as pd
 
-from bench.results import read_records
-from bench.resume import latest_per_cell
-from bench.summary import OLYMPIC_MIN_RUNS, REFERENCE_BACKEND, GroupSummary, environments, summarise
+from bench.core.results import read_records
+from bench.report.summary import OLYMPIC_MIN_RUNS, REFERENCE_BACKEND, GroupSummary, environments, summarise
+from bench.run.resume import latest_per_cell
 
 DASH = "–"
 STATISTICS_NOTE = (
@@ -58,7 +58,7 @@ def fmt_metric(mean: float, ci: float) -> str:
 
 
 def fmt_time(stats: Any, scale: float = 1.0) -> str:
-    """``median [q1–q3]`` of a :class:`~bench.summary.TimeStats`."""
+    """``median [q1–q3]`` of a :class:`~bench.report.summary.TimeStats`."""
     if not stats.n:
         return DASH
     if stats.n == 1:
@@ -341,11 +341,11 @@ def write_reports(results_path: Path, plots: bool = True, html: bool = True,
     summary_frame(summaries).to_csv(csv, index=False)
     output = ReportOutput(summaries, tables, markdown, csv)
     if plots:
-        from bench.plots import write_plots
+        from bench.report.plots import write_plots
 
         output.plots = write_plots(records, summaries, plots_dir_for(results_path))
     if html or html_path is not None:
-        from bench.html_report import write_html
+        from bench.report.html import write_html
 
         output.html = write_html(html_path or results_path.with_suffix(".html"), results_path,
                                  records, summaries, tables, output.plots)

@@ -1,7 +1,7 @@
 """Cost scaling: epoch time against the number of samples and the hidden width, per backend.
 
 ``python -m bench scaling`` trains each backend through its adapter (the
-:class:`~bench.backend.Backend` contract, the same code ``bench run`` uses) on
+:class:`~bench.core.backend.Backend` contract, the same code ``bench run`` uses) on
 
 * ``friedman1``: Friedman (1991) #1 from ``sklearn.datasets.make_friedman1``
   (10 inputs, noise 1, target standardised), a 10-H-1 ReLU network with a
@@ -14,7 +14,7 @@ epoch after the first (which may hold compilation or warm-up). Two sweeps:
 rows n at a fixed width, and width H at a fixed n. The exponent is the
 least-squares slope of log(seconds) on log(n) or log(H): 1 means linear.
 
-Each backend runs in its own interpreter (``python -m bench.scaling BACKEND
+Each backend runs in its own interpreter (``python -m bench.perf.scaling BACKEND
 CONFIG_JSON``) with the one thread budget applied, as the harness does.
 """
 
@@ -104,7 +104,7 @@ def make_data(data: str, rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def network(config: ScalingConfig, n_inputs: int, n_outputs: int, width: int) -> Any:
-    from bench.spec import NetworkSpec
+    from bench.core.spec import NetworkSpec
 
     classification = config.data == "digits"
     return NetworkSpec(
@@ -118,7 +118,7 @@ def network(config: ScalingConfig, n_inputs: int, n_outputs: int, width: int) ->
 # one backend, in its own interpreter -------------------------------------------
 def epoch_seconds(backend_name: str, spec: Any, X: np.ndarray, Y: np.ndarray, threads: int) -> float:
     """Median epoch time after the first, through the backend's adapter."""
-    from bench import registry
+    from bench.core import registry
     from bench.perf.peers import adapter_epochs
 
     backend = registry.backend_class(backend_name)(device="cpu", threads=threads)
@@ -130,7 +130,7 @@ def measure_backend(backend_name: str, config: ScalingConfig) -> dict[str, Any]:
     """Both sweeps for one backend (run in the child process)."""
     from threadpoolctl import threadpool_limits
 
-    from bench import registry
+    from bench.core import registry
 
     backend_cls = registry.backend_class(backend_name)
     ok, why = backend_cls.available()
@@ -151,7 +151,7 @@ def measure_backend(backend_name: str, config: ScalingConfig) -> dict[str, Any]:
 
 def run_backend(backend_name: str, config: ScalingConfig, timeout: float) -> dict[str, Any]:
     """:func:`measure_backend` in a fresh interpreter with the thread budget set."""
-    result, problem = run_json_child("bench.scaling", [backend_name, json.dumps(config.to_dict())],
+    result, problem = run_json_child("bench.perf.scaling", [backend_name, json.dumps(config.to_dict())],
                                      config.threads, "cpu", timeout)
     return result if result is not None else {"backend": backend_name, "skipped": problem}
 

@@ -1,9 +1,9 @@
 """Run one cell inside this process: train, time, predict, score.
 
-Started by :mod:`bench.isolation` as ``python -m bench.worker CONFIG RESULT``
+Started by :mod:`bench.run.isolation` as ``python -m bench.run.worker CONFIG RESULT``
 so that every backend × task × seed gets a fresh interpreter. The backend
 only trains and predicts; this module times it and scores its outputs with
-:mod:`bench.metrics`, the same code for every backend.
+:mod:`bench.core.metrics`, the same code for every backend.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from bench import environment, metrics, registry
-from bench.backend import Backend
-from bench.cell import MAX_CURVE_POINTS, CellConfig, empty_record, failed_record, out_of_memory_reason
-from bench.spec import NetworkSpec, SpecError, coerce_overrides
-from bench.task import Split, Task
-from bench.weights import initial_weights
+from bench.core import metrics, registry
+from bench.core.backend import Backend
+from bench.core.record import MAX_CURVE_POINTS, CellConfig, empty_record, failed_record, out_of_memory_reason
+from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
+from bench.core.task import Split, Task
+from bench.core.weights import initial_weights
+from bench.run import environment
 
 #: once the target is reached, the held-out metric is computed at every 5th sample only (the loss at all)
 AFTER_TARGET_EVERY = 5

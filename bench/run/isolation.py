@@ -8,10 +8,10 @@ started) cannot stall the matrix. Whatever the child does — crash on a
 signal, exhaust its memory, write a corrupt result, hang — the caller gets
 exactly one record back.
 
-The child is ``python -m bench.isolation LIMIT_MB PARENT_PID CONFIG RESULT``:
+The child is ``python -m bench.run.isolation LIMIT_MB PARENT_PID CONFIG RESULT``:
 it caps its own address space (``RLIMIT_AS``; 0 = no cap) *before* importing
 anything heavy, asks the kernel to kill it if the harness dies (Linux
-``PR_SET_PDEATHSIG``), then runs :func:`bench.worker.main`. Setting the cap
+``PR_SET_PDEATHSIG``), then runs :func:`bench.run.worker.main`. Setting the cap
 in the child, rather than with ``preexec_fn``, keeps ``run_isolated`` safe to
 call from threads (a Dask worker's task threads).
 """
@@ -29,14 +29,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.cell import CellConfig, failed_record, out_of_memory_reason
-from bench.threads import backend_environment
+from bench.core.record import CellConfig, failed_record, out_of_memory_reason
+from bench.run.threads import backend_environment
 
 STDERR_TAIL_CHARS = 400
 #: Text in a dead worker's stderr that means it ran out of memory.
 OUT_OF_MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 #: The bench package's parent directory, put on the worker's PYTHONPATH.
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
 
 
@@ -47,7 +47,7 @@ def run_isolated(config: CellConfig) -> dict[str, Any]:
         result_path = Path(scratch, "result.json")
         stderr_path = Path(scratch, "stderr.txt")
         config_path.write_text(json.dumps(config.to_dict()), encoding="utf-8")
-        command = [sys.executable, "-m", "bench.isolation", str(config.memory_limit_mb or 0),
+        command = [sys.executable, "-m", "bench.run.isolation", str(config.memory_limit_mb or 0),
                    str(os.getpid()), str(config_path), str(result_path)]
         started = time.perf_counter()
         with open(stderr_path, "wb") as stderr:
@@ -180,11 +180,11 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def child_main(argv: list[str]) -> int:
-    """``python -m bench.isolation LIMIT_MB PARENT_PID CONFIG RESULT``."""
+    """``python -m bench.run.isolation LIMIT_MB PARENT_PID CONFIG RESULT``."""
     limit_mb, parent_pid, config_path, result_path = argv
     _die_with_parent(int(parent_pid))
     _cap_memory(int(limit_mb))
-    from bench.worker import main
+    from bench.run.worker import main
 
     return main([config_path, result_path])
 

@@ -22,8 +22,8 @@ import importlib
 import os
 from importlib.metadata import entry_points
 
-from bench.backend import Backend
-from bench.task import Task
+from bench.core.backend import Backend
+from bench.core.task import Task
 
 BUILTIN_BACKENDS: dict[str, str] = {
     "numpy": "backends.numpy_mlp:NumpyMLP",

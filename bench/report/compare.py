@@ -31,9 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.results import read_records
-from bench.resume import latest_per_cell
-from bench.summary import (
+from bench.core.results import read_records
+from bench.report.summary import (
     TimeStats,
     environments,
     group_records,
@@ -43,6 +42,7 @@ from bench.summary import (
     metric_values,
     ok_values,
 )
+from bench.run.resume import latest_per_cell
 
 ALPHA = 0.05
 TIME_TOLERANCE = 0.10
@@ -200,7 +200,7 @@ def compare_files(old: Path, new: Path, alpha: float = ALPHA,
 
 
 def comparison_rows(comparison: Comparison) -> list[dict[str, str]]:
-    from bench.report import fmt
+    from bench.report.tables import fmt
 
     rows = []
     for c in comparison.cells:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.cell import CellConfig
-from bench.results import ResultsFileError, read_records
-from bench.suite import Suite, SuiteError, suite_from_mapping
+from bench.core.record import CellConfig
+from bench.core.results import ResultsFileError, read_records
+from bench.run.suite import Suite, SuiteError, suite_from_mapping
 
 CellKey = tuple[str, str, int, str]
 

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from bench.cell import CellConfig
-from bench.executors import Executor, Runner, SerialExecutor
-from bench.isolation import run_isolated
-from bench.results import ResultsWriter
-from bench.suite import Suite
+from bench.core.record import CellConfig
+from bench.core.results import ResultsWriter
+from bench.run.executors import Executor, Runner, SerialExecutor
+from bench.run.isolation import run_isolated
+from bench.run.suite import Suite
 
 Progress = Callable[[int, int, CellConfig, dict[str, Any]], None]
 

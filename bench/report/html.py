@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.report import TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
-from bench.summary import GroupSummary
+from bench.report.summary import GroupSummary
+from bench.report.tables import TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1400px;

@@ -24,10 +24,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import registry
-from bench.cell import MAX_CURVE_POINTS, CellConfig
-from bench.spec import NetworkSpec, SpecError, coerce_overrides
-from bench.threads import default_threads
+from bench.core import registry
+from bench.core.record import MAX_CURVE_POINTS, CellConfig
+from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
+from bench.run.threads import default_threads
 
 DEVICES = ("cpu", "gpu", "auto")
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",

@@ -26,7 +26,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
 
-from bench.summary import GroupSummary  # noqa: E402
+from bench.report.summary import GroupSummary  # noqa: E402
 
 FORMATS = ("png", "svg")
 PANEL_SIZE = (4.6, 3.4)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import IO, Any
 
-from bench.cell import CellConfig
+from bench.core.record import CellConfig
 
 
 def cell_label(config: CellConfig) -> str:
@@ -74,7 +74,7 @@ class MatrixProgress:
 
     # --- the harness callback ----------------------------------------------------------------------
     def __call__(self, done: int, total: int, config: CellConfig, record: dict[str, Any]) -> None:
-        from bench.harness import summary_line
+        from bench.run.harness import summary_line
 
         line = f"[{done}/{total}] {summary_line(record)}"
         if self._progress is None:

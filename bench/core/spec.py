@@ -1,0 +1,166 @@
+"""The network every backend trains: one typed, validated description.
+
+The vocabulary follows the course slides (seed 000): layer sizes, activation
+functions (step, sigmoid, tanh, ReLU, linear, softmax), the error (loss)
+function, learning rate, momentum, and the three flavours of gradient descent
+on the "stochastic gradient descent" slides: batch (all rows), stochastic
+(one row) and mini-batch (k rows).
+
+Training objective, the same for every backend (what "exact" means in the
+README's deviation table):
+
+* ``loss="mse"``: per row ``½ Σ_k (y_k − ŷ_k)²``. Its gradient through the
+  output activation is the slides' ``delta_output = error * derivative``.
+* ``loss="cross_entropy"``: per row ``−Σ_k y_k log ŷ_k`` (softmax output) or
+  the binary form (sigmoid output); its output delta is ``y − ŷ``.
+* ``reduction``: ``"sum"`` adds the rows of a batch (the slides' weight update
+  ``weight + learning_rate × Σ input × delta``); ``"mean"`` averages them, which
+  keeps the learning rate independent of the batch size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+ACTIVATIONS = ("step", "sigmoid", "tanh", "relu", "linear", "softmax")
+LOSSES = ("mse", "cross_entropy")
+REDUCTIONS = ("mean", "sum")
+OPTIMIZERS = ("sgd", "adam")
+INITIALIZERS = ("glorot_uniform", "he_uniform", "uniform", "zeros")
+DTYPES = ("float32", "float64")
+
+
+class SpecError(ValueError):
+    """A network spec that cannot be trained as written."""
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Architecture and training recipe of one fully connected network."""
+
+    layers: tuple[int, ...]
+    hidden_activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    loss: str = "mse"
+    reduction: str = "mean"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.3
+    momentum: float = 0.0
+    batch_size: int = 0  # 0 = the whole training set (batch gradient descent)
+    epochs: int = 1000
+    init: str = "glorot_uniform"
+    init_scale: float = 1.0  # half-width for init="uniform"
+    bias: bool = True
+    shuffle: bool = True
+    seed: int = 0
+    dtype: str = "float64"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(int(n) for n in self.layers))
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise :class:`SpecError` naming the first impossible setting."""
+        if len(self.layers) < 2:
+            raise SpecError(f"layers needs at least an input and an output size, got {list(self.layers)}")
+        if any(n < 1 for n in self.layers):
+            raise SpecError(f"every layer needs at least one neuron, got {list(self.layers)}")
+        _choice("hidden_activation", self.hidden_activation, ACTIVATIONS)
+        _choice("output_activation", self.output_activation, ACTIVATIONS)
+        _choice("loss", self.loss, LOSSES)
+        _choice("reduction", self.reduction, REDUCTIONS)
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("init", self.init, INITIALIZERS)
+        _choice("dtype", self.dtype, DTYPES)
+        if self.hidden_activation == "softmax":
+            raise SpecError("softmax is an output activation; pick another hidden_activation")
+        if self.loss == "cross_entropy" and self.output_activation not in ("softmax", "sigmoid"):
+            raise SpecError("cross_entropy needs a softmax or sigmoid output_activation")
+        if not self.learning_rate > 0:
+            raise SpecError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if not 0 <= self.momentum < 1:
+            raise SpecError(f"momentum must be in [0, 1), got {self.momentum}")
+        if self.batch_size < 0:
+            raise SpecError(f"batch_size must be >= 0 (0 = full batch), got {self.batch_size}")
+        if self.epochs < 1:
+            raise SpecError(f"epochs must be >= 1, got {self.epochs}")
+
+    @property
+    def n_inputs(self) -> int:
+        return self.layers[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.layers[-1]
+
+    @property
+    def hidden_layers(self) -> tuple[int, ...]:
+        return self.layers[1:-1]
+
+    def gradient_descent(self, n_rows: int) -> str:
+        """Name the slides' flavour: 'batch', 'stochastic' or 'mini-batch'."""
+        size = self.effective_batch_size(n_rows)
+        return "stochastic" if size == 1 else "batch" if size >= n_rows else "mini-batch"
+
+    def effective_batch_size(self, n_rows: int) -> int:
+        return n_rows if self.batch_size == 0 or self.batch_size > n_rows else self.batch_size
+
+    def replace(self, **changes: Any) -> NetworkSpec:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["layers"] = list(self.layers)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NetworkSpec:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise SpecError(f"unknown spec field(s) {unknown}; known: {sorted(known)}")
+        try:
+            return cls(**data)
+        except TypeError as exc:  # wrong value types, e.g. layers=3
+            raise SpecError(str(exc)) from exc
+
+    def key(self) -> str:
+        """A stable text key used to match runs of the same network."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise SpecError(f"{name} must be one of {list(allowed)}, got {value!r}")
+
+
+def coerce_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Turn CLI strings (``epochs=10``) into typed spec field values."""
+    types = {f.name: f.type for f in dataclasses.fields(NetworkSpec)}
+    out: dict[str, Any] = {}
+    for name, raw in overrides.items():
+        if name not in types:
+            raise SpecError(f"unknown spec field {name!r}; known: {sorted(types)}")
+        if not isinstance(raw, str):
+            out[name] = raw
+            continue
+        kind = str(types[name])
+        try:
+            if name == "layers":
+                out[name] = tuple(int(v) for v in raw.replace("-", ",").split(",") if v)
+            elif kind == "int":
+                out[name] = int(raw)
+            elif kind == "float":
+                out[name] = float(raw)
+            elif kind == "bool":
+                out[name] = raw.lower() in ("1", "true", "yes", "on")
+            else:
+                out[name] = raw
+        except ValueError as exc:
+            raise SpecError(f"bad value for {name}: {raw!r}") from exc
+    return out
+
