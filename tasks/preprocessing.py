@@ -108,9 +108,18 @@ def classification_split(
 
 
 def regression_split(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray,
-                     name: str = "holdout") -> Split:
-    """Inputs and target standardised with training statistics; metrics undo the target scaling."""
-    X_train, X_test = standardise(np.asarray(X, float)[train], np.asarray(X, float)[test])
+                     name: str = "holdout",
+                     standardise_columns: np.ndarray | slice | None = slice(None)) -> Split:
+    """Inputs and target standardised with training statistics; metrics undo the target scaling.
+
+    ``standardise_columns`` picks the input columns scaled (``None``: none), as in
+    :func:`classification_split`; the target is always standardised.
+    """
+    X = np.asarray(X, dtype=float)
+    X_train, X_test = X[train].copy(), X[test].copy()
+    if standardise_columns is not None:
+        X_train[:, standardise_columns], X_test[:, standardise_columns] = standardise(
+            X_train[:, standardise_columns], X_test[:, standardise_columns])
     y = np.asarray(y, dtype=float).reshape(-1, 1)
     scaler = Standardiser(y[train])
     return Split(X_train, scaler.transform(y[train]), X_test, scaler.transform(y[test]), name=name,

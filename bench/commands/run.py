@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from bench.commands.tasks import DATA_FLAGS, add_data_arguments, file_task_from_args
 from bench.core.record import MAX_CURVE_POINTS, CellConfig
 from bench.core.results import ResultsFileError, new_results_path
 from bench.core.spec import SpecError
@@ -21,7 +22,7 @@ from bench.run.suite import DEVICES, Suite, SuiteError, load_suite
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
 MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads", "timeout", "set",
-                "memory_limit_mb", "curve_points", "output")
+                "memory_limit_mb", "curve_points", "output", *DATA_FLAGS)
 
 NAME = "run"
 HELP = "run a benchmark matrix"
@@ -44,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
                         help="override a spec field for every task, e.g. --set epochs=50")
     parser.add_argument("--output", help="results file (default results/<timestamp>.jsonl)")
+    add_data_arguments(parser)
     parser.add_argument("--data-dir", type=Path,
                         help="folder of external data files, e.g. Fashion-MNIST IDX files "
                              "(sets NNBENCH_DATA_DIR for every cell)")
@@ -90,9 +92,22 @@ def build_suite(args: argparse.Namespace) -> Suite:
         suite.memory_limit_mb = args.memory_limit_mb
     if args.curve_points is not None:
         suite.curve_points = args.curve_points
+    add_file_task(suite, args)
     export_data_dir(args)
     suite.validate()
     return suite
+
+
+def add_file_task(suite: Suite, args: argparse.Namespace) -> None:
+    """``--data FILE``: its task joins the ``--task``s or the suite's tasks, or runs alone."""
+    file_task = file_task_from_args(args)
+    if file_task is None:
+        return
+    name, definition = file_task
+    if name in suite.tasks:
+        raise SuiteError(f"--data {args.data} makes a task named {name!r}, which the suite already has")
+    suite.task_files = {**suite.task_files, name: definition}
+    suite.tasks = [*(suite.tasks if args.task or args.suite else []), name]
 
 
 def export_data_dir(args: argparse.Namespace) -> None:

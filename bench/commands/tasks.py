@@ -1,22 +1,116 @@
-"""``python -m bench tasks``: tasks, their data and default networks."""
+"""``python -m bench tasks``: tasks, their data and default networks.
+
+``--data FILE --target COLUMN`` (and the other file-task flags of ``run``)
+prints instead what was inferred about that file — rows, column types,
+inputs after encoding, classes or target range, the default network with
+its batch size, epochs and learning rate — without training anything.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
 from bench.core import registry
+from bench.run.suite import SuiteError
 
 NAME = "tasks"
-HELP = "list tasks"
+HELP = "list tasks, or show what a data file (--data) becomes"
+
+#: The flags that define a file task (argparse destinations), shared with ``run``.
+DATA_FLAGS = ("data", "target", "kind", "test_size", "drop", "categorical", "dropna")
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--data FILE --target COLUMN [--kind K] [--test-size F] [--drop C …] [--categorical C …]
+    [--dropna]``."""
+    parser.add_argument("--data", type=Path, metavar="FILE",
+                        help="a CSV/TSV file (gzip'd or not) or a Parquet file: a task named after "
+                             "the file")
+    parser.add_argument("--target", metavar="COLUMN", help="with --data: the column to predict")
+    parser.add_argument("--kind", help="with --data: auto (default), binary, multiclass or regression")
+    parser.add_argument("--test-size", type=float, metavar="FRACTION",
+                        help="with --data: fraction of the rows held out for testing (default 0.2)")
+    parser.add_argument("--drop", action="append", metavar="COLUMN", help="with --data: ignore a column")
+    parser.add_argument("--categorical", action="append", metavar="COLUMN",
+                        help="with --data: one-hot a numeric column (codes) instead of scaling it")
+    parser.add_argument("--dropna", action="store_true", default=None,
+                        help="with --data: drop rows with a missing value (counted) instead of stopping")
+
+
+def file_task_from_args(args: argparse.Namespace) -> tuple[str, dict[str, Any]] | None:
+    """(task name, definition) from the ``--data`` flags; ``None`` without ``--data``."""
+    if args.data is None:
+        given = [flag for flag in DATA_FLAGS[1:] if getattr(args, flag) not in (None, [])]
+        if given:
+            raise SuiteError(f"--{given[0].replace('_', '-')} only goes with --data FILE")
+        return None
+    if not args.target:
+        raise SuiteError("--data needs --target COLUMN, the column to predict")
+    from tasks.table_file import task_name_for
+
+    definition: dict[str, Any] = {"file": str(args.data.absolute()), "target": args.target}
+    for flag in DATA_FLAGS[2:]:
+        if getattr(args, flag) is not None:
+            definition[flag] = getattr(args, flag)
+    return task_name_for(args.data), definition
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    return None
+    add_data_arguments(parser)
 
 
 def handle(args: argparse.Namespace) -> int:
+    file_task = file_task_from_args(args)
+    if file_task is not None:
+        print(describe_file_task(*file_task))
+        return 0
     import pandas as pd
 
     rows = [registry.task(name).describe() for name in registry.task_names()]
     print(pd.DataFrame(rows).to_string(index=False))
     return 0
+
+
+def describe_file_task(name: str, definition: dict[str, Any]) -> str:
+    """What ``run --data`` would train on, in plain lines, then one line per column."""
+    from tasks.table_file import BEAT_BASELINE_BY, TableFileTask
+
+    task = registry.task(name, definition)
+    assert isinstance(task, TableFileTask)
+    task.check_data()
+    table, prepared = task.load()
+    info, spec = task.info(), task.default_spec()
+    metric, value, _ = task.target
+    n_numeric = sum(c.type == "numeric" for c in prepared.columns)
+    categorical = [c for c in prepared.columns if c.type == "categorical"]
+    if prepared.kind == "regression":
+        low, high = prepared.target_range or (0.0, 0.0)
+        outcome = f"target    {definition['target']}: real value in [{low:.6g}, {high:.6g}]"
+    else:
+        positive = f" (output 1 = {prepared.classes[1]})" if prepared.kind == "binary" else ""
+        outcome = f"classes   {definition['target']}: {', '.join(prepared.classes)}{positive}"
+    lines = [
+        f"task      {name}",
+        f"file      {table.path} ({table.format}, {table.size:,} bytes, sha256 {table.sha256})",
+        f"kind      {prepared.kind} ({prepared.kind_rule})",
+        f"rows      {len(prepared.X):,} ({prepared.rows_dropped} dropped for missing values)",
+        f"features  {len(prepared.columns)} columns → {prepared.X.shape[1]} inputs: {n_numeric} numeric "
+        f"(standardised on the training rows), {len(categorical)} categorical "
+        f"({sum(c.width for c in categorical)} one-hot inputs)",
+        outcome,
+        f"split     {info.evaluation}",
+        f"network   {'-'.join(map(str, spec.layers))} {spec.hidden_activation}/{spec.output_activation} "
+        f"{spec.loss}, batch {spec.batch_size or 'all'}, {spec.epochs} epochs, learning rate "
+        f"{spec.learning_rate}, momentum {spec.momentum}",
+        f"threshold {metric} ≥ {value:.4g} for time-to-target (the trivial baseline + {BEAT_BASELINE_BY})",
+        "",
+    ]
+    width = min(40, max(len("column"), *(len(c.name) for c in prepared.columns)))
+    lines.append(f"{'column':{width}} {'type':12} {'inputs':>6}  values (one-hot, in input order)")
+    for column in prepared.columns:
+        values = ", ".join(column.categories)
+        values = values if len(values) <= 70 else values[:69] + "…"
+        lines.append(f"{column.name[:width]:{width}} {column.type:12} {column.width:>6}  {values}")
+    return "\n".join(lines)

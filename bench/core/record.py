@@ -47,6 +47,8 @@ class CellConfig:
     memory_limit_mb: int | None = None
     #: held-out evaluations during training at most (0: no learning curve, no time-to-target)
     curve_points: int = MAX_CURVE_POINTS
+    #: a task read from a file: its definition (file, target, sha256, ...), so the worker can rebuild it
+    task_file: dict[str, Any] | None = None
 
     def key(self) -> tuple[str, str, int, str]:
         return (self.backend, self.task, self.seed, self.device)

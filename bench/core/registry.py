@@ -21,6 +21,7 @@ import functools
 import importlib
 import os
 from importlib.metadata import entry_points
+from typing import Any
 
 from bench.core.backend import Backend
 from bench.core.task import Task
@@ -105,7 +106,14 @@ def backend_class(name: str) -> type[Backend]:
     return _load(table[name])
 
 
-def task(name: str) -> Task:
+#: The class of tasks read from a user's CSV/Parquet file (``run --data``, a suite's ``[tasks.NAME]``).
+FILE_TASK = "tasks.table_file:TableFileTask"
+
+
+def task(name: str, file: dict[str, Any] | None = None) -> Task:
+    """The task registered as ``name``; with ``file`` (its definition), the file task of that name."""
+    if file is not None:
+        return _load(FILE_TASK).from_definition(name, file)
     table = _task_table()
     if name not in table:
         raise UnknownNameError(f"unknown task {name!r}; known: {', '.join(table)}")

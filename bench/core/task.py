@@ -46,6 +46,9 @@ class TaskInfo:
     classes: list[str] = field(default_factory=list)
     evaluation: str = "holdout"
     notes: str = ""
+    #: Where the rows came from, for tasks read from a user's file: name, bytes, sha256, ...
+    #: (stored in each record as ``evaluation.data``; empty for built-in tasks).
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 class TaskDataError(ValueError):
@@ -99,6 +102,9 @@ class Task(ABC):
             "licence": info.licence,
             "network": "-".join(str(n) for n in spec.layers)
             + f" {spec.hidden_activation}/{spec.output_activation} {spec.loss}",
+            "batch": spec.batch_size or "all",
+            "epochs": spec.epochs,
+            "lr": spec.learning_rate,
         }
 
 

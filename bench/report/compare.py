@@ -181,6 +181,27 @@ def environment_warnings(old: list[dict[str, Any]], new: list[dict[str, Any]]) -
     return lines
 
 
+def data_warnings(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
+    """One line per task whose data file (sha256 in ``evaluation.data``) differs between the two files."""
+    def digests(records: list[dict[str, Any]]) -> dict[str, set[tuple[str, str]]]:
+        found: dict[str, set[tuple[str, str]]] = {}
+        for record in records:
+            data = (record.get("evaluation") or {}).get("data") or {}
+            if data.get("sha256"):
+                found.setdefault(record["task"], set()).add((data.get("file", "?"), data["sha256"]))
+        return found
+
+    before, after = digests(old), digests(new)
+    lines = []
+    for task in sorted(set(before) & set(after)):
+        if before[task] != after[task]:
+            shown = [" | ".join(f"{name} sha256 {digest[:12]}…" for name, digest in sorted(side))
+                     for side in (before[task], after[task])]
+            lines.append(f"data differ: task {task} was run on {shown[0]} (old) vs {shown[1]} (new); "
+                         "its metrics are not comparable")
+    return lines
+
+
 def compare_records(old: list[dict[str, Any]], new: list[dict[str, Any]], alpha: float = ALPHA,
                     tolerance: float = TIME_TOLERANCE) -> Comparison:
     old_cells, new_cells = cells(old), cells(new)
@@ -189,7 +210,7 @@ def compare_records(old: list[dict[str, Any]], new: list[dict[str, Any]], alpha:
         cells=[compare_cell(k, old_cells[k], new_cells[k], alpha, tolerance) for k in shared],
         only_old=[k for k in old_cells if k not in new_cells],
         only_new=[k for k in new_cells if k not in old_cells],
-        warnings=environment_warnings(old, new),
+        warnings=environment_warnings(old, new) + data_warnings(old, new),
     )
 
 

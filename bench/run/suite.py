@@ -15,6 +15,23 @@ epochs = 100
 [tasks_overrides.xor]  # per task
 learning_rate = 0.5
 ```
+
+``tasks`` may instead be a table of tables, to add tasks read from your own
+CSV/TSV/Parquet files (``tasks/table_file.py``; ``file`` is relative to the
+suite file's folder) beside registered ones (an empty table)::
+
+    [tasks.xor]
+    [tasks.credit]
+    file = "germancredit.csv"
+    target = "creditability"
+    kind = "auto"            # or binary, multiclass, regression
+    drop = ["telephone"]
+    categorical = ["installment_rate_in_percentage_of_disposable_income"]
+    test_size = 0.2
+    dropna = false
+
+They are stored as ``task_files`` (name → definition with the file's
+absolute path and sha256), so every record's ``suite_config`` rebuilds them.
 """
 
 from __future__ import annotations
@@ -27,11 +44,12 @@ from typing import Any
 from bench.core import registry
 from bench.core.record import MAX_CURVE_POINTS, CellConfig
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
+from bench.core.task import Task
 from bench.run.threads import default_threads
 
 DEVICES = ("cpu", "gpu", "auto")
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
-              "overrides", "tasks_overrides", "memory_limit_mb", "curve_points"}
+              "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files"}
 
 
 class SuiteError(ValueError):
@@ -51,6 +69,12 @@ class Suite:
     tasks_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_limit_mb: int | None = None
     curve_points: int = MAX_CURVE_POINTS
+    #: tasks read from files: name → definition (tasks.table_file.FileTaskDefinition as a table)
+    task_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def task(self, name: str) -> Task:
+        """The task ``name`` of this suite: a file task from ``task_files``, else a registered one."""
+        return registry.task(name, self.task_files.get(name))
 
     def validate(self) -> None:
         self._check_types()
@@ -61,7 +85,8 @@ class Suite:
         if not self.seeds:
             raise SuiteError("the suite names no seed")
         registry.check_backend_names(self.backends)
-        registry.check_task_names(self.tasks)
+        _check_file_task_names(self.task_files)
+        registry.check_task_names([name for name in self.tasks if name not in self.task_files])
         if self.device not in DEVICES:
             raise SuiteError(f"unknown device {self.device!r}; known: {', '.join(DEVICES)}")
         if self.threads < 1:
@@ -79,11 +104,14 @@ class Suite:
             if repeated:
                 raise SuiteError(f"{label} {', '.join(repeated)} listed more than once")
         for name in self.tasks_overrides:
-            registry.check_task_names([name])
+            if name not in self.task_files:
+                registry.check_task_names([name])
         # Each task's data must be readable and its resolved spec valid before anything runs.
         for task_name in self.tasks:
-            task = registry.task(task_name)
+            task = self.task(task_name)
             task.check_data()
+            if task_name in self.task_files:  # pin the file's path and sha256 for the workers and --resume
+                self.task_files[task_name] = task.pinned_definition()  # type: ignore[attr-defined]
             _check_fits_task(task_name, task.default_spec(), self.overrides_for(task_name))
 
     def _check_types(self) -> None:
@@ -105,6 +133,9 @@ class Suite:
                 raise SuiteError(f"{key} must be a list of {'integers' if kind is int else 'names'}")
         if not all(isinstance(v, dict) for v in self.tasks_overrides.values()):
             raise SuiteError("tasks_overrides must map task names to tables of spec fields")
+        files = self.task_files
+        if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
+            raise SuiteError("task_files must map task names to tables (file, target, ...)")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (stored in every record as ``suite_config``; see :func:`suite_from_mapping`)."""
@@ -120,7 +151,8 @@ class Suite:
             CellConfig(backend=backend, task=task, seed=seed, device=self.device,
                        threads=self.threads, timeout=self.timeout,
                        overrides=self.overrides_for(task), suite=self.name,
-                       memory_limit_mb=self.memory_limit_mb, curve_points=self.curve_points)
+                       memory_limit_mb=self.memory_limit_mb, curve_points=self.curve_points,
+                       task_file=self.task_files.get(task))
             for task in self.tasks for backend in self.backends for seed in self.seeds
         ]
 
@@ -135,10 +167,35 @@ def _check_fits_task(task_name: str, default: NetworkSpec, overrides: dict[str, 
             f"gives {default.n_outputs} output(s), the spec has {spec.n_inputs} and {spec.n_outputs}")
 
 
-def suite_from_mapping(data: dict[str, Any], source: str) -> Suite:
-    """A suite from parsed TOML or a stored ``suite_config`` (not yet validated)."""
+def _check_file_task_names(task_files: dict[str, dict[str, Any]]) -> None:
+    taken = sorted(set(task_files) & set(registry.task_names()))
+    if taken:
+        raise SuiteError(f"file task {taken[0]!r} has the name of a registered task; name it otherwise")
+
+
+def _tasks_table(data: dict[str, Any], source: str, base: Path | None) -> dict[str, Any]:
+    """``tasks`` as a TOML table: registered tasks (empty tables) and file tasks (``file = ...``)."""
+    tasks = data["tasks"]
+    files = dict(data.get("task_files") or {})
+    for name, table in tasks.items():
+        if not isinstance(table, dict):
+            raise SuiteError(f"{source}: tasks.{name} must be a table (empty for a registered task)")
+        if table:
+            if "file" in table and isinstance(table["file"], str) and base is not None:
+                table = {**table, "file": str((base / table["file"]).resolve())}
+            files[name] = table
+    return {**data, "tasks": list(tasks), "task_files": files}
+
+
+def suite_from_mapping(data: dict[str, Any], source: str, base: Path | None = None) -> Suite:
+    """A suite from parsed TOML or a stored ``suite_config`` (not yet validated).
+
+    ``base``: the folder relative ``file`` paths of ``[tasks.NAME]`` tables start from.
+    """
     if not isinstance(data, dict):
         raise SuiteError(f"{source}: a suite must be a table of keys, got {type(data).__name__}")
+    if isinstance(data.get("tasks"), dict):
+        data = _tasks_table(data, source, base)
     unknown = sorted(set(data) - SUITE_KEYS)
     if unknown:
         raise SuiteError(f"{source}: unknown key(s) {unknown}; known: {sorted(SUITE_KEYS)}")
@@ -161,7 +218,7 @@ def load_suite(path: Path) -> Suite:
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: malformed TOML ({exc})") from None
     data.setdefault("name", path.stem)
-    return suite_from_mapping(data, str(path))
+    return suite_from_mapping(data, str(path), base=path.parent)
 
 
 __all__ = ["Suite", "SuiteError", "load_suite", "suite_from_mapping", "SpecError"]

@@ -141,7 +141,7 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         record.update(status="skipped", reason=f"cannot import backend: {exc}")
         return record
     ok, why = backend_cls.available()  # imports the backend's library
-    task = registry.task(config.task) if ok else None
+    task = registry.task(config.task, config.task_file) if ok else None
     setup_start = time.perf_counter()
     record["env"] = environment.describe(("numpy", *backend_cls.packages))
     if task is None:
@@ -165,7 +165,9 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     splits = task.splits(config.seed)
     phases = {"imports": setup_start - wall_start, "setup": data_start - setup_start,
               "data": time.perf_counter() - data_start, "fit": 0.0, "curve": 0.0, "predict": 0.0}
-    record["evaluation"] = {"scheme": task.info().evaluation, "folds": len(splits)}
+    info = task.info()
+    record["evaluation"] = {"scheme": info.evaluation, "folds": len(splits),
+                            **({"data": info.data} if info.data else {})}
     record["baseline_memory_mb"] = environment.rss_mb()
 
     fit_seconds = predict_seconds = 0.0
