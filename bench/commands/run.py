@@ -104,10 +104,11 @@ def add_file_task(suite: Suite, args: argparse.Namespace) -> None:
     if file_task is None:
         return
     name, definition = file_task
-    if name in suite.tasks:
+    others = suite.tasks if args.task or args.suite else []
+    if name in others:
         raise SuiteError(f"--data {args.data} makes a task named {name!r}, which the suite already has")
     suite.task_files = {**suite.task_files, name: definition}
-    suite.tasks = [*(suite.tasks if args.task or args.suite else []), name]
+    suite.tasks = [*others, name]
 
 
 def export_data_dir(args: argparse.Namespace) -> None:
