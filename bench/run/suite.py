@@ -170,7 +170,8 @@ def _check_fits_task(task_name: str, default: NetworkSpec, overrides: dict[str, 
 def _check_file_task_names(task_files: dict[str, dict[str, Any]]) -> None:
     taken = sorted(set(task_files) & set(registry.task_names()))
     if taken:
-        raise SuiteError(f"file task {taken[0]!r} has the name of a registered task; name it otherwise")
+        raise SuiteError(f"file task {taken[0]!r} has the name of a registered task; rename the file "
+                         "or name the task in a suite ([tasks.NAME])")
 
 
 def _tasks_table(data: dict[str, Any], source: str, base: Path | None) -> dict[str, Any]:
