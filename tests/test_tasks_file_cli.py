@@ -12,6 +12,7 @@ from synthetic_results import record
 from test_tasks_file import mixed_frame, write
 
 from bench import cli
+from bench.core.task import TaskDataError
 from bench.report.compare import compare_records
 from tasks import table_reading
 
@@ -175,3 +176,37 @@ def test_compare_warns_when_data_differ() -> None:
     (warning,) = compare_records(on("a" * 64), on("b" * 64)).warnings
     assert warning.startswith("data differ: task mine was run on t.csv sha256 aaaaaaaaaaaa…")
     assert "bbbbbbbbbbbb… (new)" in warning
+
+
+README = ROOT / "README.md"
+
+
+def readme_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[text.index("### Your own data"):text.index("A task is a class with")]
+
+
+def test_readme_worked_example_matches_what_tasks_data_prints() -> None:
+    from bench.commands.tasks import describe_file_task
+    from tasks.credit_default import germancredit_path
+
+    try:
+        path = germancredit_path()
+    except TaskDataError as exc:
+        pytest.skip(str(exc))
+    printed = describe_file_task("germancredit", {"file": str(path), "target": "creditability"})
+    shown = readme_section().split("--target creditability\n", 1)[1]
+    for line in printed.splitlines()[2:9]:  # kind … threshold: no machine-specific path
+        assert line in shown, line
+
+
+def test_readme_suite_example_parses_into_a_file_task(tmp_path: Path) -> None:
+    import tomllib
+
+    from bench.run.suite import suite_from_mapping
+
+    toml = readme_section().split("```toml\n", 1)[1].split("```", 1)[0]
+    suite = suite_from_mapping(tomllib.loads(toml), "README", base=tmp_path)
+    assert suite.tasks == ["xor", "credit"] and list(suite.task_files) == ["credit"]
+    assert suite.task_files["credit"]["file"] == str(tmp_path / "data" / "germancredit.csv")
+    assert suite.task_files["credit"]["drop"] == ["telephone"]
