@@ -142,7 +142,9 @@ def _target(series: pd.Series, kind: str, where: str) -> tuple[str, list[str], n
     text = _is_text(series)
     distinct = series.nunique()
     rule = "given"
-    if not text:
+    if text:
+        _check_not_numeric_text(series, where)
+    else:
         _check_finite(series, where)
     if kind == "regression":
         if text:

@@ -269,6 +269,13 @@ def test_text_in_a_numeric_column(tmp_path: Path) -> None:
     assert "--categorical x1" in message
 
 
+def test_text_in_a_numeric_target(tmp_path: Path) -> None:
+    frame = mixed_frame().assign(y=[float(i) for i in range(60)]).astype({"y": object})
+    frame.loc[30, "y"] = "oops"
+    message = error_of(write(frame, tmp_path / "t.csv"), target="y")
+    assert "column 'y' is numeric but 1 value(s) are text ('oops'" in message
+
+
 def test_identifier_like_text_column(tmp_path: Path) -> None:
     frame = mixed_frame().assign(id=[f"row-{i}" for i in range(60)])
     assert "like an identifier; drop it (--drop id)" in error_of(write(frame, tmp_path / "t.csv"))
