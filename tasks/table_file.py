@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,7 @@ def _load(path: str, size: int, mtime_ns: int, target: str, kind: str, drop: tup
     table = read_table(Path(path))
     prepared = prepare(table, target, kind, list(drop), list(categorical), dropna, test_size,
                        memory_available=available_memory_bytes())
-    return table, prepared
+    return replace(table, frame=table.frame.iloc[:0]), prepared  # the rows live on in prepared.X only
 
 
 class TableFileTask(Task):
