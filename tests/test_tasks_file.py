@@ -253,11 +253,12 @@ def test_constant_regression_target(tmp_path: Path) -> None:
     assert "one value only" in error_of(write(mixed_frame().assign(y=2.5), tmp_path / "t.csv"), target="y")
 
 
-def test_missing_values_name_columns_and_counts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["t.csv", "t.parquet"])
+def test_missing_values_name_columns_and_counts(tmp_path: Path, name: str) -> None:
     frame = mixed_frame().astype({"x1": float})
     frame.loc[[1, 2, 3], "x1"] = np.nan
     frame.loc[5, "colour"] = None
-    message = error_of(write(frame, tmp_path / "t.csv"))
+    message = error_of(write(frame, tmp_path / name))
     assert "missing values in x1 (3), colour (1)" in message and "--dropna" in message
 
 
