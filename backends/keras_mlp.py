@@ -17,10 +17,11 @@ import contextlib
 import os
 from collections.abc import Iterator
 from functools import cache
+from typing import Any
 
 import numpy as np
 
-from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.backend import Backend, Weights
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -98,10 +99,10 @@ class KerasMLP(Backend):
         except RuntimeError:  # TensorFlow already initialised: TF_NUM_*_THREADS from the harness apply
             pass
 
-    def skip(self, spec: NetworkSpec, task_kind: str) -> tuple[bool, str]:
+    def skip(self, spec: NetworkSpec, task_kind: str, division: str = "closed") -> tuple[bool, str]:
         if "step" in (spec.hidden_activation, spec.output_activation):
             return True, "Keras has no step activation and backpropagation needs a derivative"
-        return super().skip(spec, task_kind)
+        return super().skip(spec, task_kind, division)
 
     @contextlib.contextmanager
     def _placement(self) -> Iterator[None]:
@@ -136,37 +137,23 @@ class KerasMLP(Backend):
             self.model.compile(optimizer=optimizer, loss=loss)
         self.dense = dense
 
-    def fit(
-        self,
-        spec: NetworkSpec,
-        X: np.ndarray,
-        Y: np.ndarray,
-        initial_weights: Weights | None = None,
-        on_epoch: EpochCallback | None = None,
-    ) -> None:
-        self._load_initial(spec, initial_weights)
+    def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
         ops = _keras().ops
-        rows = len(X)
-        batch_size = spec.effective_batch_size(rows)
-        rng = np.random.default_rng(spec.seed) if spec.shuffle and batch_size < rows else None
         with self._placement():
-            X_all = ops.convert_to_tensor(np.asarray(X, dtype=spec.dtype))
-            Y_all = ops.convert_to_tensor(np.asarray(Y, dtype=spec.dtype))
-        for epoch in range(1, spec.epochs + 1):
-            order = rng.permutation(rows) if rng is not None else np.arange(rows)
-            total = 0.0
-            with self._placement():
-                for start in range(0, rows, batch_size):
-                    batch = order[start : start + batch_size]
-                    if len(batch) == rows and rng is None:  # full batch: no gather
-                        X_batch, Y_batch = X_all, Y_all
-                    else:
-                        X_batch, Y_batch = ops.take(X_all, batch, axis=0), ops.take(Y_all, batch, axis=0)
-                    loss = float(self.model.train_on_batch(X_batch, Y_batch, return_dict=True)["loss"])
-                    total += loss if spec.reduction == "sum" else loss * len(batch)
-            self.final_loss, self.epochs_run = total / rows, epoch
-            if on_epoch is not None:
-                on_epoch(epoch, self.final_loss)
+            return (ops.convert_to_tensor(np.asarray(X, dtype=spec.dtype)),
+                    ops.convert_to_tensor(np.asarray(Y, dtype=spec.dtype)))
+
+    def train_batch(self, X: Any, Y: Any, rows: Any) -> float:
+        ops, n = _keras().ops, int(X.shape[0])
+        with self._placement():
+            if (rows.start == 0 and rows.stop >= n) if isinstance(rows, slice) else len(rows) == n:
+                X_batch, Y_batch = X, Y  # the full batch (shuffled or not: the same sum of rows), no copy
+            elif isinstance(rows, slice):
+                X_batch, Y_batch = X[rows], Y[rows]
+            else:
+                X_batch, Y_batch = ops.take(X, rows, axis=0), ops.take(Y, rows, axis=0)
+            loss = float(self.model.train_on_batch(X_batch, Y_batch, return_dict=True)["loss"])
+        return loss if self.spec.reduction == "sum" else loss * int(X_batch.shape[0])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         with self._placement():

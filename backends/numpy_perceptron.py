@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from backends.scratch.perceptron import Perceptron
-from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.backend import Arrays, Backend, Weights
 from bench.core.spec import NetworkSpec
+
+_NOT_BACKPROPAGATION = ("the perceptron rule (weight += rate × input × error, no derivative) is not the "
+                        "reference's backpropagation; tests/test_golden_perceptron.py pins its training")
 
 
 class NumpyPerceptron(Backend):
@@ -20,6 +23,13 @@ class NumpyPerceptron(Backend):
 
     name = "numpy-perceptron"
     supports_regression = False
+    kit_skips = {
+        "check_fit_predict_shapes": "it stops at its own criterion (no wrong row): fewer epochs may run",
+        "check_loads_given_weights": "no hidden layer: it cannot hold the reference MLP's weights",
+        "check_trains_like_the_reference": _NOT_BACKPROPAGATION,
+        "check_trains_like_the_reference_long": _NOT_BACKPROPAGATION,
+        "check_learns_xor": "a single-layer perceptron cannot learn XOR (the slides' point)",
+    }
 
     def resolve_spec(self, spec: NetworkSpec) -> NetworkSpec:
         resolved = spec.replace(
@@ -34,32 +44,25 @@ class NumpyPerceptron(Backend):
         return resolved
 
     def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        if len(weights) != 1:
+            raise ValueError(f"a perceptron has one weight layer, got {len(weights)} (use resolve_spec)")
         self.model = Perceptron(spec.n_inputs, spec.n_outputs, spec.learning_rate, spec.dtype)
         self.model.weights[:] = weights[0][0]
 
-    def fit(
-        self,
-        spec: NetworkSpec,
-        X: np.ndarray,
-        Y: np.ndarray,
-        initial_weights: Weights | None = None,
-        on_epoch: EpochCallback | None = None,
-    ) -> None:
-        self.model = Perceptron(spec.n_inputs, spec.n_outputs, spec.learning_rate, spec.dtype)
-        if initial_weights is not None:
-            self.load(spec, initial_weights)
-        X = np.asarray(X, dtype=spec.dtype)
-        Y = np.asarray(Y, dtype=spec.dtype)
+    def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> Arrays:
         self.converged = False
-        for epoch in range(1, spec.epochs + 1):
-            wrong = self.model.train_epoch(X, Y)
-            self.epochs_run = epoch
-            self.final_loss = wrong / len(X)  # the slides' share of wrong rows
-            if on_epoch is not None:
-                on_epoch(epoch, self.final_loss)
-            if wrong == 0:  # while error ≠ 0
-                self.converged = True
-                break
+        return super().begin_training(spec, X, Y)
+
+    def train_epoch(self, X: np.ndarray, Y: np.ndarray, order: np.ndarray | None, batch_size: int) -> float:
+        """The slides' epoch (row by row, in order: its resolved spec never shuffles); share of wrong rows."""
+        if order is not None:
+            X, Y = X[order], Y[order]
+        return self.model.train_epoch(X, Y) / len(X)
+
+    def stop_after_epoch(self, loss: float | None) -> bool:
+        """While error ≠ 0: stop after an epoch with no wrong row."""
+        self.converged = loss == 0
+        return self.converged
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.model.predict(X)

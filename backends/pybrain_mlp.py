@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from backends.scratch.losses import row_losses
-from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.backend import Arrays, Backend, Order, Weights, batches
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -88,6 +88,15 @@ def _layer_class(activation: str, loss: str, output: bool) -> tuple[type, str]:
             "softmax": pb.SoftmaxLayer}[activation], ""
 
 
+SHUFFLE_NOTE = ("shuffled stochastic epochs: PyBrain's own per-row epoch, shuffled by its trainer with "
+                "Python's random (seeded with the spec's seed): the same rows, another order than the "
+                "reference's")
+
+
+ENTROPY_NOTE = ("cross_entropy with shuffled stochastic epochs: the epoch loss is a forward pass at the "
+                "epoch's start (BackpropTrainer reports only ½Σ(y − ŷ)²), not the running loss")
+
+
 class PyBrainMLP(Backend):
     """The slides' network trained by PyBrain's backpropagation (CPU, float64)."""
 
@@ -102,12 +111,12 @@ class PyBrainMLP(Backend):
             return False, f"cannot import pybrain3: {exc}"
         return True, ""
 
-    def skip(self, spec: NetworkSpec, task_kind: str) -> tuple[bool, str]:
+    def skip(self, spec: NetworkSpec, task_kind: str, division: str = "closed") -> tuple[bool, str]:
         if "step" in (spec.hidden_activation, spec.output_activation):
             return True, "PyBrain has no step layer and backpropagation needs a derivative"
         if spec.optimizer != "sgd":
             return True, f"PyBrain's BackpropTrainer has no {spec.optimizer} optimizer"
-        return super().skip(spec, task_kind)
+        return super().skip(spec, task_kind, division)
 
     def resolve_spec(self, spec: NetworkSpec) -> NetworkSpec:
         if spec.dtype != "float64":
@@ -148,55 +157,54 @@ class PyBrainMLP(Backend):
             if bias_weight is not None:
                 bias_weight.params[:] = np.asarray(b, dtype=np.float64)
 
-    def fit(
-        self,
-        spec: NetworkSpec,
-        X: np.ndarray,
-        Y: np.ndarray,
-        initial_weights: Weights | None = None,
-        on_epoch: EpochCallback | None = None,
-    ) -> None:
-        spec = self.resolve_spec(spec)
-        self._load_initial(spec, initial_weights)
+    def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> Arrays:
+        self.resolve_spec(spec)  # records the float64 deviation when called without the harness
         X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-        if spec.loss == "cross_entropy":
-            self._deviate("cross_entropy: BackpropTrainer reports only ½Σ(y − ŷ)²; the epoch loss is the "
-                          "cross-entropy of a forward pass at the start of the epoch (inside the fit time)")
-        pb = _pybrain()
-        whole = pb.SupervisedDataSet(X, Y)
         batch_size = spec.effective_batch_size(len(X))
-        native_epoch = batch_size == len(X) or (batch_size == 1 and spec.shuffle)
-        divisor = len(X) if spec.reduction == "mean" and batch_size == len(X) else 1
-        trainer = pb.BackpropTrainer(self.network, whole, learningrate=spec.learning_rate / divisor,
-                                     momentum=spec.momentum, batchlearning=batch_size > 1, lrdecay=1.0,
-                                     weightdecay=0.0, verbose=False)
-        random.seed(spec.seed)  # BackpropTrainer.train() shuffles the rows with Python's random
-        rng = np.random.default_rng(spec.seed) if spec.shuffle else None
-        for epoch in range(1, spec.epochs + 1):
-            if spec.loss == "cross_entropy":  # before the updates, as the reference's full-batch loss
-                outputs = self.predict(X)
-                entropy = float(row_losses("cross_entropy", Y, outputs, spec.output_activation).mean())
-            if native_epoch:
-                loss = trainer.train() * spec.n_outputs  # PyBrain divides by rows × outputs
-            else:
-                loss = self._train_batches(trainer, spec, X, Y, batch_size, rng)
+        self.native_epoch = batch_size == len(X) or (batch_size == 1 and spec.shuffle)
+        if batch_size == 1 and spec.shuffle and len(X) > 1:
+            self._deviate(SHUFFLE_NOTE)
             if spec.loss == "cross_entropy":
-                loss = entropy
-            self.final_loss, self.epochs_run = float(loss), epoch
-            if on_epoch is not None:
-                on_epoch(epoch, self.final_loss)
+                self._deviate(ENTROPY_NOTE)
+        divisor = len(X) if spec.reduction == "mean" and batch_size == len(X) else 1
+        pb = _pybrain()
+        self.trainer = pb.BackpropTrainer(self.network, pb.SupervisedDataSet(X, Y),
+                                          learningrate=spec.learning_rate / divisor, momentum=spec.momentum,
+                                          batchlearning=batch_size > 1, lrdecay=1.0, weightdecay=0.0,
+                                          verbose=False)
+        random.seed(spec.seed)  # BackpropTrainer.train() shuffles the rows with Python's random
+        return X, Y
 
-    def _train_batches(self, trainer, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,  # type: ignore[no-untyped-def]
-                       batch_size: int, rng: np.random.Generator | None) -> float:
-        """One epoch handing PyBrain's trainer one batch at a time; mean row ½Σ(y − ŷ)²."""
-        order = rng.permutation(len(X)) if rng is not None else np.arange(len(X))
+    def train_epoch(self, X: np.ndarray, Y: np.ndarray, order: Order, batch_size: int) -> float:
+        """PyBrain's own epoch (full batch; shuffled stochastic), else one ``train()`` per reference batch.
+
+        ``BackpropTrainer`` reports only ½Σ(y − ŷ)²; for cross-entropy the loss of a batch is a forward
+        pass of its rows just before its ``train()`` (the same running loss as the reference's, the
+        extra pass inside the fit time).
+        """
+        if self.native_epoch:
+            entropy = self._entropy(X, Y)
+            loss = self.trainer.train() * self.spec.n_outputs  # PyBrain divides by rows × outputs
+            return float(loss) if entropy is None else entropy / len(X)
         total = 0.0
-        for start in range(0, len(X), batch_size):
-            rows = order[start : start + batch_size]
-            trainer.setData(_pybrain().SupervisedDataSet(X[rows], Y[rows]))
-            trainer.descent.alpha = spec.learning_rate / (len(rows) if spec.reduction == "mean" else 1)
-            total += trainer.train() * len(rows) * spec.n_outputs
+        for rows in batches(order, len(X), batch_size):
+            total += self._train_batch(X[rows], Y[rows])
         return total / len(X)
+
+    def _entropy(self, X: np.ndarray, Y: np.ndarray) -> float | None:
+        """The summed cross-entropy of the rows on the current weights (None for mse)."""
+        if self.spec.loss != "cross_entropy":
+            return None
+        return float(row_losses("cross_entropy", Y, self.predict(X), self.spec.output_activation).sum())
+
+    def _train_batch(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """One ``train()`` on one batch (``setData``); its summed row loss."""
+        spec, trainer = self.spec, self.trainer
+        entropy = self._entropy(X, Y)
+        trainer.setData(_pybrain().SupervisedDataSet(X, Y))
+        trainer.descent.alpha = spec.learning_rate / (len(X) if spec.reduction == "mean" else 1)
+        error = trainer.train() * len(X) * spec.n_outputs
+        return error if entropy is None else entropy
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.array([self.network.activate(row) for row in np.asarray(X, dtype=np.float64)])

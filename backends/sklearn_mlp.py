@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.backend import Arrays, Backend, Weights
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 from bench.run.threads import pinned_by_environment
@@ -48,7 +48,7 @@ class SklearnMLP(Backend):
             return False, f"cannot import scikit-learn: {exc}"
         return True, ""
 
-    def skip(self, spec: NetworkSpec, task_kind: str) -> tuple[bool, str]:
+    def skip(self, spec: NetworkSpec, task_kind: str, division: str = "closed") -> tuple[bool, str]:
         hidden, out = spec.hidden_activation, spec.output_activation
         if spec.hidden_layers and hidden not in HIDDEN_ACTIVATIONS:
             return True, f"scikit-learn's MLP has no {hidden} activation (identity, logistic, tanh, relu)"
@@ -58,7 +58,7 @@ class SklearnMLP(Backend):
             return True, f"a {out} output needs MLPClassifier, which cannot fit real-valued targets"
         if out == "softmax" and spec.n_outputs < 3:
             return True, "MLPClassifier turns two classes into one logistic unit: no softmax over 1-2 outputs"
-        return super().skip(spec, task_kind)
+        return super().skip(spec, task_kind, division)
 
     def setup_threads(self) -> None:
         if self.threads and not pinned_by_environment(self.threads):
@@ -75,15 +75,7 @@ class SklearnMLP(Backend):
         self.model.intercepts_ = [np.zeros(W.shape[1], self.dtype) if b is None or not spec.bias
                                   else np.array(b, dtype=self.dtype) for W, b in weights]
 
-    def fit(
-        self,
-        spec: NetworkSpec,
-        X: np.ndarray,
-        Y: np.ndarray,
-        initial_weights: Weights | None = None,
-        on_epoch: EpochCallback | None = None,
-    ) -> None:
-        self._load_initial(spec, initial_weights)
+    def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> Arrays:
         X = np.asarray(X, dtype=self.dtype)
         targets = self._targets(np.asarray(Y, dtype=self.dtype))
         batch = spec.effective_batch_size(len(X))
@@ -92,18 +84,18 @@ class SklearnMLP(Backend):
                                    f"equal batches, here {len(X)} rows in batches of {batch}")
         if not (np.isfinite(X).all() and np.isfinite(targets).all()):
             raise ValueError("training data contains NaN or infinity")
-        rng = np.random.default_rng(spec.seed) if spec.shuffle else None
+        return X, targets
+
+    def train_epoch(self, X: np.ndarray, Y: np.ndarray, order: np.ndarray | None, batch_size: int) -> float:
+        """One epoch of ``partial_fit`` calls on the reference's batches (see :meth:`_chunks`)."""
         from sklearn import config_context
 
-        # Inputs and parameters were checked once above, not again in every epoch's partial_fit call.
+        order = np.arange(len(X)) if order is None else order
+        # Inputs and parameters were checked once in begin_training, not again in every partial_fit call.
         with config_context(assume_finite=True, skip_parameter_validation=True):
-            for epoch in range(1, spec.epochs + 1):
-                order = rng.permutation(len(X)) if rng is not None else np.arange(len(X))
-                total = sum(self._train_on(X[rows], targets[rows], size)
-                            for rows, size in self._chunks(order, batch))
-                self.final_loss, self.epochs_run = total / len(X), epoch
-                if on_epoch is not None:
-                    on_epoch(epoch, self.final_loss)
+            total = sum(self._train_on(X[rows], Y[rows], size)
+                        for rows, size in self._chunks(order, batch_size))
+        return total / len(X)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=self.dtype)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.core.backend import Backend, EpochCallback, Weights
+from bench.core.backend import Backend, Weights
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -92,40 +92,29 @@ class TorchMLP(Backend):
                     layer.bias.copy_(torch.as_tensor(np.asarray(b)))
             self.layers.append(layer)
 
-    def fit(
-        self,
-        spec: NetworkSpec,
-        X: np.ndarray,
-        Y: np.ndarray,
-        initial_weights: Weights | None = None,
-        on_epoch: EpochCallback | None = None,
-    ) -> None:
+    def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
         import torch
 
-        self._load_initial(spec, initial_weights)
-        X_all, Y_all = self._tensor(X), self._tensor(Y)
         parameters = self.layers.parameters()
         if spec.optimizer == "adam":
-            optimizer = torch.optim.Adam(parameters, lr=spec.learning_rate, betas=(0.9, 0.999), eps=1e-8)
+            self.optimizer = torch.optim.Adam(parameters, lr=spec.learning_rate, betas=(0.9, 0.999), eps=1e-8)
         else:
-            optimizer = torch.optim.SGD(parameters, lr=spec.learning_rate, momentum=spec.momentum,
-                                        dampening=0.0, nesterov=False)
-        rng = np.random.default_rng(spec.seed) if spec.shuffle else None
-        batch, rows = spec.effective_batch_size(len(X_all)), len(X_all)
-        for epoch in range(1, spec.epochs + 1):
-            order = None if rng is None else torch.as_tensor(rng.permutation(rows), device=self.torch_device)
-            total = torch.zeros((), dtype=self.dtype, device=self.torch_device)
-            for start in range(0, rows, batch):
-                picked = slice(start, start + batch) if order is None else order[start:start + batch]
-                row_losses = self._row_losses(X_all[picked], Y_all[picked])
-                loss = row_losses.sum() if spec.reduction == "sum" else row_losses.mean()
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += row_losses.detach().sum()
-            self.final_loss, self.epochs_run = float(total) / rows, epoch  # one device sync per epoch
-            if on_epoch is not None:
-                on_epoch(epoch, self.final_loss)
+            self.optimizer = torch.optim.SGD(parameters, lr=spec.learning_rate, momentum=spec.momentum,
+                                             dampening=0.0, nesterov=False)
+        return self._tensor(X), self._tensor(Y)
+
+    def epoch_order(self, order: np.ndarray) -> Any:
+        import torch
+
+        return torch.as_tensor(order, device=self.torch_device)  # one copy per epoch, sliced per batch
+
+    def train_batch(self, X: Any, Y: Any, rows: Any) -> Any:
+        row_losses = self._row_losses(X[rows], Y[rows])
+        loss = row_losses.sum() if self.spec.reduction == "sum" else row_losses.mean()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return row_losses.detach().sum()  # a tensor: the epoch's total syncs with the device once
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         import torch

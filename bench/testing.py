@@ -5,24 +5,43 @@ Any adapter, shipped or third-party, can run::
     from bench.testing import check_backend
     check_backend(MyBackend)          # raises AssertionError naming the failed check
 
-Each check is a small function taking the backend class; ``check_backend``
-runs them in order and returns the names of the checks that ran. A backend
-whose library is missing only has to say so cleanly (``available()`` →
-``(False, reason)``); the other checks are then skipped and listed as such.
+or get one pytest test per check (after ``parametrize_with_checks``)::
+
+    from bench.testing import parametrize_with_checks
+
+    @parametrize_with_checks([MyBackend])
+    def test_my_backend(backend, check):   # ids like "my-backend-check_loads_given_weights"
+        check(backend)
+
+Each check is a small function taking the backend class. A check that does
+not apply to a backend is named in the class's ``kit_skips`` ({check name:
+reason}); a backend whose library is missing only has to say so cleanly
+(``available()`` → ``(False, reason)``); the checks needing the library are
+then skipped with that reason.
+
+The training checks (:func:`check_trains_like_the_reference`) fit the adapter
+and the NumPy reference from the same given initial weights on each setting of
+:data:`TRAINING_SETTINGS` and compare the weights after training and every
+epoch loss to :data:`TOLERANCE` (per dtype). A setting the adapter cannot train
+must be refused by ``skip()`` with a reason; a setting it trains differently
+must be recorded in ``deviations`` during that fit — only then is a difference
+accepted. The first setting that differs without a recorded deviation fails
+the check, by name.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.metadata import packages_distributions
+from typing import Any
 
 import numpy as np
 
 from backends.numpy_mlp import NumpyMLP
 from bench.core import metrics
-from bench.core.backend import Backend
+from bench.core.backend import Backend, Weights
 from bench.core.spec import NetworkSpec
 from bench.core.weights import initial_weights
 
@@ -31,6 +50,58 @@ Check = Callable[[type[Backend]], None]
 SMALL_NET = NetworkSpec(layers=(4, 5, 3), hidden_activation="tanh", output_activation="softmax",
                         loss="cross_entropy", learning_rate=0.1, epochs=3, batch_size=4, seed=0)
 
+#: Largest |difference| of weights and epoch losses accepted as "the same training", per dtype.
+#: Measured on the shipped adapters: float64 agrees to ≤ 5e-16 (3 epochs) and ≤ 7e-12 (25 epochs);
+#: float32 to ≤ 3e-7 (3 epochs of 12 rows) and ≤ 4e-5 (25 epochs of 40 rows in single-row steps).
+TOLERANCE = {"float64": 1e-9, "float32": 1e-5}
+LONG_TOLERANCE = {"float64": 1e-9, "float32": 2e-4}
+
+#: The network every training setting changes: 4-5-3 tanh → softmax, cross-entropy, 3 epochs,
+#: mini-batches of 5 on 12 rows (a shorter last batch), shuffled.
+TRAIN_NET = SMALL_NET.replace(batch_size=5, shuffle=True, learning_rate=0.2)
+
+#: setting name → (spec changes, task kind); one dimension changed per setting where possible.
+TRAINING_SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
+    "full batch": (dict(batch_size=0, shuffle=False), "multiclass"),
+    "full batch, shuffled, sum": (dict(batch_size=0, reduction="sum"), "multiclass"),
+    "batch 1": (dict(batch_size=1, shuffle=False, reduction="sum"), "multiclass"),
+    "batch 1, shuffled": (dict(batch_size=1), "multiclass"),
+    "batch 5": (dict(shuffle=False), "multiclass"),
+    "batch 5, shuffled, sum": (dict(reduction="sum", learning_rate=0.05), "multiclass"),
+    "momentum": (dict(momentum=0.9), "multiclass"),
+    "momentum, batch 1, sum": (dict(momentum=0.5, batch_size=1, shuffle=False, reduction="sum",
+                                    learning_rate=0.05), "multiclass"),
+    "adam": (dict(optimizer="adam", learning_rate=0.01, batch_size=4), "multiclass"),
+    "adam, sum": (dict(optimizer="adam", learning_rate=0.01, batch_size=4, reduction="sum"), "multiclass"),
+    "sigmoid hidden": (dict(hidden_activation="sigmoid"), "multiclass"),
+    "relu hidden": (dict(hidden_activation="relu"), "multiclass"),
+    "linear hidden": (dict(hidden_activation="linear"), "multiclass"),
+    "step hidden": (dict(hidden_activation="step"), "multiclass"),
+    "two hidden layers": (dict(layers=(4, 5, 4, 3)), "multiclass"),
+    "sigmoid output, cross_entropy": (dict(output_activation="sigmoid"), "multiclass"),
+    "sigmoid output, mse": (dict(output_activation="sigmoid", loss="mse"), "multiclass"),
+    "softmax output, mse": (dict(loss="mse"), "multiclass"),
+    "linear output, mse": (dict(output_activation="linear", loss="mse", learning_rate=0.05), "regression"),
+    "no bias": (dict(bias=False, momentum=0.5, reduction="sum", learning_rate=0.05), "multiclass"),
+    "float32": (dict(dtype="float32", momentum=0.9), "multiclass"),
+    "float32, batch 1": (dict(dtype="float32", batch_size=1, shuffle=False), "multiclass"),
+}
+
+_NEEDS_LIBRARY: set[str] = set()
+_SLOW: set[str] = set()
+
+
+def _needs_library(check: Check) -> Check:
+    """Mark a check that trains or loads a network (skipped when ``available()`` says no)."""
+    _NEEDS_LIBRARY.add(check.__name__)
+    return check
+
+
+def _slow(check: Check) -> Check:
+    """Mark a heavy check (``@pytest.mark.slow`` under :func:`parametrize_with_checks`)."""
+    _SLOW.add(check.__name__)
+    return _needs_library(check)
+
 
 def multiclass_data(rows: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Normal (rows, 4) inputs and one-hot labels cycling through three classes."""
@@ -38,137 +109,51 @@ def multiclass_data(rows: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarr
     return rng.normal(size=(rows, 4)), np.eye(3)[np.arange(rows) % 3]
 
 
-def _fit(cls: type[Backend], spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
-         kind: str = "multiclass", **fit_kwargs) -> Backend:  # type: ignore[no-untyped-def]
+def given_weights(spec: NetworkSpec) -> Weights:
+    """Initial weights no adapter would draw itself (another seed, ±0.5 uniform, non-zero biases):
+    an adapter training from its own draw instead of the weights it is given is caught."""
+    drawn = initial_weights(spec.replace(seed=spec.seed + 1, init="uniform", init_scale=0.5))
+    return [(W, None if b is None else (b + 0.05).astype(b.dtype)) for W, b in drawn]
+
+
+def _new(cls: type[Backend]) -> Backend:
     backend = cls(device="cpu", threads=1)
     backend.setup_threads()
+    return backend
+
+
+def _fit(cls: type[Backend], spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+         kind: str = "multiclass", **fit_kwargs) -> Backend:  # type: ignore[no-untyped-def]
+    backend = _new(cls)
     spec = backend.resolve_spec(spec)
-    skip, reason = backend.skip(spec, kind)
+    skip, reason = backend.skip(spec, kind, fit_kwargs.get("division", "closed"))
     assert not skip, f"{cls.name} skipped a plain spec it must support: {reason}"
     backend.fit(spec, X, Y, **fit_kwargs)
     return backend
 
 
+# contract -------------------------------------------------------------------
 def check_declares_contract(cls: type[Backend]) -> None:
-    """name, devices and available() have the documented types."""
+    """name, devices, kit_skips and available() have the documented types."""
     assert isinstance(cls.name, str) and cls.name, "Backend.name must be a non-empty string"
     assert "cpu" in cls.devices, f"{cls.name}: every backend must run on 'cpu' (devices={cls.devices})"
     ok, reason = cls.available()
     assert isinstance(ok, bool) and isinstance(reason, str), "available() must return (bool, str)"
     assert ok or reason, f"{cls.name}: available() said no without a reason"
+    known = {check.__name__ for check in CHECKS}
+    for name, why in cls.kit_skips.items():
+        assert name in known, f"{cls.name}: kit_skips names {name!r}, which is no check of the kit"
+        assert isinstance(why, str) and why, f"{cls.name}: kit_skips[{name!r}] needs a reason"
 
 
 def check_gpu_request_is_clean(cls: type[Backend]) -> None:
-    """Asking for a GPU returns (bool, reason); a 'no' always says why."""
+    """Asking for a GPU returns (bool, reason); a 'no' says why and 'auto' then means the CPU."""
     ok, reason = cls.device_available("gpu")
     assert isinstance(ok, bool) and isinstance(reason, str)
-    assert ok or reason, f"{cls.name}: device_available('gpu') said no without a reason"
     assert cls.resolve_device("auto") in cls.devices
-
-
-def check_fit_predict_shapes(cls: type[Backend]) -> None:
-    """predict returns finite floats of shape (rows, outputs); on_epoch fires per epoch."""
-    X, Y = multiclass_data()
-    losses: list[float] = []
-    backend = _fit(cls, SMALL_NET, X, Y, on_epoch=lambda epoch, loss: losses.append(loss))
-    outputs = np.asarray(backend.predict(X))
-    assert outputs.shape == (len(X), 3), f"{cls.name}: predict shape {outputs.shape}, expected {(len(X), 3)}"
-    assert np.all(np.isfinite(outputs)), f"{cls.name}: predict returned NaN/inf"
-    assert len(losses) == SMALL_NET.epochs, f"{cls.name}: on_epoch called {len(losses)} times, not 3"
-    assert all(np.isfinite(losses)), f"{cls.name}: non-finite epoch losses {losses}"
-    assert backend.epochs_run == SMALL_NET.epochs, f"{cls.name}: epochs_run={backend.epochs_run}"
-    assert isinstance(backend.deviations, list) and all(isinstance(d, str) for d in backend.deviations)
-
-
-def check_loads_given_weights(cls: type[Backend]) -> None:
-    """load(spec, weights) + predict reproduces the NumPy forward pass (float64, 1e-5)."""
-    X, _ = multiclass_data()
-    spec = SMALL_NET
-    weights = initial_weights(spec)
-    reference = NumpyMLP()
-    reference.load(spec, weights)
-    backend = cls(device="cpu", threads=1)
-    backend.load(backend.resolve_spec(spec), weights)
-    np.testing.assert_allclose(backend.predict(X), reference.predict(X), atol=1e-5,
-                               err_msg=f"{cls.name}: forward pass differs from NumPy on identical weights")
-
-
-def check_deterministic(cls: type[Backend]) -> None:
-    """Two fits with the same seed give the same predictions."""
-    X, Y = multiclass_data()
-    spec = SMALL_NET.replace(shuffle=True)
-    first = _fit(cls, spec, X, Y).predict(X)
-    second = _fit(cls, spec, X, Y).predict(X)
-    np.testing.assert_allclose(first, second, rtol=1e-6, atol=1e-9,
-                               err_msg=f"{cls.name}: not deterministic under a fixed seed")
-
-
-def check_predicting_between_epochs_changes_nothing(cls: type[Backend]) -> None:
-    """predict() inside the epoch callback (the harness's learning curves) leaves training untouched."""
-    X, Y = multiclass_data()
-    spec = SMALL_NET.replace(shuffle=True, momentum=0.9)
-    quiet = _fit(cls, spec, X, Y).predict(X)
-    backend = cls(device="cpu", threads=1)
-    backend.setup_threads()
-    seen: list[int] = []
-    backend.fit(backend.resolve_spec(spec), X, Y,
-                on_epoch=lambda epoch, loss: (seen.append(epoch), backend.predict(X[:2])))
-    assert seen == list(range(1, spec.epochs + 1)) and backend.epochs_run == spec.epochs, \
-        f"{cls.name}: epochs {seen} reported, {backend.epochs_run} run, {spec.epochs} asked"
-    np.testing.assert_array_equal(quiet, backend.predict(X),
-                                  err_msg=f"{cls.name}: predicting between epochs changed the training")
-
-
-def check_learns_xor(cls: type[Backend]) -> None:
-    """The slides' 2-3-1 network learns XOR to 100 % with the task's default spec."""
-    from tasks.logic_gates import Xor
-
-    task = Xor()
-    spec, table = task.default_spec(), task.splits(0)[0]
-    backend = _fit(cls, spec, table.X_train, table.Y_train, kind="binary",
-                   initial_weights=initial_weights(spec))
-    accuracy = metrics.score("binary", table.Y_test, backend.predict(table.X_test))["accuracy"]
-    assert accuracy == 1.0, f"{cls.name}: XOR accuracy {accuracy} after {spec.epochs} epochs"
-
-
-def check_regression(cls: type[Backend]) -> None:
-    """A backend declaring regression fits a linear target (R² > 0.9)."""
-    if not cls.supports_regression:
-        return
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(64, 3))
-    Y = (X @ np.array([0.5, -1.0, 0.25]))[:, None]
-    spec = NetworkSpec(layers=(3, 4, 1), hidden_activation="tanh", output_activation="linear", loss="mse",
-                       learning_rate=0.05, momentum=0.9, batch_size=16, epochs=200, seed=0)
-    backend = _fit(cls, spec, X, Y, kind="regression")
-    r2 = metrics.score("regression", Y, backend.predict(X))["r2"]
-    assert r2 > 0.9, f"{cls.name}: regression R² {r2:.3f} ≤ 0.9"
-
-
-UNUSUAL_SPECS = {
-    "step hidden activation": dict(hidden_activation="step"),
-    "adam": dict(optimizer="adam", learning_rate=0.01),
-    "no bias": dict(bias=False),
-    "float32": dict(dtype="float32"),
-    "reduction sum": dict(reduction="sum"),
-    "stochastic": dict(batch_size=1),
-    "relu hidden, mse on softmax": dict(hidden_activation="relu", loss="mse"),
-}
-
-
-def check_unsupported_specs_are_explained(cls: type[Backend]) -> None:
-    """Each unusual setting is trained, trained with a recorded deviation, or skipped with a reason."""
-    X, Y = multiclass_data()
-    for label, change in UNUSUAL_SPECS.items():
-        backend = cls(device="cpu", threads=1)
-        spec = backend.resolve_spec(SMALL_NET.replace(**change))
-        skip, reason = backend.skip(spec, "multiclass")
-        if skip:
-            assert isinstance(reason, str) and reason, f"{cls.name}: skipped {label!r} without a reason"
-            continue
-        backend.fit(spec, X, Y)
-        outputs = np.asarray(backend.predict(X))
-        assert outputs.shape == Y.shape, f"{cls.name}: {label}: predict shape {outputs.shape}"
+    if not ok:
+        assert "gpu" in reason.lower(), f"{cls.name}: device_available('gpu') said no without saying why"
+        assert cls.resolve_device("auto") == "cpu", f"{cls.name}: 'auto' must be the CPU without a GPU"
 
 
 def check_missing_library_is_clean(cls: type[Backend]) -> None:
@@ -192,6 +177,232 @@ def check_missing_library_is_clean(cls: type[Backend]) -> None:
     )
 
 
+# closed division --------------------------------------------------------------
+@_needs_library
+def check_fit_predict_shapes(cls: type[Backend]) -> None:
+    """predict returns finite floats of shape (rows, outputs); on_epoch fires per epoch."""
+    X, Y = multiclass_data()
+    losses: list[float] = []
+    backend = _fit(cls, SMALL_NET, X, Y, on_epoch=lambda epoch, loss: losses.append(loss))
+    outputs = np.asarray(backend.predict(X))
+    assert outputs.shape == (len(X), 3), f"{cls.name}: predict shape {outputs.shape}, expected {(len(X), 3)}"
+    assert np.issubdtype(outputs.dtype, np.floating), f"{cls.name}: predict returned {outputs.dtype}"
+    assert np.all(np.isfinite(outputs)), f"{cls.name}: predict returned NaN/inf"
+    assert len(losses) == SMALL_NET.epochs, f"{cls.name}: on_epoch called {len(losses)} times, not 3"
+    assert all(np.isfinite(losses)), f"{cls.name}: non-finite epoch losses {losses}"
+    assert backend.epochs_run == SMALL_NET.epochs, f"{cls.name}: epochs_run={backend.epochs_run}"
+    assert backend.final_loss == losses[-1], f"{cls.name}: final_loss is not the last epoch's loss"
+    assert isinstance(backend.deviations, list) and all(isinstance(d, str) for d in backend.deviations)
+
+
+#: Networks whose forward pass on given weights must equal the reference's.
+LOAD_CASES: dict[str, dict[str, Any]] = {
+    **{f"{hidden} hidden": dict(hidden_activation=hidden) for hidden in ("tanh", "sigmoid", "relu", "linear",
+                                                                          "step")},
+    "no bias, sigmoid output": dict(bias=False, output_activation="sigmoid", loss="mse", layers=(4, 5, 1)),
+    "two hidden layers": dict(layers=(4, 5, 4, 3)),
+    "linear output": dict(output_activation="linear", loss="mse"),
+}
+
+
+@_needs_library
+def check_loads_given_weights(cls: type[Backend]) -> None:
+    """load(spec, weights) + predict reproduces the NumPy forward pass (float64, 1e-5), and
+    get_weights() returns the weights loaded, for every activation the adapter does not skip."""
+    X, _ = multiclass_data()
+    loaded = 0
+    for label, change in LOAD_CASES.items():
+        spec = SMALL_NET.replace(**change)
+        backend = cls(device="cpu", threads=1)
+        resolved = backend.resolve_spec(spec)
+        kind = "regression" if spec.output_activation == "linear" else "multiclass"
+        skip, reason = backend.skip(resolved, kind)
+        if skip:
+            assert reason, f"{cls.name}: skipped {label!r} without a reason"
+            continue
+        weights = given_weights(spec)
+        reference = NumpyMLP()
+        reference.load(spec, weights)
+        backend.load(resolved, weights)
+        outputs = np.asarray(backend.predict(X))
+        assert outputs.dtype == np.float64, f"{cls.name}: {label}: float64 network predicts {outputs.dtype}"
+        np.testing.assert_allclose(outputs, reference.predict(X), atol=1e-5,
+                                   err_msg=f"{cls.name}: {label}: forward pass differs from NumPy on "
+                                           "identical weights")
+        _assert_holds(cls, backend, weights, label)
+        loaded += 1
+    assert loaded, f"{cls.name}: skipped every network of the load check"
+
+
+def _assert_holds(cls: type[Backend], backend: Backend, weights: Weights, label: str) -> None:
+    try:
+        held = backend.get_weights()
+    except NotImplementedError:
+        return  # optional: the training check then compares predictions
+    assert len(held) == len(weights), f"{cls.name}: {label}: get_weights has {len(held)} layers"
+    for (W, b), (W0, b0) in zip(held, weights):
+        np.testing.assert_allclose(W, W0, atol=1e-12, err_msg=f"{cls.name}: {label}: get_weights after load")
+        assert (b is None) == (b0 is None), f"{cls.name}: {label}: bias present in one layout only"
+        if b is not None:
+            np.testing.assert_allclose(b, b0, atol=1e-12, err_msg=f"{cls.name}: {label}: biases after load")
+
+
+@_needs_library
+def check_deterministic(cls: type[Backend]) -> None:
+    """Two fits with the same seed give the same predictions (mini-batches and single rows, shuffled)."""
+    X, Y = multiclass_data()
+    for batch_size in (4, 1):
+        spec = SMALL_NET.replace(shuffle=True, batch_size=batch_size, momentum=0.5)
+        first = _fit(cls, spec, X, Y).predict(X)
+        second = _fit(cls, spec, X, Y).predict(X)
+        np.testing.assert_allclose(first, second, rtol=1e-6, atol=1e-9,
+                                   err_msg=f"{cls.name}: not deterministic under a fixed seed "
+                                           f"(batch size {batch_size})")
+
+
+@_needs_library
+def check_predicting_between_epochs_changes_nothing(cls: type[Backend]) -> None:
+    """predict() inside the epoch callback (the harness's learning curves) leaves training untouched."""
+    X, Y = multiclass_data()
+    spec = SMALL_NET.replace(shuffle=True, momentum=0.9)
+    quiet = _fit(cls, spec, X, Y).predict(X)
+    backend = _new(cls)
+    seen: list[int] = []
+    backend.fit(backend.resolve_spec(spec), X, Y,
+                on_epoch=lambda epoch, loss: (seen.append(epoch), backend.predict(X[:2])))
+    assert seen == list(range(1, spec.epochs + 1)) and backend.epochs_run == spec.epochs, \
+        f"{cls.name}: epochs {seen} reported, {backend.epochs_run} run, {spec.epochs} asked"
+    np.testing.assert_array_equal(quiet, backend.predict(X),
+                                  err_msg=f"{cls.name}: predicting between epochs changed the training")
+
+
+def _train_matrix(cls: type[Backend], base: NetworkSpec, rows: int,
+                  tolerances: dict[str, float] = TOLERANCE) -> int:
+    """Train ``cls`` beside the reference on every :data:`TRAINING_SETTINGS`; returns how many compared."""
+    X, Y = multiclass_data(rows)
+    compared = 0
+    for label, (change, kind) in TRAINING_SETTINGS.items():
+        spec = base.replace(**change)
+        backend = _new(cls)
+        resolved = backend.resolve_spec(spec)
+        skip, reason = backend.skip(resolved, kind)
+        if skip:
+            assert isinstance(reason, str) and reason, f"{cls.name}: skipped {label!r} without a reason"
+            continue
+        reference, reference_losses = _train(NumpyMLP(), spec, X, Y)
+        backend, losses = _train(backend, resolved, X, Y)
+        where = f"{cls.name}: setting {label!r}"
+        assert len(losses) == backend.epochs_run == spec.epochs, \
+            f"{where}: {len(losses)} epoch losses, epochs_run={backend.epochs_run}, {spec.epochs} asked"
+        assert np.all(np.isfinite(losses)), f"{where}: non-finite epoch losses {losses}"
+        difference, what = _difference(backend, reference, X, losses, reference_losses)
+        tolerance = tolerances[spec.dtype]
+        assert difference <= tolerance or backend.deviations, (
+            f"{where} trains differently from the NumPy reference: {what} differ by {difference:.3g} "
+            f"(tolerance {tolerance:g}) and no deviation is recorded")
+        compared += 1
+    return compared
+
+
+def _train(backend: Backend, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, list[float]]:
+    losses: list[float] = []
+    backend.fit(spec, X, Y, given_weights(spec), on_epoch=lambda _, loss: losses.append(loss))
+    return backend, losses
+
+
+def _difference(backend: Backend, reference: NumpyMLP, X: np.ndarray, losses: list[float],
+                reference_losses: list[float]) -> tuple[float, str]:
+    """The largest |difference| of the epoch losses and the weights (or, without get_weights, outputs)."""
+    found = [(float(np.max(np.abs(np.subtract(losses, reference_losses)))), "epoch losses")]
+    try:
+        pairs = list(zip(backend.get_weights(), reference.get_weights()))
+    except NotImplementedError:
+        outputs = np.asarray(backend.predict(X), dtype=np.float64)
+        found.append((float(np.max(np.abs(outputs - reference.predict(X)))), "predictions after training"))
+    else:
+        for layer, ((W, b), (W_ref, b_ref)) in enumerate(pairs):
+            found.append((float(np.max(np.abs(np.asarray(W, np.float64) - W_ref))), f"layer {layer} weights"))
+            if (b is None) != (b_ref is None):
+                found.append((float("inf"), f"layer {layer} biases (present in one only)"))
+            elif b is not None:
+                bias_difference = float(np.max(np.abs(np.asarray(b, np.float64) - b_ref)))
+                found.append((bias_difference, f"layer {layer} biases"))
+    return max(found, key=lambda item: item[0])
+
+
+@_needs_library
+def check_trains_like_the_reference(cls: type[Backend]) -> None:
+    """Every training setting (batch sizes, shuffling, reductions, momentum, Adam, activations, outputs and
+    losses, bias, dtypes) gives the reference's weights and epoch losses — 3 epochs on 12 rows — or is
+    skipped with a reason, or differs with a recorded deviation."""
+    assert _train_matrix(cls, TRAIN_NET, rows=12), f"{cls.name}: skipped every training setting"
+
+
+@_slow
+def check_trains_like_the_reference_long(cls: type[Backend]) -> None:
+    """As :func:`check_trains_like_the_reference`, 25 epochs on 40 rows (errors that compound)."""
+    compared = _train_matrix(cls, TRAIN_NET.replace(epochs=25), rows=40, tolerances=LONG_TOLERANCE)
+    assert compared, f"{cls.name}: skipped every training setting"
+
+
+@_needs_library
+def check_learns_xor(cls: type[Backend]) -> None:
+    """The slides' 2-3-1 network learns XOR to 100 % with the task's default spec, all epochs run."""
+    from tasks.logic_gates import Xor
+
+    task = Xor()
+    spec, table = task.default_spec(), task.splits(0)[0]
+    backend = _fit(cls, spec, table.X_train, table.Y_train, kind="binary",
+                   initial_weights=initial_weights(spec))
+    accuracy = metrics.score("binary", table.Y_test, backend.predict(table.X_test))["accuracy"]
+    assert accuracy == 1.0, f"{cls.name}: XOR accuracy {accuracy} after {spec.epochs} epochs"
+    assert backend.epochs_run == spec.epochs, f"{cls.name}: {backend.epochs_run} of {spec.epochs} epochs run"
+
+
+@_needs_library
+def check_regression(cls: type[Backend]) -> None:
+    """A backend declaring regression fits a linear target (R² > 0.9)."""
+    if not cls.supports_regression:
+        skip, reason = cls().skip(SMALL_NET.replace(output_activation="linear", loss="mse"), "regression")
+        assert skip and reason, f"{cls.name}: supports_regression is False but skip() accepts regression"
+        return
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(64, 3))
+    Y = (X @ np.array([0.5, -1.0, 0.25]))[:, None]
+    spec = NetworkSpec(layers=(3, 4, 1), hidden_activation="tanh", output_activation="linear", loss="mse",
+                       learning_rate=0.05, momentum=0.9, batch_size=16, epochs=200, seed=0)
+    backend = _fit(cls, spec, X, Y, kind="regression")
+    r2 = metrics.score("regression", Y, backend.predict(X))["r2"]
+    assert r2 > 0.9, f"{cls.name}: regression R² {r2:.3f} ≤ 0.9"
+
+
+UNUSUAL_SPECS = {
+    "step hidden activation": dict(hidden_activation="step"),
+    "adam": dict(optimizer="adam", learning_rate=0.01),
+    "no bias": dict(bias=False),
+    "float32": dict(dtype="float32"),
+    "reduction sum": dict(reduction="sum"),
+    "stochastic": dict(batch_size=1),
+    "relu hidden, mse on softmax": dict(hidden_activation="relu", loss="mse"),
+}
+
+
+@_needs_library
+def check_unsupported_specs_are_explained(cls: type[Backend]) -> None:
+    """Each unusual setting is trained, trained with a recorded deviation, or skipped with a reason."""
+    X, Y = multiclass_data()
+    for label, change in UNUSUAL_SPECS.items():
+        backend = cls(device="cpu", threads=1)
+        spec = backend.resolve_spec(SMALL_NET.replace(**change))
+        skip, reason = backend.skip(spec, "multiclass")
+        if skip:
+            assert isinstance(reason, str) and reason, f"{cls.name}: skipped {label!r} without a reason"
+            continue
+        backend.fit(spec, X, Y)
+        outputs = np.asarray(backend.predict(X))
+        assert outputs.shape == Y.shape, f"{cls.name}: {label}: predict shape {outputs.shape}"
+
+
 CHECKS: list[Check] = [
     check_declares_contract,
     check_gpu_request_is_clean,
@@ -200,21 +411,46 @@ CHECKS: list[Check] = [
     check_loads_given_weights,
     check_deterministic,
     check_predicting_between_epochs_changes_nothing,
+    check_trains_like_the_reference,
+    check_trains_like_the_reference_long,
     check_unsupported_specs_are_explained,
     check_regression,
     check_learns_xor,
 ]
 
-#: Checks that need the library itself (skipped when available() says no).
-NEEDS_LIBRARY = set(CHECKS[3:])
+
+def backend_checks(cls: type[Backend]) -> Iterator[tuple[Check, str]]:
+    """Every check with why it is skipped for ``cls`` ("" when it runs): ``kit_skips``, or the
+    library's absence for the checks that need it."""
+    available, why_not = cls.available()
+    for check in CHECKS:
+        reason = cls.kit_skips.get(check.__name__, "")
+        if not reason and check.__name__ in _NEEDS_LIBRARY and not available:
+            reason = f"{cls.name} unavailable: {why_not}"
+        yield check, reason
+
+
+def parametrize_with_checks(classes: list[type[Backend]]) -> Any:
+    """A ``pytest.mark.parametrize("backend, check", ...)`` over every class × check, one id per pair
+    (``"<name>-<check>"``); skipped pairs carry their reason, heavy checks ``pytest.mark.slow``."""
+    import pytest
+
+    params = []
+    for cls in classes:
+        for check, reason in backend_checks(cls):
+            marks = [pytest.mark.skip(reason=reason)] if reason else []
+            if check.__name__ in _SLOW:
+                marks.append(pytest.mark.slow)
+            params.append(pytest.param(cls, check, id=f"{cls.name}-{check.__name__}", marks=marks))
+    return pytest.mark.parametrize("backend, check", params)
 
 
 def check_backend(cls: type[Backend], skip: tuple[str, ...] = ()) -> list[str]:
-    """Run every check on ``cls``; returns the names of the checks that ran."""
+    """Run every check on ``cls`` but those skipped (``kit_skips``, ``skip``, a missing library);
+    returns the names of the checks that ran."""
     ran = []
-    available, _ = cls.available()
-    for check in CHECKS:
-        if check.__name__ in skip or (check in NEEDS_LIBRARY and not available):
+    for check, reason in backend_checks(cls):
+        if reason or check.__name__ in skip:
             continue
         check(cls)
         ran.append(check.__name__)

@@ -22,13 +22,17 @@ SLIDES_XOR_PREDICTIONS = [0.40589, 0.43188, 0.43679, 0.45801]  # tests/test_gold
 BackendT = TypeVar("BackendT", bound=Backend)
 
 
+class PluginBackend(NumpyMLP):
+    """The NumPy MLP under a third-party name (registered by tests/test_registry_and_devices.py)."""
+
+    name = "my-backend"
+
+
 def softmax_net(seed: int) -> NetworkSpec:
     """A 4-5-3-3 tanh network with a softmax output and cross-entropy, one full-batch epoch."""
     return NetworkSpec(layers=(4, 5, 3, 3), hidden_activation="tanh", output_activation="softmax",
                        loss="cross_entropy", learning_rate=0.5, batch_size=0, epochs=1, shuffle=False,
                        seed=seed)
-
-
 
 
 def train_beside_reference(backend: BackendT, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,

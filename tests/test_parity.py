@@ -23,7 +23,7 @@ from tests.conftest import (
     XOR_Y,
     backend_class_or_skip,
 )
-from tests.parity_helpers import SEED_XOR, TOLERANCE, softmax_data
+from tests.parity_helpers import SEED_XOR, SLIDES_XOR_PREDICTIONS, TOLERANCE, softmax_data
 
 BACKENDS = ["sklearn", "pybrain", "keras", "torch"]
 
@@ -64,6 +64,8 @@ def test_forward_pass_matches_numpy(name: str, case: str) -> None:
     reference.load(spec, weights())
     backend.load(resolved, weights())
     np.testing.assert_allclose(backend.predict(X), reference.predict(X), atol=TOLERANCE)
+    if case == "seed-xor":  # the slides' worked example (tests/test_golden_mlp.py)
+        np.testing.assert_allclose(backend.predict(X).ravel(), SLIDES_XOR_PREDICTIONS, atol=1e-5)
 
 
 @pytest.mark.parametrize("case", CASES)

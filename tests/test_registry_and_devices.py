@@ -12,16 +12,23 @@ from bench.run.worker import run_cell_safely
 
 
 def test_entry_point_registers_a_third_party_backend(monkeypatch: pytest.MonkeyPatch) -> None:
-    plugin = EntryPoint(name="my-backend", value="backends.numpy_mlp:NumpyMLP", group="nnbench.backends")
+    group = "nnbench.backends"
+    plugins = [EntryPoint(name="my-backend", value="tests.parity_helpers:PluginBackend", group=group),
+               EntryPoint(name="renamed", value="backends.numpy_mlp:NumpyMLP", group=group)]
 
     def fake_entry_points(group: str) -> list[EntryPoint]:
-        return [plugin] if group == "nnbench.backends" else []
+        return plugins if group == "nnbench.backends" else []
 
     monkeypatch.setattr(registry, "entry_points", fake_entry_points)
     registry._entry_points.cache_clear()  # scanned once per process: forget the real scan
     try:
         assert "my-backend" in registry.backend_names()
-        assert registry.backend_class("my-backend").__name__ == "NumpyMLP"
+        assert registry.backend_class("my-backend").__name__ == "PluginBackend"
+        # one name per backend: a class registered under another name than its own is refused
+        with pytest.raises(registry.BackendNameMismatch, match="declares name = 'numpy'"):
+            registry.backend_class("renamed")
+        record = run_cell_safely(CellConfig(backend="renamed", task="xor", threads=1))
+        assert record["status"] == "skipped" and "must agree" in record["reason"]
     finally:
         registry._entry_points.cache_clear()
 

@@ -279,9 +279,10 @@ class MultiLayerPerceptron:
         return loss
 
     def train_epoch(
-        self, X: np.ndarray, Y: np.ndarray, batch_size: int, rng: np.random.Generator | None
+        self, X: np.ndarray, Y: np.ndarray, batch_size: int, rng: np.random.Generator | None = None,
+        order: np.ndarray | None = None,
     ) -> float:
-        """One pass over the rows (shuffled when ``rng`` is given); mean row loss.
+        """One pass over the rows in ``order`` (else ``rng.permutation``, else as given); mean row loss.
 
         The rows are shuffled once per epoch into a preallocated copy, so every
         batch is a contiguous slice (no gathering, no new array per batch).
@@ -289,8 +290,10 @@ class MultiLayerPerceptron:
         X = np.asarray(X, dtype=self.dtype)
         Y = np.asarray(Y, dtype=self.dtype)
         workspace = self.workspace(min(batch_size, len(X)), X.shape[1], Y.shape[1])
-        if rng is not None:
-            X, Y = workspace.shuffled(X, Y, rng.permutation(len(X)))
+        if order is None and rng is not None:
+            order = rng.permutation(len(X))
+        if order is not None:
+            X, Y = workspace.shuffled(X, Y, order)
         total = 0.0
         for start in range(0, len(X), batch_size):
             stop = start + batch_size

@@ -8,13 +8,20 @@ Weights cross backends in one layout, the slides' orientation: a list of
 ``(W, b)`` per layer, ``W`` of shape ``(n_inputs, n_outputs)`` (row i holds the
 weights leaving input i) and ``b`` of shape ``(n_outputs,)`` or ``None``
 without bias.
+
+Two divisions (after MLPerf's): ``"closed"`` trains every library in lockstep
+with the NumPy reference and this class owns its loop (:meth:`Backend.fit`);
+an adapter supplies one training step (:meth:`Backend.train_batch`) or, where
+its library must own the epoch, one epoch (:meth:`Backend.train_epoch`).
+``"open"`` trains the same network through the library's own high-level API
+(:meth:`Backend.fit_open`), recording every argument in ``recipe``.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -23,6 +30,29 @@ from bench.core.weights import Weights, initial_weights
 
 #: Called after each epoch with (epoch number from 1, training loss).
 EpochCallback = Callable[[int, float], None]
+DIVISIONS = ("closed", "open")
+#: Rows of one batch: a slice of the data (no shuffling) or indices into it (a slice of the permutation).
+Rows = slice | np.ndarray
+#: An epoch's permutation of the rows, or None for the rows as given.
+Order = np.ndarray | None
+#: Training inputs and targets as NumPy arrays.
+Arrays = tuple[np.ndarray, np.ndarray]
+
+
+def reference_orders(spec: NetworkSpec, rows: int) -> Iterator[np.ndarray | None]:
+    """The closed division's row order per epoch: ``None`` (as given) without shuffling, else one
+    ``np.random.default_rng(spec.seed).permutation(rows)`` per epoch from a single generator (the
+    NumPy reference's ``MultiLayerPerceptron.train_epoch``)."""
+    rng = np.random.default_rng(spec.seed) if spec.shuffle else None
+    while True:
+        yield None if rng is None else rng.permutation(rows)
+
+
+def batches(order: Any, rows: int, batch_size: int) -> Iterator[Any]:
+    """Consecutive batches of ``batch_size`` rows (the last one shorter): slices without an order,
+    else slices of ``order``."""
+    for start in range(0, rows, batch_size):
+        yield slice(start, start + batch_size) if order is None else order[start:start + batch_size]
 
 
 class Backend(ABC):
@@ -35,6 +65,8 @@ class Backend(ABC):
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
     #: Whether the backend can train regression networks (linear output).
     supports_regression: ClassVar[bool] = True
+    #: Conformance-kit checks that do not apply to this backend: {check name: why} (bench.testing).
+    kit_skips: ClassVar[dict[str, str]] = {}
 
     def __init__(self, device: str = "cpu", threads: int | None = None) -> None:
         self.device = device
@@ -45,6 +77,8 @@ class Backend(ABC):
         self.converged: bool | None = None
         self.epochs_run: int = 0
         self.final_loss: float | None = None
+        #: Open division: every argument handed to the library, to rerun the cell outside nnbench.
+        self.recipe: dict[str, Any] = {}
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -58,10 +92,14 @@ class Backend(ABC):
             return True, ""
         return False, f"{cls.name} has no {device} support"
 
-    def skip(self, spec: NetworkSpec, task_kind: str) -> tuple[bool, str]:
-        """``(True, reason)`` when this backend cannot train ``spec`` at all."""
+    def skip(self, spec: NetworkSpec, task_kind: str, division: str = "closed") -> tuple[bool, str]:
+        """``(True, reason)`` when this backend cannot train ``spec`` at all in ``division``."""
+        if division not in DIVISIONS:
+            return True, f"unknown division {division!r} (known: {', '.join(DIVISIONS)})"
         if task_kind == "regression" and not self.supports_regression:
             return True, f"{self.name} does not train regression networks"
+        if division == "open" and type(self).fit_open is Backend.fit_open:
+            return True, f"{self.name} has no open-division recipe"
         return False, ""
 
     def resolve_spec(self, spec: NetworkSpec) -> NetworkSpec:
@@ -76,11 +114,6 @@ class Backend(ABC):
         passes across backends on identical weights.
         """
 
-    def _load_initial(self, spec: NetworkSpec, given: Weights | None) -> None:
-        """``load`` ``given``, or when None the weights :func:`bench.core.weights.initial_weights` draws."""
-        self.load(spec, given if given is not None else initial_weights(spec))
-
-    @abstractmethod
     def fit(
         self,
         spec: NetworkSpec,
@@ -88,14 +121,89 @@ class Backend(ABC):
         Y: np.ndarray,
         initial_weights: Weights | None = None,
         on_epoch: EpochCallback | None = None,
+        division: str = "closed",
     ) -> None:
-        """Train on ``X`` (n, inputs) against targets ``Y`` (n, outputs).
+        """Train on ``X`` (n, inputs) against targets ``Y`` (n, outputs) in ``division``.
 
-        Starts from ``initial_weights`` when given (else the backend draws its
-        own with :func:`bench.core.weights.initial_weights`), runs ``spec.epochs``
-        epochs (or fewer if the backend has its own stopping rule, then sets
-        ``converged``), and calls ``on_epoch(epoch, mean row loss)`` after each.
+        Closed: :meth:`load` ``initial_weights`` (when None, the weights
+        :func:`bench.core.weights.initial_weights` draws), :meth:`begin_training`,
+        then ``spec.epochs`` times :meth:`train_epoch` on the rows in
+        :func:`reference_orders`'s order, stopping early when
+        :meth:`stop_after_epoch` says so. After each epoch ``epochs_run`` and
+        ``final_loss`` are set and ``on_epoch(epoch, loss)`` is called; ``loss``
+        is the mean over the epoch's rows of each row's objective, computed in
+        the forward pass of the batch holding that row, before that batch's
+        update (a running loss; the objective of ``bench/core/spec.py``).
+
+        Open: :meth:`fit_open` (``initial_weights`` ignored: the library's own init).
         """
+        if division == "open":
+            self.recipe = {}
+            self.fit_open(spec, X, Y, on_epoch)
+            return
+        if division != "closed":
+            raise ValueError(f"unknown division {division!r} (known: {', '.join(DIVISIONS)})")
+        self.spec = spec
+        self.load(spec, initial_weights if initial_weights is not None else _draw(spec))
+        X, Y = self.begin_training(spec, X, Y)
+        rows, batch_size = len(X), spec.effective_batch_size(len(X))
+        orders = reference_orders(spec, rows)
+        for epoch in range(1, spec.epochs + 1):
+            loss = self.train_epoch(X, Y, next(orders), batch_size)
+            self.end_epoch(epoch, loss, on_epoch)
+            if self.stop_after_epoch(self.final_loss):
+                break
+
+    def end_epoch(self, epoch: int, loss: Any, on_epoch: EpochCallback | None) -> None:
+        """Record epoch ``epoch``'s ``loss`` (``epochs_run``, ``final_loss``) and call ``on_epoch``.
+
+        The open division's adapters call it from their library's own epoch hook.
+        """
+        self.final_loss, self.epochs_run = float(loss), epoch
+        if on_epoch is not None:
+            on_epoch(epoch, self.final_loss)
+
+    # closed-division hooks -------------------------------------------------
+    def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
+        """After :meth:`load`, before the first epoch: build what training needs (an optimizer)
+        and return the data as :meth:`train_epoch` indexes it (default: NumPy arrays of ``spec.dtype``)."""
+        return np.asarray(X, dtype=spec.dtype), np.asarray(Y, dtype=spec.dtype)
+
+    def train_epoch(self, X: Any, Y: Any, order: np.ndarray | None, batch_size: int) -> Any:
+        """One epoch; returns the mean row loss (see :meth:`fit`).
+
+        ``order`` is the epoch's permutation of the rows, or None for the rows
+        as given. The default hands :meth:`train_batch` consecutive batches of
+        ``batch_size`` rows of ``order`` (:func:`batches`); override it only where the
+        library must own the epoch, and then train the rows in exactly this order.
+        """
+        rows = len(X)
+        order = None if order is None else self.epoch_order(order)
+        total: Any = 0.0
+        for picked in batches(order, rows, batch_size):
+            total += self.train_batch(X, Y, picked)
+        return float(total) / rows
+
+    def epoch_order(self, order: np.ndarray) -> Any:
+        """The epoch's permutation as the library indexes rows (default: the NumPy array)."""
+        return order
+
+    def train_batch(self, X: Any, Y: Any, rows: Rows) -> Any:
+        """One training step on the rows ``rows`` of ``X``, ``Y``: forward pass, the spec's loss with
+        its reduction, backward pass, update. Returns the batch's *summed* row loss (a float, or a
+        0-d tensor the library adds up without a device sync)."""
+        raise NotImplementedError(f"{self.name} implements neither train_batch nor train_epoch")
+
+    def stop_after_epoch(self, loss: float | None) -> bool:
+        """Whether training stops after this epoch (a library's own stopping rule; then set ``converged``)."""
+        return False
+
+    # open division -----------------------------------------------------------
+    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                 on_epoch: EpochCallback | None) -> None:
+        """Train ``spec``'s network with the library's own high-level API and init (the open
+        division); fill ``self.recipe`` and call :meth:`end_epoch` after each epoch."""
+        raise NotImplementedError(f"{self.name} has no open-division recipe")
 
     @abstractmethod
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -120,3 +228,7 @@ class Backend(ABC):
         """Record ``note`` in ``deviations`` once (an empty note records nothing)."""
         if note and note not in self.deviations:
             self.deviations.append(note)
+
+
+def _draw(spec: NetworkSpec) -> Weights:
+    return initial_weights(spec)

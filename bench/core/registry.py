@@ -59,6 +59,10 @@ class PluginError(UnknownNameError):
     """An ``NNBENCH_BACKENDS`` / ``NNBENCH_TASKS`` entry that is not ``name=module:Class``."""
 
 
+class BackendNameMismatch(PluginError, ImportError):
+    """A backend class whose ``name`` is not the name it is registered under (records carry one name)."""
+
+
 @functools.cache
 def _entry_points(group: str) -> dict[str, str]:
     """Installed plugins of ``group`` (scanned once per process: it reads every distribution's metadata)."""
@@ -100,10 +104,16 @@ def _load(target: str) -> type:
 
 
 def backend_class(name: str) -> type[Backend]:
+    """The class registered as ``name``; refused unless its ``name`` attribute is ``name`` too."""
     table = _backend_table()
     if name not in table:
         raise UnknownNameError(f"unknown backend {name!r}; known: {', '.join(table)}")
-    return _load(table[name])
+    cls = _load(table[name])
+    if getattr(cls, "name", None) != name:
+        raise BackendNameMismatch(f"backend {name!r} ({table[name]}) declares name = "
+                                  f"{getattr(cls, 'name', None)!r}: the class's name and the registered name "
+                                  "must agree")
+    return cls
 
 
 #: The class of tasks read from a user's CSV/Parquet file (``run --data``, a suite's ``[tasks.NAME]``).
