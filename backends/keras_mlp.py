@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.core.backend import Backend, Weights
+from bench.core.backend import Backend, EpochCallback, Weights
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -154,6 +154,54 @@ class KerasMLP(Backend):
                 X_batch, Y_batch = ops.take(X, rows, axis=0), ops.take(Y, rows, axis=0)
             loss = float(self.model.train_on_batch(X_batch, Y_batch, return_dict=True)["loss"])
         return loss if self.spec.reduction == "sum" else loss * int(X_batch.shape[0])
+
+    # open division -----------------------------------------------------------
+    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                 on_epoch: EpochCallback | None) -> None:
+        """``Sequential`` of ``Dense`` layers with Keras' default initialisers, ``compile`` with Keras'
+        loss classes and optimizer defaults, ``model.fit(X, Y, batch_size, epochs, shuffle, verbose=0)``;
+        ``on_epoch`` from a ``keras.callbacks.Callback.on_epoch_end`` (Keras' ``logs["loss"]``)."""
+        keras = _keras()
+        keras.config.set_floatx(spec.dtype)
+        keras.utils.set_random_seed(spec.seed)
+        self.dtype = spec.dtype
+        loss_class = ("MeanSquaredError" if spec.loss == "mse" else "CategoricalCrossentropy"
+                      if spec.output_activation == "softmax" else "BinaryCrossentropy")
+        reduction = "sum" if spec.reduction == "sum" else "sum_over_batch_size"
+        if spec.optimizer == "adam":
+            optimizer_class, options = "Adam", dict(learning_rate=spec.learning_rate)
+        else:
+            optimizer_class, options = "SGD", dict(learning_rate=spec.learning_rate, momentum=spec.momentum)
+        batch_size = spec.effective_batch_size(len(X))
+        activations = [spec.hidden_activation] * (len(spec.layers) - 2) + [spec.output_activation]
+        with self._placement():
+            self.model = keras.Sequential(
+                [keras.Input((spec.n_inputs,)),
+                 *(keras.layers.Dense(size, activation=activation, use_bias=spec.bias)
+                   for size, activation in zip(spec.layers[1:], activations))])
+            self.model.compile(optimizer=getattr(keras.optimizers, optimizer_class)(**options),
+                               loss=getattr(keras.losses, loss_class)(reduction=reduction))
+            backend = self
+
+            class EpochEnd(keras.callbacks.Callback):
+                def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
+                    backend.end_epoch(epoch + 1, (logs or {})["loss"], on_epoch)
+
+            fit_kwargs = dict(batch_size=batch_size, epochs=spec.epochs, shuffle=spec.shuffle, verbose=0)
+            self.recipe = {
+                "model": f"keras.Sequential([keras.Input(({spec.n_inputs},)), "
+                         + ", ".join(f"Dense({size}, activation={a!r}, use_bias={spec.bias})"
+                                     for size, a in zip(spec.layers[1:], activations)) + "])",
+                "init": f"Keras defaults (glorot_uniform kernels, zero biases) after "
+                        f"keras.utils.set_random_seed({spec.seed})",
+                "dtype": f"keras.config.set_floatx({spec.dtype!r})",
+                "loss": f"keras.losses.{loss_class}(reduction={reduction!r})",
+                "optimizer": f"keras.optimizers.{optimizer_class}", "optimizer_kwargs": options,
+                "fit": fit_kwargs, "device": self.device,
+            }
+            self.model.fit(np.asarray(X, dtype=spec.dtype), np.asarray(Y, dtype=spec.dtype),
+                           callbacks=[EpochEnd()], **fit_kwargs)
+        self.dense = [layer for layer in self.model.layers if isinstance(layer, keras.layers.Dense)]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         with self._placement():

@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from backends.scratch.perceptron import Perceptron
-from bench.core.backend import Arrays, Backend, Weights
+from bench.core.backend import Arrays, Backend, EpochCallback, Weights
 from bench.core.spec import NetworkSpec
 
 _NOT_BACKPROPAGATION = ("the perceptron rule (weight += rate × input × error, no derivative) is not the "
                         "reference's backpropagation; tests/test_golden_perceptron.py pins its training")
+
+
+_NO_XOR = "a single-layer perceptron cannot learn XOR (the slides' point)"
 
 
 class NumpyPerceptron(Backend):
@@ -28,7 +31,8 @@ class NumpyPerceptron(Backend):
         "check_loads_given_weights": "no hidden layer: it cannot hold the reference MLP's weights",
         "check_trains_like_the_reference": _NOT_BACKPROPAGATION,
         "check_trains_like_the_reference_long": _NOT_BACKPROPAGATION,
-        "check_learns_xor": "a single-layer perceptron cannot learn XOR (the slides' point)",
+        "check_learns_xor": _NO_XOR,
+        "check_open_learns_xor": _NO_XOR,
     }
 
     def resolve_spec(self, spec: NetworkSpec) -> NetworkSpec:
@@ -63,6 +67,18 @@ class NumpyPerceptron(Backend):
         """While error ≠ 0: stop after an epoch with no wrong row."""
         self.converged = loss == 0
         return self.converged
+
+    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                 on_epoch: EpochCallback | None) -> None:
+        """As closed: nothing differs (zero weights, the slides' row-by-row rule, "while error ≠ 0")."""
+        self.recipe = {"class": "backends.scratch.perceptron.Perceptron",
+                       "kwargs": dict(n_inputs=spec.n_inputs, n_outputs=spec.n_outputs,
+                                      learning_rate=spec.learning_rate, dtype=spec.dtype),
+                       "init": "zeros",
+                       "train": f"train_epoch(X, Y) until no row is wrong, at most {spec.epochs} epochs",
+                       "shuffle": False, "batch_size": 1, "epochs": spec.epochs, "dtype": spec.dtype}
+        self.fit(spec, X, Y, None, on_epoch, division="closed")
+        self.division = "open"
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.model.predict(X)

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from backends.scratch.losses import row_losses
-from bench.core.backend import Arrays, Backend, Order, Weights, batches
+from bench.core.backend import Arrays, Backend, EpochCallback, Order, Weights, batches
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -205,6 +205,57 @@ class PyBrainMLP(Backend):
         trainer.descent.alpha = spec.learning_rate / (len(X) if spec.reduction == "mean" else 1)
         error = trainer.train() * len(X) * spec.n_outputs
         return error if entropy is None else entropy
+
+    # open division -----------------------------------------------------------
+    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                 on_epoch: EpochCallback | None) -> None:
+        """PyBrain's tutorial: ``buildNetwork(...)`` (its own random init), a ``SupervisedDataSet``,
+        ``BackpropTrainer(net, ds, learningrate, momentum)`` and one ``train()`` per epoch —
+        ``trainEpochs(n)`` is exactly n ``train()`` calls, so ``on_epoch`` follows each one
+        (``train()``'s return value: PyBrain's mean ½Σ(y − ŷ)² per output)."""
+        from pybrain3.tools.shortcuts import buildNetwork
+
+        pb = _pybrain()
+        self.resolve_spec(spec)  # float64 only: recorded
+        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+        batch_size = spec.effective_batch_size(len(X))
+        if 1 < batch_size < len(X):
+            self._deviate(f"batch size {batch_size}: BackpropTrainer trains per row or on the whole set "
+                          "(batchlearning); trained per row")
+        batch_learning = batch_size == len(X) and len(X) > 1
+        if batch_learning and spec.reduction == "mean":
+            self._deviate("reduction mean: BackpropTrainer adds the rows' gradients over the set (sum)")
+        hidden, _ = _layer_class(spec.hidden_activation, spec.loss, output=False)
+        out_class = {"sigmoid": pb.SigmoidLayer, "softmax": pb.SoftmaxLayer, "linear": pb.LinearLayer,
+                     "tanh": pb.TanhLayer, "relu": pb.ReluLayer}[spec.output_activation]
+        if not spec.shuffle:
+            self._deviate("shuffle off: BackpropTrainer.train() always shuffles the rows")
+        if "relu" in (spec.hidden_activation, spec.output_activation):
+            self._deviate(ADAPTER_LAYER_NOTES["relu"])
+        if (spec.output_activation, spec.loss) == ("sigmoid", "cross_entropy"):
+            self._deviate("cross_entropy on a sigmoid output: PyBrain's SigmoidLayer trains the mse delta")
+        if (spec.output_activation, spec.loss) == ("softmax", "mse"):
+            self._deviate("mse on a softmax output: PyBrain's SoftmaxLayer trains the cross-entropy delta")
+        np.random.seed(spec.seed)  # buildNetwork draws its weights from NumPy's global generator
+        random.seed(spec.seed)  # train() shuffles the rows with Python's random
+        self.network = buildNetwork(*spec.layers, hiddenclass=hidden, outclass=out_class, bias=spec.bias)
+        dataset = pb.SupervisedDataSet(spec.n_inputs, spec.n_outputs)
+        dataset.setField("input", X)
+        dataset.setField("target", Y)
+        options = dict(learningrate=spec.learning_rate, momentum=spec.momentum, batchlearning=batch_learning)
+        trainer = pb.BackpropTrainer(self.network, dataset, **options)
+        self.recipe = {
+            "network": f"pybrain3.tools.shortcuts.buildNetwork(*{list(spec.layers)}, "
+                       f"hiddenclass={hidden.__name__}, outclass={out_class.__name__}, bias={spec.bias})",
+            "init": f"buildNetwork's randomize() after numpy.random.seed({spec.seed})",
+            "dataset": "SupervisedDataSet(inputs, outputs) with setField('input', X), setField('target', Y)",
+            "trainer": "pybrain3.supervised.trainers.BackpropTrainer", "trainer_kwargs": options,
+            "train": f"trainer.train() × {spec.epochs} (= trainEpochs({spec.epochs}))",
+            "shuffle": f"PyBrain's own (random.shuffle after random.seed({spec.seed}))", "dtype": "float64",
+            "epochs": spec.epochs,
+        }
+        for epoch in range(1, spec.epochs + 1):
+            self.end_epoch(epoch, trainer.train(), on_epoch)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.array([self.network.activate(row) for row in np.asarray(X, dtype=np.float64)])

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.core.backend import Backend, Weights
+from bench.core.backend import Backend, EpochCallback, Weights
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -34,6 +34,23 @@ def _activation(name: str) -> Callable[[Any], Any]:
         return lambda x: (x >= 1).to(x.dtype) + 0 * x
     return {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
             "linear": lambda x: x, "softmax": lambda x: torch.softmax(x, dim=1)}[name]
+
+
+def _open_activation(name: str) -> Any:
+    """The torch.nn module of an activation (open division)."""
+    from torch import nn
+
+    return nn.Softmax(dim=1) if name == "softmax" else {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+                                                         "relu": nn.ReLU}[name]()
+
+
+def _open_loss(spec: NetworkSpec) -> tuple[str, bool]:
+    """The torch.nn loss class of the spec and whether it takes the output layer's logits."""
+    if spec.loss == "mse":
+        return "MSELoss", False
+    return ("CrossEntropyLoss" if spec.output_activation == "softmax" else "BCEWithLogitsLoss"), True
+
+
 
 
 class TorchMLP(Backend):
@@ -116,10 +133,82 @@ class TorchMLP(Backend):
         self.optimizer.step()
         return row_losses.detach().sum()  # a tensor: the epoch's total syncs with the device once
 
+    # open division -----------------------------------------------------------
+    def skip(self, spec: NetworkSpec, task_kind: str, division: str = "closed") -> tuple[bool, str]:
+        if division == "open" and "step" in (spec.hidden_activation, spec.output_activation):
+            return True, "torch.nn has no step activation (and backpropagation needs a derivative)"
+        return super().skip(spec, task_kind, division)
+
+    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                 on_epoch: EpochCallback | None) -> None:
+        """``nn.Sequential`` of ``nn.Linear`` (default init after ``torch.manual_seed``), the official
+        tutorials' loop over ``torch.randperm`` slices, ``nn.CrossEntropyLoss`` / ``BCEWithLogitsLoss``
+        on logits or ``nn.MSELoss``, ``torch.optim.SGD(momentum)`` / ``Adam`` with their defaults.
+
+        The loop slices tensors by a ``randperm`` rather than a ``DataLoader`` over a
+        ``TensorDataset``: the data is in memory, and slicing skips the per-row fetch and collation.
+        """
+        import torch
+        from torch import nn
+
+        self.torch_device = torch.device("cuda" if self.resolve_device(self.device) == "gpu" else "cpu")
+        self.dtype = torch.float64 if spec.dtype == "float64" else torch.float32
+        torch.manual_seed(spec.seed)
+        modules: list[Any] = []
+        for index, (fan_in, fan_out) in enumerate(zip(spec.layers[:-1], spec.layers[1:])):
+            modules.append(nn.Linear(fan_in, fan_out, bias=spec.bias))
+            if index < len(spec.layers) - 2 and spec.hidden_activation != "linear":
+                modules.append(_open_activation(spec.hidden_activation))
+        loss_class, logits = _open_loss(spec)
+        if not logits and spec.output_activation != "linear":  # mse on an activated output
+            modules.append(_open_activation(spec.output_activation))
+        self.open_model = nn.Sequential(*modules).to(device=self.torch_device, dtype=self.dtype)
+        self.open_output = _activation(spec.output_activation) if logits else None  # logits → outputs
+        reduction = "sum" if spec.reduction == "sum" else "mean"
+        loss_fn = getattr(nn, loss_class)(reduction=reduction)
+        if spec.optimizer == "adam":
+            optimizer_class, options = "Adam", dict(lr=spec.learning_rate)
+        else:
+            optimizer_class, options = "SGD", dict(lr=spec.learning_rate, momentum=spec.momentum)
+        optimizer = getattr(torch.optim, optimizer_class)(self.open_model.parameters(), **options)
+        rows, batch = len(X), spec.effective_batch_size(len(X))
+        inputs = self._tensor(X)
+        targets = torch.as_tensor(np.asarray(Y).argmax(axis=1), device=self.torch_device) \
+            if loss_class == "CrossEntropyLoss" else self._tensor(Y)
+        self.recipe = {
+            "model": "torch.nn.Sequential(" + ", ".join(repr(m) for m in modules) + ")",
+            "init": f"nn.Linear defaults after torch.manual_seed({spec.seed})", "dtype": str(self.dtype),
+            "loss": f"torch.nn.{loss_class}(reduction={reduction!r})"
+                    + (" on class indices" if loss_class == "CrossEntropyLoss" else ""),
+            "optimizer": f"torch.optim.{optimizer_class}", "optimizer_kwargs": options,
+            "batch_size": batch, "epochs": spec.epochs,
+            "shuffle": f"torch.randperm(n, generator=torch.Generator().manual_seed({spec.seed})) per epoch"
+                       if spec.shuffle else False,
+            "loop": "for each batch: loss_fn(model(x), y); zero_grad(); backward(); step()",
+            "device": str(self.torch_device),
+        }
+        generator = torch.Generator().manual_seed(spec.seed)
+        self.open_model.train()
+        for epoch in range(1, spec.epochs + 1):
+            order = torch.randperm(rows, generator=generator).to(self.torch_device) if spec.shuffle else None
+            total = torch.zeros((), dtype=self.dtype, device=self.torch_device)
+            for start in range(0, rows, batch):
+                picked = slice(start, start + batch) if order is None else order[start:start + batch]
+                x, y = inputs[picked], targets[picked]
+                loss = loss_fn(self.open_model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.detach() * (len(x) if reduction == "mean" else 1)
+            self.end_epoch(epoch, float(total) / rows, on_epoch)  # the epoch's mean row loss
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         import torch
 
         with torch.no_grad():
+            if self.division == "open":
+                outputs = self.open_model(self._tensor(X))
+                return (outputs if self.open_output is None else self.open_output(outputs)).cpu().numpy()
             return self._forward(self._tensor(X))[1].cpu().numpy()
 
     def get_weights(self) -> Weights:

@@ -403,6 +403,88 @@ def check_unsupported_specs_are_explained(cls: type[Backend]) -> None:
         assert outputs.shape == Y.shape, f"{cls.name}: {label}: predict shape {outputs.shape}"
 
 
+# open division ----------------------------------------------------------------
+#: XOR specs for the open division, tried in order (the first the backend does not skip): each
+#: library's own init learns XOR with them on every seed tried (0-3): Adam, 2-8-1 tanh → sigmoid,
+#: cross-entropy, full batch, 40 epochs; for libraries without Adam, SGD with momentum on single rows.
+OPEN_XOR_SPECS = (
+    NetworkSpec(layers=(2, 8, 1), hidden_activation="tanh", output_activation="sigmoid", loss="cross_entropy",
+                optimizer="adam", learning_rate=0.2, batch_size=0, epochs=40, seed=0, dtype="float32"),
+    NetworkSpec(layers=(2, 8, 1), hidden_activation="tanh", output_activation="sigmoid", loss="cross_entropy",
+                optimizer="sgd", learning_rate=0.2, momentum=0.9, batch_size=1, epochs=300, seed=0,
+                dtype="float32"),
+)
+OPEN_NET = SMALL_NET.replace(dtype="float32")
+
+
+def _fit_open(cls: type[Backend], spec: NetworkSpec, X: np.ndarray, Y: np.ndarray, kind: str = "multiclass",
+              on_epoch: Callable[[int, float], None] | None = None,
+              backend: Backend | None = None) -> Backend | None:
+    """``fit(..., division="open")``, or None when the backend refuses ``spec`` there (with a reason)."""
+    backend = backend if backend is not None else _new(cls)
+    resolved = backend.resolve_spec(spec)
+    skip, reason = backend.skip(resolved, kind, "open")
+    if skip:
+        assert isinstance(reason, str) and reason, f"{cls.name}: skipped the open division without a reason"
+        return None
+    backend.fit(resolved, X, Y, initial_weights(resolved), on_epoch=on_epoch, division="open")
+    return backend
+
+
+@_needs_library
+def check_open_division_trains(cls: type[Backend]) -> None:
+    """fit(division="open") trains with the library's own API: predict's shape, one on_epoch per epoch
+    (predicting inside it), epochs_run and final_loss set, and a non-empty JSON-serialisable recipe."""
+    import json
+
+    X, Y = multiclass_data()
+    losses: list[float] = []
+    backend = _new(cls)
+    if _fit_open(cls, OPEN_NET, X, Y, backend=backend,
+                 on_epoch=lambda epoch, loss: (losses.append(loss), backend.predict(X[:2]))) is None:
+        return
+    outputs = np.asarray(backend.predict(X))
+    assert outputs.shape == Y.shape, f"{cls.name}: open predict shape {outputs.shape}, expected {Y.shape}"
+    assert np.all(np.isfinite(outputs)), f"{cls.name}: open predict returned NaN/inf"
+    assert backend.division == "open", f"{cls.name}: division is {backend.division!r} after an open fit"
+    assert len(losses) == backend.epochs_run == OPEN_NET.epochs or backend.converged, \
+        f"{cls.name}: {len(losses)} epoch losses, epochs_run={backend.epochs_run}, {OPEN_NET.epochs} asked"
+    assert all(np.isfinite(losses)) and backend.final_loss == losses[-1], f"{cls.name}: epoch losses {losses}"
+    assert isinstance(backend.recipe, dict) and backend.recipe, f"{cls.name}: the open fit recorded no recipe"
+    json.dumps(backend.recipe)  # stored with the record: plain JSON values only
+
+
+@_needs_library
+def check_open_learns_xor(cls: type[Backend]) -> None:
+    """In the open division the library, from its own init, learns XOR to 100 % (:data:`OPEN_XOR_SPECS`)."""
+    from tasks.logic_gates import Xor
+
+    if cls.fit_open is Backend.fit_open:  # no open recipe: skip() says so (check_open_division_trains)
+        return
+    table = Xor().splits(0)[0]
+    for spec in OPEN_XOR_SPECS:
+        backend = _fit_open(cls, spec, table.X_train, table.Y_train, kind="binary")
+        if backend is None:
+            continue
+        accuracy = metrics.score("binary", table.Y_test, backend.predict(table.X_test))["accuracy"]
+        assert accuracy == 1.0, f"{cls.name}: open-division XOR accuracy {accuracy} ({backend.recipe})"
+        return
+    raise AssertionError(f"{cls.name}: skipped every open-division XOR spec")
+
+
+@_needs_library
+def check_open_deterministic(cls: type[Backend]) -> None:
+    """Two open fits with the same seed give the same predictions (declare a kit_skips reason where the
+    library cannot be seeded)."""
+    X, Y = multiclass_data()
+    spec = OPEN_NET.replace(momentum=0.5)
+    first, second = _fit_open(cls, spec, X, Y), _fit_open(cls, spec, X, Y)
+    if first is None or second is None:
+        return
+    np.testing.assert_allclose(first.predict(X), second.predict(X), rtol=1e-6, atol=1e-7,
+                               err_msg=f"{cls.name}: the open division is not deterministic under a seed")
+
+
 CHECKS: list[Check] = [
     check_declares_contract,
     check_gpu_request_is_clean,
@@ -416,6 +498,9 @@ CHECKS: list[Check] = [
     check_unsupported_specs_are_explained,
     check_regression,
     check_learns_xor,
+    check_open_division_trains,
+    check_open_learns_xor,
+    check_open_deterministic,
 ]
 
 

@@ -68,3 +68,17 @@ def test_cross_entropy_epoch_losses_are_the_running_loss(batch_size: int) -> Non
     backend = PyBrainMLP()
     backend.fit(spec, X, Y)
     assert backend.deviations == []
+
+
+def test_open_division_records_what_its_trainer_cannot_express() -> None:
+    X, Y = softmax_data(10, seed=7)
+    backend = PyBrainMLP()
+    spec = SOFTMAX_NET.replace(batch_size=4, shuffle=False, epochs=2, dtype="float32")
+    backend.fit(spec, X, Y, division="open")
+    notes = " | ".join(backend.deviations)
+    assert "trained per row" in notes and "always shuffles" in notes and "float64" in notes
+    assert backend.recipe["trainer_kwargs"]["batchlearning"] is False
+    full = PyBrainMLP()
+    full.fit(SOFTMAX_NET.replace(batch_size=0, epochs=2), X, Y, division="open")
+    assert full.recipe["trainer_kwargs"]["batchlearning"] is True
+    assert any("reduction mean" in note for note in full.deviations)

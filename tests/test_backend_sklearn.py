@@ -73,3 +73,28 @@ def test_float32_trains_in_float32() -> None:
 def test_what_sklearn_cannot_express_is_skipped_with_a_reason(change: dict, kind: str, words: str) -> None:
     skip, reason = SklearnMLP().skip(SOFTMAX_NET.replace(**change), kind)
     assert skip and words in reason
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter = the epochs asked
+def test_open_fit_with_its_epoch_callback_is_the_plain_estimators_fit() -> None:
+    """The open division's per-epoch hook (a private method) changes nothing: the recipe's estimator,
+    fitted plainly outside nnbench, ends with the same weights and the same loss curve."""
+    from sklearn.neural_network import MLPClassifier
+
+    X, Y = softmax_data(30, seed=5)
+    spec = SOFTMAX_NET.replace(epochs=6, batch_size=4, momentum=0.9, dtype="float32")
+    backend, seen = SklearnMLP(), []
+    backend.fit(spec, X, Y, on_epoch=lambda epoch, loss: seen.append((epoch, loss)), division="open")
+    plain = MLPClassifier(**backend.recipe["kwargs"]).fit(X.astype(np.float32), Y.argmax(axis=1))
+    for W, W_plain in zip(backend.model.coefs_, plain.coefs_):
+        np.testing.assert_array_equal(W, W_plain)
+    assert seen == list(enumerate(plain.loss_curve_, start=1)) and backend.epochs_run == 6
+    assert backend.recipe["estimator"] == "sklearn.neural_network.MLPClassifier"
+
+
+def test_open_division_records_what_scikit_learn_cannot_express() -> None:
+    X, Y = softmax_data(12, seed=5)
+    backend = SklearnMLP()
+    backend.fit(SOFTMAX_NET.replace(reduction="sum", loss="mse", epochs=2), X, Y, division="open")
+    assert any("reduction sum" in note for note in backend.deviations)
+    assert any("log-loss" in note for note in backend.deviations)

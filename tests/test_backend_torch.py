@@ -32,3 +32,29 @@ def test_float32_trains_in_float32() -> None:
     assert backend.predict(X).dtype == np.float32
     assert all(p.dtype == torch.float32 for p in backend.layers.parameters())
     assert_same_weights(backend, reference, atol=1e-5)
+
+
+def test_open_division_is_the_recipe_run_outside_nnbench() -> None:
+    """The recipe's model, loss, optimizer and randperm loop, written out by hand, give the same weights."""
+    X, Y = softmax_data(12, seed=5)
+    spec = SOFTMAX_NET.replace(dtype="float32", epochs=3, batch_size=5, momentum=0.9, layers=(4, 5, 3),
+                               shuffle=True)
+    backend = TorchMLP(threads=1)
+    backend.fit(spec, X, Y, division="open")
+    assert backend.recipe["loss"].startswith("torch.nn.CrossEntropyLoss")
+    torch.manual_seed(spec.seed)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh(), torch.nn.Linear(5, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=spec.learning_rate, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    inputs, labels = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(Y.argmax(axis=1))
+    generator = torch.Generator().manual_seed(spec.seed)
+    for _ in range(spec.epochs):
+        order = torch.randperm(len(X), generator=generator)
+        for start in range(0, len(X), 5):
+            rows = order[start:start + 5]
+            loss = loss_fn(model(inputs[rows]), labels[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    for mine, theirs in zip(backend.open_model.parameters(), model.parameters()):
+        torch.testing.assert_close(mine, theirs, rtol=0, atol=0)

@@ -31,6 +31,9 @@ from bench.core.weights import Weights, initial_weights
 #: Called after each epoch with (epoch number from 1, training loss).
 EpochCallback = Callable[[int, float], None]
 DIVISIONS = ("closed", "open")
+#: The dtype the open division trains in unless the user asks for another (deep-learning libraries'
+#: default; the harness applies it with ``spec.replace(dtype=OPEN_DTYPE)``).
+OPEN_DTYPE = "float32"
 #: Rows of one batch: a slice of the data (no shuffling) or indices into it (a slice of the permutation).
 Rows = slice | np.ndarray
 #: An epoch's permutation of the rows, or None for the rows as given.
@@ -79,6 +82,8 @@ class Backend(ABC):
         self.final_loss: float | None = None
         #: Open division: every argument handed to the library, to rerun the cell outside nnbench.
         self.recipe: dict[str, Any] = {}
+        #: The division of the last ``fit`` ("closed" or "open").
+        self.division = "closed"
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -137,13 +142,13 @@ class Backend(ABC):
 
         Open: :meth:`fit_open` (``initial_weights`` ignored: the library's own init).
         """
+        if division not in DIVISIONS:
+            raise ValueError(f"unknown division {division!r} (known: {', '.join(DIVISIONS)})")
+        self.spec, self.division = spec, division
         if division == "open":
             self.recipe = {}
             self.fit_open(spec, X, Y, on_epoch)
             return
-        if division != "closed":
-            raise ValueError(f"unknown division {division!r} (known: {', '.join(DIVISIONS)})")
-        self.spec = spec
         self.load(spec, initial_weights if initial_weights is not None else _draw(spec))
         X, Y = self.begin_training(spec, X, Y)
         rows, batch_size = len(X), spec.effective_batch_size(len(X))
@@ -202,7 +207,14 @@ class Backend(ABC):
     def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
                  on_epoch: EpochCallback | None) -> None:
         """Train ``spec``'s network with the library's own high-level API and init (the open
-        division); fill ``self.recipe`` and call :meth:`end_epoch` after each epoch."""
+        division); fill ``self.recipe`` and call :meth:`end_epoch` after each epoch.
+
+        The same layers, activations, loss, optimizer family, learning rate, momentum, batch size
+        and epochs; everything else (initialisation, shuffling, the loss class's scale) is the
+        library's. The dtype is ``spec.dtype``: the harness chooses it (the open division hands
+        float32, :data:`OPEN_DTYPE`, unless the user set one). ``on_epoch``'s loss is the library's
+        own reported training loss for the epoch (its loss class, so scales differ across libraries).
+        """
         raise NotImplementedError(f"{self.name} has no open-division recipe")
 
     @abstractmethod
