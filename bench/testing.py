@@ -34,6 +34,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib.metadata import packages_distributions
 from typing import Any
 
@@ -51,7 +52,8 @@ SMALL_NET = NetworkSpec(layers=(4, 5, 3), hidden_activation="tanh", output_activ
                         loss="cross_entropy", learning_rate=0.1, epochs=3, batch_size=4, seed=0)
 
 #: Largest |difference| of weights and epoch losses accepted as "the same training", per dtype.
-#: Measured on the shipped adapters: float64 agrees to ≤ 5e-16 (3 epochs) and ≤ 7e-12 (25 epochs);
+#: Measured on the shipped adapters (``python -m bench.testing [--long]``): float64 agrees to
+#: ≤ 5e-16 (3 epochs) and ≤ 7e-12 (25 epochs);
 #: float32 to ≤ 3e-7 (3 epochs of 12 rows) and ≤ 4e-5 (25 epochs of 40 rows in single-row steps).
 TOLERANCE = {"float64": 1e-9, "float32": 1e-5}
 LONG_TOLERANCE = {"float64": 1e-9, "float32": 2e-4}
@@ -276,11 +278,23 @@ def check_predicting_between_epochs_changes_nothing(cls: type[Backend]) -> None:
                                   err_msg=f"{cls.name}: predicting between epochs changed the training")
 
 
-def _train_matrix(cls: type[Backend], base: NetworkSpec, rows: int,
-                  tolerances: dict[str, float] = TOLERANCE) -> int:
-    """Train ``cls`` beside the reference on every :data:`TRAINING_SETTINGS`; returns how many compared."""
+@dataclass(frozen=True)
+class TrainingComparison:
+    """One setting of :data:`TRAINING_SETTINGS` trained by a backend beside the reference."""
+
+    setting: str
+    dtype: str
+    difference: float  # largest |difference| of weights and epoch losses (inf: not comparable)
+    what: str  # where it is largest
+    deviations: tuple[str, ...]  # what the backend recorded during this fit
+    skipped: str = ""  # skip()'s reason when the backend refused the setting
+
+
+def training_comparisons(cls: type[Backend], base: NetworkSpec | None = None,
+                         rows: int = 12) -> Iterator[TrainingComparison]:
+    """Train ``cls`` and the NumPy reference from :func:`given_weights` on every training setting."""
+    base = TRAIN_NET if base is None else base
     X, Y = multiclass_data(rows)
-    compared = 0
     for label, (change, kind) in TRAINING_SETTINGS.items():
         spec = base.replace(**change)
         backend = _new(cls)
@@ -288,6 +302,7 @@ def _train_matrix(cls: type[Backend], base: NetworkSpec, rows: int,
         skip, reason = backend.skip(resolved, kind)
         if skip:
             assert isinstance(reason, str) and reason, f"{cls.name}: skipped {label!r} without a reason"
+            yield TrainingComparison(label, spec.dtype, float("nan"), "", tuple(backend.deviations), reason)
             continue
         reference, reference_losses = _train(NumpyMLP(), spec, X, Y)
         backend, losses = _train(backend, resolved, X, Y)
@@ -296,10 +311,21 @@ def _train_matrix(cls: type[Backend], base: NetworkSpec, rows: int,
             f"{where}: {len(losses)} epoch losses, epochs_run={backend.epochs_run}, {spec.epochs} asked"
         assert np.all(np.isfinite(losses)), f"{where}: non-finite epoch losses {losses}"
         difference, what = _difference(backend, reference, X, losses, reference_losses)
-        tolerance = tolerances[spec.dtype]
-        assert difference <= tolerance or backend.deviations, (
-            f"{where} trains differently from the NumPy reference: {what} differ by {difference:.3g} "
-            f"(tolerance {tolerance:g}) and no deviation is recorded")
+        yield TrainingComparison(label, spec.dtype, difference, what, tuple(backend.deviations))
+
+
+def _train_matrix(cls: type[Backend], base: NetworkSpec, rows: int,
+                  tolerances: dict[str, float] = TOLERANCE) -> int:
+    """Assert every compared setting agrees or records a deviation; returns how many were compared."""
+    compared = 0
+    for found in training_comparisons(cls, base, rows):
+        if found.skipped:
+            continue
+        tolerance = tolerances[found.dtype]
+        assert found.difference <= tolerance or found.deviations, (
+            f"{cls.name}: setting {found.setting!r} trains differently from the NumPy reference: "
+            f"{found.what} differ by {found.difference:.3g} (tolerance {tolerance:g}) and no deviation "
+            "is recorded")
         compared += 1
     return compared
 
@@ -540,3 +566,33 @@ def check_backend(cls: type[Backend], skip: tuple[str, ...] = ()) -> list[str]:
         check(cls)
         ran.append(check.__name__)
     return ran
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.testing [--long] BACKEND...``: each training setting's largest difference from
+    the NumPy reference (how :data:`TOLERANCE` was measured)."""
+    import argparse
+
+    from bench.core import registry
+
+    parser = argparse.ArgumentParser(prog="python -m bench.testing", description=main.__doc__)
+    parser.add_argument("backends", nargs="*", default=[n for n in registry.BUILTIN_BACKENDS
+                                                        if n != "numpy-perceptron"])
+    parser.add_argument("--long", action="store_true", help="25 epochs on 40 rows (the slow check)")
+    options = parser.parse_args(argv)
+    base, rows = (TRAIN_NET.replace(epochs=25), 40) if options.long else (TRAIN_NET, 12)
+    for name in options.backends:
+        cls = registry.backend_class(name)
+        ok, why = cls.available()
+        if not ok:
+            print(f"{name}: unavailable: {why}")
+            continue
+        for found in training_comparisons(cls, base, rows):
+            detail = f"skipped: {found.skipped}" if found.skipped else (
+                f"{found.difference:9.2e} {found.what:<22} {'; '.join(d[:60] for d in found.deviations)}")
+            print(f"{name:<8} {found.setting:<30} {found.dtype:<8} {detail}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
