@@ -58,10 +58,24 @@ def usage_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         (["--scheduler", "tcp://127.0.0.1:9", "--executor", "serial"], "--scheduler needs --executor dask"),
         (["--retry-failed"], "--retry-failed only goes with --resume RESULTS"),
         (["--resume", "missing.jsonl"], "no results file at missing.jsonl"),
-        (["--task", "needs-data-dir", "--data-dir", "nowhere"], "cannot read"),
+        (["--task", "needs-data-dir", "--data-dir", "nowhere"], "--data-dir nowhere: no such folder"),
+        (["--task", "needs-data-dir", "--data-dir", "suite.toml"],
+         "--data-dir suite.toml is a file; give the folder that holds the data files"),
+        (["--task", "needs-data-dir", "--data-dir", "."], "cannot read"),
+        # values that are not exactly what the field takes are refused, never coerced
+        (["--set", "bias=maybe"], "bad value for bias: 'maybe' (expected true or false)"),
+        (["--set", "layers=2,-3,1"], "bad value for layers: '2,-3,1'"),
+        (["--set", "layers=2,,1"], "bad value for layers: '2,,1'"),
+        (["--set", "epochs=2.5"], "bad value for epochs: '2.5' (expected an integer)"),
+        (["--set", "init_scale=nan"], "init_scale must be a finite number, got nan"),
+        (["--set", "init_scale=inf"], "init_scale must be a finite number, got inf"),
+        (["--set", "learning_rate=-inf"], "learning_rate must be a finite number"),
+        (["--output", "out/o.csv"], "--output names the results file, a JSON Lines .jsonl file"),
+        (["--output", "o"], "--output names the results file"),
     ],
 )
 def test_bad_flags(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("suite.toml").write_text("")
     assert message in usage_error(["run", *args], capsys)
 
 
@@ -79,6 +93,22 @@ def test_bad_flags(args: list[str], message: str, capsys: pytest.CaptureFixture[
         ('timeout = "long"\n', "timeout has the wrong type"),
         ("curve_points = 2.5\n", "curve_points has the wrong type"),
         ('[tasks_overrides]\nxor = 3\n', "tasks_overrides must map task names"),
+        # exact types: no traceback, no silent int(), no NaN reaching a backend
+        ("[overrides]\nlayers = 3\n", "layers must be a list of layer sizes, got 3"),
+        ('[overrides]\nlayers = [2, "3", 1]\n', "layers must be whole layer sizes, got [2, '3', 1]"),
+        ("[overrides]\nlayers = [2, 3.7, 1]\n", "layers must be whole layer sizes, got [2, 3.7, 1]"),
+        ("[overrides]\nlayers = [2, true, 1]\n", "layers must be whole layer sizes"),
+        ("[overrides]\nepochs = 2.5\n", "epochs must be an integer, got 2.5"),
+        ("[overrides]\nepochs = true\n", "epochs must be an integer, got True"),
+        ("[overrides]\nbias = 1\n", "bias must be true or false, got 1"),
+        ('[overrides]\nbias = "maybe"\n', "bad value for bias: 'maybe'"),
+        ("[overrides]\ninit_scale = nan\n", "init_scale must be a finite number, got nan"),
+        ("[overrides]\nmomentum = inf\n", "momentum must be a finite number, got inf"),
+        ("[overrides]\nhidden_activation = 3\n", "hidden_activation must be a name, got 3"),
+        # an override for a task the suite does not run is checked all the same
+        ('tasks = ["xor"]\n[tasks_overrides.and]\nepochs = -1\n', "epochs must be >= 1"),
+        ('tasks = ["xor"]\n[tasks_overrides.and]\ncolour = "red"\n', "unknown spec field 'colour'"),
+        ('tasks = ["xor"]\n[tasks_overrides.and]\nlayers = [3, 1]\n', "layers 3-1 do not fit task 'and'"),
     ],
 )
 def test_bad_suite_files(toml: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,7 +3,9 @@
 Prints the summary tables and writes, beside ``RESULTS``: ``<stem>.md``,
 ``<stem>.csv``, the figures in ``<stem>-plots/`` (PNG and SVG) and the
 self-contained page ``<stem>.html``. ``-o PAGE`` writes the HTML page there
-instead; ``--no-plots`` / ``--no-html`` skip those files.
+instead; ``--no-plots`` / ``--no-html`` skip those files. Every path is
+checked first (:mod:`bench.run.outputs`): none may be the input or another
+output, and ``-o`` replaces only an earlier nnbench page.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def print_report(results: Path, plots: bool = True, html: bool = True, html_path: Path | None = None) -> int:
     """Write the report files, print the tables, then the paths written (stdout)."""
     from bench.report.tables import print_tables, write_reports
+    from bench.run.outputs import check_report_paths, report_paths
 
+    check_report_paths(results, report_paths(results, plots, html, html_path), own_page=html_path is None)
     output = write_reports(results, plots=plots, html=html, html_path=html_path)
     if not output.summaries:
         print(f"no finished runs in {results}")

@@ -4,20 +4,29 @@
 the records' ``suite_config`` and runs only the cells with no record yet,
 appending to the same file. ``--executor dask`` runs cells as Dask tasks
 (``--scheduler tcp://HOST:8786``, or a local cluster of ``--workers N``).
+
+Every output path is checked and the results file locked before the first
+cell runs (:mod:`bench.run.outputs`). Ctrl-C (SIGINT) or SIGTERM stops the
+run: the running cell's processes are killed, what finished is summarised
+with how to ``--resume``, and the exit status is 130 (143 for SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from collections import Counter
 from pathlib import Path
 
 from bench.commands.tasks import DATA_FLAGS, add_data_arguments, file_task_from_args
 from bench.core.record import MAX_CURVE_POINTS, CellConfig
-from bench.core.results import ResultsFileError, new_results_path
+from bench.core.results import RESULTS_DIR, ResultsFileError, ResultsLock, ResultsWriteError, read_records
 from bench.core.spec import SpecError
 from bench.run.executors import EXECUTORS, Executor, make_executor
+from bench.run.harness import Terminated, sigterm_raises
+from bench.run.outputs import claim_new_output, claim_resumed_output, fresh_results_path
 from bench.run.suite import DEVICES, Suite, SuiteError, load_suite
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
@@ -26,6 +35,10 @@ MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads"
 
 NAME = "run"
 HELP = "run a benchmark matrix"
+#: A matrix larger than this says how many cells it is about to run before it starts.
+LARGE_MATRIX_CELLS = 10_000
+#: Exit status after SIGINT / SIGTERM (128 + the signal number, as a shell reports it).
+INTERRUPTED_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,52 +125,98 @@ def add_file_task(suite: Suite, args: argparse.Namespace) -> None:
 
 
 def export_data_dir(args: argparse.Namespace) -> None:
-    if args.data_dir is not None:
-        os.environ["NNBENCH_DATA_DIR"] = str(args.data_dir.resolve())  # inherited by the workers
+    """``--data-dir`` must be an existing folder; the workers inherit it as ``NNBENCH_DATA_DIR``."""
+    if args.data_dir is None:
+        return
+    if not args.data_dir.exists():
+        raise SuiteError(f"--data-dir {args.data_dir}: no such folder")
+    if not args.data_dir.is_dir():
+        raise SuiteError(f"--data-dir {args.data_dir} is a file; give the folder that holds the data files")
+    os.environ["NNBENCH_DATA_DIR"] = str(args.data_dir.resolve())
 
 
-def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path]:
-    """The suite, the cells to run and the results file; validates everything first."""
+def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, ResultsLock]:
+    """The suite, the cells to run, the results file and its held lock; validates everything first."""
     if args.retry_failed and not args.resume:
         raise SuiteError("--retry-failed only goes with --resume RESULTS")
     if not args.resume:
         suite = build_suite(args)
-        output = Path(args.output) if args.output else new_results_path()
-        if output.exists():
-            raise ResultsFileError(f"{output} already exists; finish it with --resume {output} "
-                                   "or choose another --output")
-        return suite, suite.cells(), output
-    from bench.run.resume import plan_resume
+        cells = suite.cells()
+        output = Path(args.output) if args.output else fresh_results_path(RESULTS_DIR)
+        return suite, cells, output, claim_new_output(output)
+    from bench.run.resume import cut_torn_tail, plan_resume
 
     given = [f"--{flag.replace('_', '-')}" for flag in MATRIX_FLAGS if getattr(args, flag) not in (None, [])]
     if given:
         raise SuiteError(f"--resume takes the suite from the results file; drop {' '.join(given)}")
     export_data_dir(args)
-    resumed = plan_resume(args.resume, retry_failed=args.retry_failed)
-    resumed.suite.validate()
+    lock = claim_resumed_output(args.resume)  # before reading: no other run may be appending
+    try:
+        resumed = plan_resume(args.resume, retry_failed=args.retry_failed)
+        resumed.suite.validate()
+        if resumed.missing:
+            cut_torn_tail(args.resume)
+    except BaseException:
+        lock.release()
+        raise
     print(f"resuming {args.resume}: {resumed.done} cells done, {len(resumed.missing)} to run",
           file=sys.stderr)
-    return resumed.suite, resumed.missing, args.resume
+    return resumed.suite, resumed.missing, args.resume, lock
 
 
 def handle(args: argparse.Namespace) -> int:
+    # First: an unreachable scheduler is an error before any file is claimed.
+    executor = make_executor(args.executor, args.scheduler, args.workers)
+    try:
+        suite, cells, output, lock = plan(args)
+        with lock:
+            return _run_planned(executor, suite, cells, output)
+    finally:
+        executor.close()
+
+
+def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], output: Path) -> int:
     from bench.commands.report import print_report
     from bench.run.harness import run_suite
     from bench.run.progress import MatrixProgress
 
-    suite, cells, output = plan(args)
     if not cells:
         print(f"nothing to run: every cell of {output} has a record", file=sys.stderr)
         return print_report(output)
-    executor: Executor = make_executor(args.executor, args.scheduler, args.workers)
-    try:
-        if args.resume:
-            from bench.run.resume import cut_torn_tail
+    if len(cells) > LARGE_MATRIX_CELLS:
+        print(f"note: about to run {len(cells):,} cells, far more than usual; Ctrl-C stops cleanly "
+              f"and --resume {output} finishes later", file=sys.stderr, flush=True)
+    finished = Counter[str]()
 
-            cut_torn_tail(output)
-        print(f"running {len(cells)} cells ({suite.name}, {executor.name}) → {output}", file=sys.stderr)
-        with MatrixProgress(cells) as progress:
-            run_suite(suite, output, progress=progress, executor=executor, cells=cells)
-    finally:
-        executor.close()
+    def count(done: int, total: int, config: CellConfig, record: dict) -> None:
+        finished[record["status"]] += 1
+        progress(done, total, config, record)
+
+    try:
+        with sigterm_raises():
+            print(f"running {len(cells)} cells ({suite.name}, {executor.name}) → {output}", file=sys.stderr)
+            with MatrixProgress(cells) as progress:
+                run_suite(suite, output, progress=count, executor=executor, cells=cells)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the summary short
+        number = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        print(f"\ninterrupted ({number.name}): {_stopped_summary(finished, len(cells), output)}",
+              file=sys.stderr)
+        return INTERRUPTED_STATUS[number]
+    except ResultsWriteError as exc:
+        print(f"error: {exc.strerror}; {_stopped_summary(finished, len(cells), output, done_verb='written')}",
+              file=sys.stderr)
+        return 1
     return print_report(output)
+
+
+def _stopped_summary(finished: Counter[str], planned: int, output: Path, done_verb: str = "finished") -> str:
+    """``2 of 5 cells finished (1 ok, 1 failed); out.jsonl holds 4 records; finish with: …``."""
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(finished.items()))
+    try:
+        held = len(read_records(output))
+    except ResultsFileError:
+        held = 0
+    return (f"{sum(finished.values())} of {planned} cells {done_verb}"
+            f"{f' ({statuses})' if statuses else ''}; {output} holds {held} complete records, intact; "
+            f"finish the run with: python -m bench run --resume {output}")

@@ -2,11 +2,15 @@
 
 Each line is written and flushed (and fsync'ed) as its run ends, and the
 file is never rewritten, so killing the harness loses at most the run in
-flight.
+flight. One run writes a file at a time: :class:`ResultsLock` holds an
+exclusive ``flock`` on it for the whole run, which the kernel drops when the
+holder dies (even by ``kill -9``), so a lock is never left stale.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 from datetime import datetime
@@ -36,6 +40,18 @@ def _default(value: object) -> object:
     return str(value)
 
 
+class ResultsFileError(ValueError):
+    """A results file that cannot be read (or written: see the subclasses)."""
+
+
+class ResultsInUseError(ResultsFileError):
+    """Another nnbench run holds the results file's lock."""
+
+
+class ResultsWriteError(OSError):
+    """Appending a record failed (a full disk, a lost mount); the records before it are intact."""
+
+
 class ResultsWriter:
     """Appends records to a JSONL file, durably, one line per run."""
 
@@ -44,15 +60,88 @@ class ResultsWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
     def append(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, default=_default, allow_nan=True)
+        """Append one line; on failure the file is cut back to its complete lines and
+        :class:`ResultsWriteError` says why."""
+        line = json.dumps(record, default=_default, allow_nan=True) + "\n"
         with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+            size = handle.seek(0, os.SEEK_END)
+            try:
+                _write_line(handle, line)
+            except OSError as exc:
+                _cut_back(self.path, size)
+                reason = exc.strerror or str(exc)
+                raise ResultsWriteError(exc.errno or errno.EIO, f"cannot append to {self.path} ({reason})"
+                                        ) from exc
 
 
-class ResultsFileError(ValueError):
-    """A results file that cannot be read."""
+def _write_line(handle: Any, line: str) -> None:
+    handle.write(line)
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _cut_back(path: Path, size: int) -> None:
+    try:
+        os.truncate(path, size)
+    except OSError:
+        pass  # the torn tail, if any, is cut by the next --resume
+
+
+class ResultsLock:
+    """An exclusive ``flock`` on a results file, held while one run appends to it.
+
+    ``acquire(create=True)`` creates the file (and its folder), so it exists,
+    and its folder is known to be writable, before the first cell runs.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+
+    def acquire(self, create: bool = False) -> ResultsLock:
+        flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT if create else 0)
+        try:
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            raise ResultsFileError(f"cannot write results to {self.path} ({exc.strerror or exc})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise ResultsFileError(f"cannot lock {self.path} ({exc.strerror or exc})") from None
+            holder = lock_holder(self.path)
+            who = f"pid {holder}" if holder else "pid unknown"
+            raise ResultsInUseError(f"{self.path} is being written by another nnbench run ({who})") from None
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the only descriptor drops the flock
+            self._fd = None
+
+    def __enter__(self) -> ResultsLock:
+        return self if self._fd is not None else self.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+def lock_holder(path: Path) -> int | None:
+    """The pid holding a ``flock`` on ``path`` (Linux ``/proc/locks``), else None."""
+    try:
+        inode = os.stat(path).st_ino
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
+            return int(fields[4]) if fields[4].isdigit() else None
+    return None
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,11 +61,14 @@ class NetworkSpec:
     dtype: str = "float64"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "layers", tuple(int(n) for n in self.layers))
+        if not isinstance(self.layers, (list, tuple)):
+            raise SpecError(f"layers must be a list of layer sizes, got {self.layers!r}")
+        object.__setattr__(self, "layers", tuple(self.layers))
         self.validate()
 
     def validate(self) -> None:
         """Raise :class:`SpecError` naming the first impossible setting."""
+        _check_types(self)
         if len(self.layers) < 2:
             raise SpecError(f"layers needs at least an input and an output size, got {list(self.layers)}")
         if any(n < 1 for n in self.layers):
@@ -87,6 +92,10 @@ class NetworkSpec:
             raise SpecError(f"batch_size must be >= 0 (0 = full batch), got {self.batch_size}")
         if self.epochs < 1:
             raise SpecError(f"epochs must be >= 1, got {self.epochs}")
+        if not self.init_scale > 0:
+            raise SpecError(f"init_scale must be > 0, got {self.init_scale}")
+        if self.seed < 0:
+            raise SpecError(f"seed must be >= 0, got {self.seed}")
 
     @property
     def n_inputs(self) -> int:
@@ -133,13 +142,58 @@ class NetworkSpec:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
+#: What each field's annotation accepts, exactly: bool is not an int, an int is a float.
+_FIELD_KINDS: dict[str, tuple[str, tuple[type, ...]]] = {
+    "int": ("an integer", (int,)),
+    "float": ("a number", (int, float)),
+    "bool": ("true or false", (bool,)),
+    "str": ("a name", (str,)),
+}
+
+
+def _is_kind(value: object, kinds: tuple[type, ...]) -> bool:
+    return isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))
+
+
+def _check_types(spec: NetworkSpec) -> None:
+    """Every field exactly its type; floats finite (no silent ``int()``, no NaN reaching a backend)."""
+    for layer in spec.layers:
+        if not _is_kind(layer, (int,)):
+            raise SpecError(f"layers must be whole layer sizes, got {list(spec.layers)!r}")
+    for item in dataclasses.fields(spec):
+        if item.name == "layers":
+            continue
+        label, kinds = _FIELD_KINDS[str(item.type)]
+        value = getattr(spec, item.name)
+        if not _is_kind(value, kinds):
+            raise SpecError(f"{item.name} must be {label}, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SpecError(f"{item.name} must be a finite number, got {value!r}")
+
+
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise SpecError(f"{name} must be one of {list(allowed)}, got {value!r}")
 
 
+#: ``--set layers=2,3,1`` or ``2-3-1``: positive sizes, one separator between each.
+_LAYERS_TEXT = re.compile(r"\s*\d+(\s*[,-]\s*\d+)*\s*")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _parse_bool(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text not in _TRUE + _FALSE:
+        raise ValueError(raw)
+    return text in _TRUE
+
+
 def coerce_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Turn CLI strings (``epochs=10``) into typed spec field values."""
+    """Turn CLI strings (``epochs=10``) into typed spec field values; refuse what does not parse.
+
+    Values that are not strings (from TOML) pass through unchanged; the spec
+    then checks they are exactly of the field's type.
+    """
     types = {f.name: f.type for f in dataclasses.fields(NetworkSpec)}
     out: dict[str, Any] = {}
     for name, raw in overrides.items():
@@ -151,16 +205,20 @@ def coerce_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
         kind = str(types[name])
         try:
             if name == "layers":
-                out[name] = tuple(int(v) for v in raw.replace("-", ",").split(",") if v)
+                if not _LAYERS_TEXT.fullmatch(raw):
+                    raise ValueError(raw)
+                out[name] = tuple(int(v) for v in re.split(r"[,-]", raw))
             elif kind == "int":
                 out[name] = int(raw)
             elif kind == "float":
                 out[name] = float(raw)
             elif kind == "bool":
-                out[name] = raw.lower() in ("1", "true", "yes", "on")
+                out[name] = _parse_bool(raw)
             else:
                 out[name] = raw
         except ValueError as exc:
-            raise SpecError(f"bad value for {name}: {raw!r}") from exc
+            expected = ("layer sizes such as 2,3,1" if name == "layers"
+                        else _FIELD_KINDS.get(kind, ("a value", ()))[0])
+            raise SpecError(f"bad value for {name}: {raw!r} (expected {expected})") from exc
     return out
 

@@ -8,12 +8,15 @@ started) cannot stall the matrix. Whatever the child does — crash on a
 signal, exhaust its memory, write a corrupt result, hang — the caller gets
 exactly one record back.
 
-The child is ``python -m bench.run.isolation LIMIT_MB PARENT_PID CONFIG RESULT``:
-it caps its own address space (``RLIMIT_AS``; 0 = no cap) *before* importing
-anything heavy, asks the kernel to kill it if the harness dies (Linux
-``PR_SET_PDEATHSIG``), then runs :func:`bench.run.worker.main`. Setting the cap
-in the child, rather than with ``preexec_fn``, keeps ``run_isolated`` safe to
-call from threads (a Dask worker's task threads).
+The child is ``python -m bench.run.isolation LIMIT_MB PARENT_PID CONFIG RESULT``,
+a small supervisor that makes itself a child subreaper and forks the worker;
+the worker caps its own address space (``RLIMIT_AS``; 0 = no cap) *before*
+importing anything heavy, then runs :func:`bench.run.worker.main`. If the
+harness dies, even by ``kill -9``, the kernel tells the supervisor (Linux
+``PR_SET_PDEATHSIG``), which kills the worker and every process it started,
+also one that called ``setsid``. Setting the cap in the child, rather than
+with ``preexec_fn``, keeps ``run_isolated`` safe to call from threads (a Dask
+worker's task threads).
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ def run_isolated(config: CellConfig) -> dict[str, Any]:
                 record = failed_record(config, f"timed out after {config.timeout:g} s (process group killed)")
                 record["wall_seconds"] = record["process_seconds"] = time.perf_counter() - started
                 return record
+            except BaseException:  # Ctrl-C, SIGTERM: the cell's whole tree goes with the harness
+                _kill_tree(process)
+                raise
             _kill_leftovers(process)
         elapsed = time.perf_counter() - started
         record, problem = _read_result(result_path)
@@ -160,6 +166,22 @@ def _kill_group(group: int) -> None:
 
 
 # --- the child side -------------------------------------------------------------------------------
+#
+# ``python -m bench.run.isolation`` is a small supervisor: it becomes a child subreaper (Linux
+# ``PR_SET_CHILD_SUBREAPER``), so every process the backend starts stays its descendant even after
+# its own parent exits or it calls ``setsid``; it asks for SIGTERM when the harness dies
+# (``PR_SET_PDEATHSIG``), then forks the worker. When the worker ends, or the harness dies (even by
+# ``kill -9``), the supervisor kills every descendant left, then ends as the worker ended.
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+#: How long the supervisor keeps killing descendants (a fork bomb cannot keep it forever).
+KILL_DESCENDANTS_SECONDS = 5.0
+
+
+class _HarnessGone(Exception):
+    """The harness died: SIGTERM from ``PR_SET_PDEATHSIG``."""
+
 
 def _cap_memory(megabytes: int) -> None:
     if megabytes > 0:
@@ -169,20 +191,79 @@ def _cap_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _die_with_parent(parent_pid: int) -> None:
+def _prctl(option: int, value: int) -> None:
     if sys.platform.startswith("linux"):
         import ctypes
 
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
-    if os.getppid() != parent_pid:  # the harness died before the request above
+        ctypes.CDLL(None).prctl(option, value, 0, 0, 0)
+
+
+def _die_with_parent(parent_pid: int, signum: int = signal.SIGKILL) -> None:
+    _prctl(PR_SET_PDEATHSIG, int(signum))
+    if os.getppid() != parent_pid:  # the parent died before the request above
         os._exit(1)
+
+
+def kill_descendants(limit_seconds: float = KILL_DESCENDANTS_SECONDS) -> None:
+    """SIGKILL every descendant of this process and reap them (orphans come to a subreaper)."""
+    import psutil
+
+    me = psutil.Process()
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        try:
+            descendants = me.children(recursive=True)
+        except psutil.Error:
+            descendants = []
+        for process in descendants:
+            try:
+                os.kill(process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return  # no child left, alive or zombie
+            if pid == 0:
+                break
+        time.sleep(0.01)
+
+
+def _supervise(worker: int) -> int:
+    """Wait for the worker, clear its leftovers, and end as it ended (same exit code or signal)."""
+    def harness_gone(signum: int, frame: object) -> None:
+        raise _HarnessGone()
+
+    signal.signal(signal.SIGTERM, harness_gone)
+    try:
+        _, status = os.waitpid(worker, 0)
+    except _HarnessGone:
+        kill_descendants()
+        os._exit(128 + signal.SIGTERM)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    kill_descendants()
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        import faulthandler
+
+        faulthandler.disable()  # the worker already said where it died
+        if signum not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    return os.waitstatus_to_exitcode(status)
 
 
 def child_main(argv: list[str]) -> int:
     """``python -m bench.run.isolation LIMIT_MB PARENT_PID CONFIG RESULT``."""
     limit_mb, parent_pid, config_path, result_path = argv
-    _die_with_parent(int(parent_pid))
+    _die_with_parent(int(parent_pid), signal.SIGTERM)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    supervisor = os.getpid()
+    worker = os.fork()
+    if worker:
+        return _supervise(worker)
+    _die_with_parent(supervisor)
     _cap_memory(int(limit_mb))
     from bench.run.worker import main
 

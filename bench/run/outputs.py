@@ -1,0 +1,154 @@
+"""Every path a command writes, decided and checked before anything is written.
+
+A run writes its results file (``.jsonl``, the only kind ``--output`` takes)
+and then, beside it, the report: ``<stem>.md``, ``<stem>.csv``, the figures
+in ``<stem>-plots/`` and ``<stem>.html`` (``report -o PAGE``: the page goes
+there instead). None of these may be the same path as another, or as the
+input. A new run claims paths nobody has: its results file and report files
+must not exist yet (an empty results file, left by a run killed before its
+first record, may be taken over). ``report`` and ``run --resume`` rewrite the
+report files named after their results file, which are theirs; ``-o PAGE``
+overwrites only an earlier nnbench page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.core.results import ResultsFileError, ResultsLock
+
+RESULTS_SUFFIX = ".jsonl"
+PAGE_SUFFIXES = (".html", ".htm")
+#: Text at the top of every page and Markdown summary nnbench writes (see bench.report).
+REPORT_MARK = "nnbench results:"
+
+
+class OutputError(ResultsFileError):
+    """An output path that would overwrite something (one ``error:`` line, exit 2)."""
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    """What ``report`` writes for one results file (as ``bench.report.tables.write_reports`` names them)."""
+
+    markdown: Path
+    csv: Path
+    plots_dir: Path | None
+    html: Path | None
+
+    def files(self) -> list[Path]:
+        return [p for p in (self.markdown, self.csv, self.html) if p is not None]
+
+
+def report_paths(results: Path, plots: bool = True, html: bool = True,
+                 html_path: Path | None = None) -> ReportPaths:
+    results = Path(results)
+    page = Path(html_path) if html_path is not None else results.with_suffix(".html") if html else None
+    return ReportPaths(markdown=results.with_suffix(".md"), csv=results.with_suffix(".csv"),
+                       plots_dir=results.with_name(f"{results.stem}-plots") if plots else None, html=page)
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def check_report_paths(results: Path, paths: ReportPaths, own_page: bool = True) -> None:
+    """The report's paths: distinct, none the input, each of the right kind where it exists.
+
+    ``own_page``: the HTML page is the one named after ``results`` (else ``-o``
+    named it, and it may only replace an earlier nnbench page).
+    """
+    named = [("the Markdown summary", paths.markdown), ("the CSV summary", paths.csv)]
+    if paths.html is not None:
+        named.append(("the HTML page", paths.html))
+        if not own_page and paths.html.suffix.lower() not in PAGE_SUFFIXES:
+            raise OutputError(f"-o names the HTML page; give it a .html name, got {paths.html}")
+    for label, path in named:
+        if _same(path, results):
+            raise OutputError(f"{label} would overwrite its own input {results}; "
+                              f"give the results file a {RESULTS_SUFFIX} name")
+        if paths.plots_dir is not None and _inside(path, paths.plots_dir):
+            raise OutputError(f"{label} {path} would go inside the figures folder {paths.plots_dir}")
+        if path.is_dir():
+            raise OutputError(f"{label} {path} is a folder; choose another path")
+    for index, (label, path) in enumerate(named):
+        for other_label, other in named[index + 1:]:
+            if _same(path, other):
+                raise OutputError(f"{label} and {other_label} would both be {path}")
+    if paths.plots_dir is not None:
+        if _inside(results, paths.plots_dir):
+            raise OutputError(f"the figures folder {paths.plots_dir} would hold its own input {results}")
+        if paths.plots_dir.exists() and not paths.plots_dir.is_dir():
+            raise OutputError(f"the figures folder {paths.plots_dir} is a file; move it away first")
+    if not own_page and paths.html is not None and paths.html.is_file() and not _is_report(paths.html):
+        raise OutputError(f"{paths.html} exists and is not an nnbench page; choose another -o or remove it")
+
+
+def _is_report(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return REPORT_MARK in handle.read(4096)
+    except OSError:
+        return False
+
+
+def _all_paths(results: Path) -> list[Path]:
+    paths = report_paths(results)
+    return [results, *paths.files(), *([paths.plots_dir] if paths.plots_dir else [])]
+
+
+def check_results_name(path: Path) -> None:
+    if path.suffix != RESULTS_SUFFIX:
+        raise OutputError(f"--output names the results file, a JSON Lines {RESULTS_SUFFIX} file (the report "
+                          f"goes beside it: .md, .csv, .html, -plots/); got {path}")
+
+
+def claim_new_output(path: Path) -> ResultsLock:
+    """Check every path a new run writes, then lock its (created, empty) results file.
+
+    Raises :class:`OutputError` / ``ResultsFileError`` before anything is
+    written; returns the held lock.
+    """
+    path = Path(path)
+    check_results_name(path)
+    paths = report_paths(path)
+    check_report_paths(path, paths)
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{path} is not a file; choose another --output")
+    if path.is_file() and path.stat().st_size:
+        ResultsLock(path).acquire().release()  # raises if a run is writing it now
+        raise OutputError(f"{path} already exists; finish it with --resume {path} or choose another --output")
+    taken = [p for p in _all_paths(path)[1:] if p.exists()]
+    if taken:
+        raise OutputError(f"{taken[0]} already exists and is not this run's report; choose another --output")
+    lock = ResultsLock(path).acquire(create=True)
+    if path.stat().st_size:  # another run wrote its first record between the checks and the lock
+        lock.release()
+        raise OutputError(f"{path} already exists; finish it with --resume {path} or choose another --output")
+    return lock
+
+
+def claim_resumed_output(path: Path) -> ResultsLock:
+    """Lock an existing results file for ``--resume`` (and check its report paths)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ResultsFileError(f"no results file at {path}")
+    check_report_paths(path, report_paths(path))
+    return ResultsLock(path).acquire()
+
+
+def fresh_results_path(directory: Path) -> Path:
+    """``results/<timestamp>.jsonl`` whose results and report files are all free."""
+    from bench.core.results import new_results_path
+
+    path = new_results_path(directory)
+    counter = 1
+    while any(p.exists() for p in _all_paths(path)):
+        counter += 1
+        path = path.with_name(f"{path.stem}-{counter}{RESULTS_SUFFIX}")
+    return path
