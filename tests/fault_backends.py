@@ -40,6 +40,7 @@ FAULT_BACKENDS = {
     "fault-missing-library": "fault_missing_library:NeedsMissingLibrary",
     "fault-import-raises": "fault_import_raises:RaisesAtImport",
     "fault-slow": "fault_backends:Slow",
+    "fault-capped-import": "fault_backends:CappedImport",
 }
 
 
@@ -161,6 +162,41 @@ class LeaksChild(NumpyMLP):
     def fit(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         _spawn_sleeper()
         super().fit(*args, **kwargs)
+
+
+class CappedImport(NumpyMLP):
+    """Its library's import hits the address-space cap, as torch's does under a low --memory-limit-mb.
+
+    ``available`` uses up the cap (anonymous maps, all but 4 MB freed again) and then imports
+    ``scipy.linalg``, whose shared objects no longer fit: a genuine
+    ``ImportError: … failed to map segment from shared object``. Run it under a memory cap.
+    """
+
+    name = "fault-capped-import"
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        import mmap
+
+        hog, size = [], 64 << 20
+        while size >= 4096:
+            try:
+                hog.append(mmap.mmap(-1, size))
+            except (OSError, MemoryError):
+                size //= 2
+        freed = 0
+        while freed < 4 << 20 and hog:
+            block = hog.pop()
+            freed += len(block)
+            block.close()
+        try:
+            import scipy.linalg  # noqa: F401
+        except ImportError as exc:
+            return False, f"cannot import scipy.linalg: {exc}"
+        finally:
+            for block in hog:
+                block.close()
+        return True, ""
 
 
 class Slow(NumpyMLP):

@@ -35,6 +35,9 @@ EXPECTED = {
     "fault-missing-library": (
         "skipped", "cannot import backend: No module named 'nnbench_library_that_is_not_installed'"),
     "fault-import-raises": ("failed", "RuntimeError: fault injected: this backend's module is broken"),
+    # an import cut short by the memory cap is out of memory (failed: --retry-failed reruns it), not skipped
+    "fault-capped-import": ("failed", f"out of memory (memory limit {MEMORY_LIMIT_MB} MB): cannot import "
+                            "scipy.linalg: "),
     "fault-leaks-child": ("ok", ""),
     "numpy": ("ok", ""),
 }

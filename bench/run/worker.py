@@ -26,6 +26,11 @@ from bench.core.task import Split, Task
 from bench.core.weights import initial_weights
 from bench.run import environment
 
+#: Text of an import error that means memory ran out (the ``RLIMIT_AS`` cap, or the machine), not that
+#: the library is missing: such a cell is failed (out of memory), so ``--retry-failed`` reruns it.
+OUT_OF_MEMORY_IMPORT_MARKERS = ("failed to map segment from shared object", "cannot allocate memory",
+                                "memoryerror", "std::bad_alloc", "out of memory")
+
 #: once the target is reached, the held-out metric is computed at every 5th sample only (the loss at all)
 AFTER_TARGET_EVERY = 5
 
@@ -138,15 +143,13 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     try:
         backend_cls = registry.backend_class(config.backend)
     except ImportError as exc:
-        record.update(status="skipped", reason=f"cannot import backend: {exc}")
-        return record
+        return _cannot_import(record, config, f"cannot import backend: {exc}")
     ok, why = backend_cls.available()  # imports the backend's library
     task = registry.task(config.task, config.task_file) if ok else None
     setup_start = time.perf_counter()
     record["env"] = environment.describe(("numpy", *backend_cls.packages))
     if task is None:
-        record.update(status="skipped", reason=why)
-        return record
+        return _cannot_import(record, config, why)
     config.device = backend_cls.resolve_device(config.device)
     record["device"] = config.device
     ok, why = backend_cls.device_available(config.device)
@@ -216,6 +219,15 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     phases["scoring"] = time.perf_counter() - scoring_start
     record["wall_seconds"] = time.perf_counter() - wall_start
     record["phase_seconds"] = phases
+    return record
+
+
+def _cannot_import(record: dict[str, Any], config: CellConfig, reason: str) -> dict[str, Any]:
+    """A library that did not load: skipped when it is missing, failed when memory ran out."""
+    if any(marker in reason.lower() for marker in OUT_OF_MEMORY_IMPORT_MARKERS):
+        record.update(status="failed", reason=out_of_memory_reason(config.memory_limit_mb, reason))
+    else:
+        record.update(status="skipped", reason=reason)
     return record
 
 
