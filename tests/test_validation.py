@@ -11,6 +11,7 @@ import fault_backends
 import pytest
 
 from bench.cli import main
+from bench.core.results import read_records
 
 
 @pytest.fixture(autouse=True)
@@ -149,9 +150,42 @@ def test_malformed_plugin_variable(monkeypatch: pytest.MonkeyPatch,
     assert "NNBENCH_BACKENDS: 'broken' is not name=module:Class" in usage_error(["run"], capsys)
 
 
+@pytest.mark.parametrize(
+    ("plugins", "message"),
+    [
+        ("mine=nnbench_no_such_module:Task", "task 'mine' (nnbench_no_such_module:Task) cannot be imported: "
+                                             "No module named 'nnbench_no_such_module'"),
+        ("mine=fault_backends:NoSuchTask", "task 'mine' (fault_backends:NoSuchTask): module fault_backends "
+                                           "has no 'NoSuchTask'"),
+    ],
+)
+def test_task_plugin_that_cannot_be_loaded(plugins: str, message: str, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("NNBENCH_TASKS", plugins)
+    assert message in usage_error(["run", "--task", "mine"], capsys)
+
+
 def test_exit_status_and_stderr_of_the_real_process(in_scratch: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bench", "run", "--device", "tpu"], cwd=in_scratch,
                           capture_output=True, text=True, env=fault_backends.plugin_environment())
     assert done.returncode == 2
     assert done.stderr == "error: unknown device 'tpu'; known: cpu, gpu, auto\n"
     assert list(in_scratch.iterdir()) == []
+
+
+def test_the_record_says_which_data_folder_was_used(in_scratch: Path) -> None:
+    (in_scratch / "data").mkdir()
+    (in_scratch / "data" / "xor.txt").write_text("built in\n")
+    assert main(["run", "--backend", "numpy", "--task", "needs-data-dir", "--seeds", "1", "--set", "epochs=5",
+                 "--data-dir", "data", "--output", "r.jsonl"]) == 0
+    (record,) = read_records(in_scratch / "r.jsonl")
+    assert record["status"] == "ok"
+    assert record["evaluation"]["data_dir"] == str((in_scratch / "data").resolve())
+
+
+def test_a_results_file_with_a_byte_order_mark_reads(in_scratch: Path) -> None:
+    """Saved by an editor as "UTF-8 with BOM": still the same records (report, compare, resume)."""
+    line = json.dumps({**RECORD, "suite_config": {"backends": ["numpy"], "tasks": ["xor"], "seeds": [0]}})
+    path = in_scratch / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n")
+    assert read_records(path) == [json.loads(line)]

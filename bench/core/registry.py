@@ -121,13 +121,24 @@ FILE_TASK = "tasks.table_file:TableFileTask"
 
 
 def task(name: str, file: dict[str, Any] | None = None) -> Task:
-    """The task registered as ``name``; with ``file`` (its definition), the file task of that name."""
+    """The task registered as ``name``; with ``file`` (its definition), the file task of that name.
+
+    A plugin whose module or class cannot be loaded is a :class:`PluginError`.
+    """
     if file is not None:
         return _load(FILE_TASK).from_definition(name, file)
     table = _task_table()
     if name not in table:
         raise UnknownNameError(f"unknown task {name!r}; known: {', '.join(table)}")
-    return _load(table[name])()
+    try:
+        task_class = _load(table[name])
+    except ImportError as exc:
+        raise PluginError(f"task {name!r} ({table[name]}) cannot be imported: {exc}") from None
+    except AttributeError:
+        module_name, _, attribute = table[name].partition(":")
+        raise PluginError(f"task {name!r} ({table[name]}): module {module_name} has no {attribute!r}"
+                          ) from None
+    return task_class()
 
 
 def check_backend_names(names: list[str]) -> None:

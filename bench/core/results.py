@@ -104,6 +104,9 @@ class ResultsLock:
             if create:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, flags, 0o644)
+        except (FileExistsError, NotADirectoryError):
+            raise ResultsFileError(f"cannot write results to {self.path} (a folder on its path is a file)"
+                                   ) from None
         except OSError as exc:
             raise ResultsFileError(f"cannot write results to {self.path} ({exc.strerror or exc})") from None
         try:
@@ -150,7 +153,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise ResultsFileError(f"no results file at {path}")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # -sig: a byte order mark is not data
     except UnicodeDecodeError:
         raise ResultsFileError(f"{path} is not a JSON Lines results file (not UTF-8 text)") from None
     records = []

@@ -36,9 +36,10 @@ absolute path and sha256), so every record's ``suite_config`` rebuilds them.
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,9 @@ from bench.core.task import Task
 from bench.run.threads import default_threads
 
 DEVICES = ("cpu", "gpu", "auto")
+#: ``suite_config`` lists at most this many seeds; a longer run of consecutive seeds is stored as
+#: ``{"first": a, "count": n}``, so a record's size does not grow with the matrix.
+LISTED_SEEDS_MAX = 1000
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
               "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files"}
 
@@ -142,7 +146,10 @@ class Suite:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (stored in every record as ``suite_config``; see :func:`suite_from_mapping`)."""
-        return asdict(self)
+        seeds = self.seeds
+        compact = len(seeds) > LISTED_SEEDS_MAX and seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+        return {item.name: ({"first": seeds[0], "count": len(seeds)} if compact else list(seeds))
+                if item.name == "seeds" else copy.deepcopy(getattr(self, item.name)) for item in fields(self)}
 
     def overrides_for(self, task: str) -> dict[str, Any]:
         merged = {**self.overrides, **self.tasks_overrides.get(task, {})}
@@ -204,12 +211,23 @@ def suite_from_mapping(data: dict[str, Any], source: str, base: Path | None = No
     unknown = sorted(set(data) - SUITE_KEYS)
     if unknown:
         raise SuiteError(f"{source}: unknown key(s) {unknown}; known: {sorted(SUITE_KEYS)}")
+    if isinstance(data.get("seeds"), dict):
+        data = {**data, "seeds": _expand_seeds(data["seeds"], source)}
     try:
         suite = Suite(**data)
         suite._check_types()
     except (TypeError, SuiteError) as exc:
         raise SuiteError(f"{source}: {exc}") from None
     return suite
+
+
+def _expand_seeds(compact: dict[str, Any], source: str) -> list[int]:
+    """``{"first": a, "count": n}`` (see :data:`LISTED_SEEDS_MAX`) → ``[a, …, a + n - 1]``."""
+    first, count = compact.get("first"), compact.get("count")
+    if set(compact) != {"first", "count"} or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (first, count)):
+        raise SuiteError(f"{source}: seeds must be a list of integers or {{first = A, count = N}}")
+    return list(range(first, first + count))  # type: ignore[operator]
 
 
 def load_suite(path: Path) -> Suite:

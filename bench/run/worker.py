@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -30,6 +31,9 @@ from bench.run import environment
 #: the library is missing: such a cell is failed (out of memory), so ``--retry-failed`` reruns it.
 OUT_OF_MEMORY_IMPORT_MARKERS = ("failed to map segment from shared object", "cannot allocate memory",
                                 "memoryerror", "std::bad_alloc", "out of memory")
+
+#: Set by ``run --data-dir``; tasks with external files look there (recorded in ``evaluation``).
+DATA_DIR_VARIABLE = "NNBENCH_DATA_DIR"
 
 #: once the target is reached, the held-out metric is computed at every 5th sample only (the loss at all)
 AFTER_TARGET_EVERY = 5
@@ -169,7 +173,9 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     phases = {"imports": setup_start - wall_start, "setup": data_start - setup_start,
               "data": time.perf_counter() - data_start, "fit": 0.0, "curve": 0.0, "predict": 0.0}
     info = task.info()
+    # data_dir: the folder external data files were looked up in (--data-dir), None when not set.
     record["evaluation"] = {"scheme": info.evaluation, "folds": len(splits),
+                            "data_dir": os.environ.get(DATA_DIR_VARIABLE) or None,
                             **({"data": info.data} if info.data else {})}
     record["baseline_memory_mb"] = environment.rss_mb()
 
