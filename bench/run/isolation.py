@@ -230,19 +230,17 @@ def kill_descendants(limit_seconds: float = KILL_DESCENDANTS_SECONDS) -> None:
         time.sleep(0.01)
 
 
+def _harness_gone(signum: int, frame: object) -> None:
+    # Once is enough: the kernel sends the death signal again as each of the harness's threads,
+    # which the supervisor is handed to in turn, exits.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise _HarnessGone()
+
+
 def _supervise(worker: int) -> int:
     """Wait for the worker, clear its leftovers, and end as it ended (same exit code or signal)."""
-    def harness_gone(signum: int, frame: object) -> None:
-        raise _HarnessGone()
-
-    signal.signal(signal.SIGTERM, harness_gone)
-    try:
-        _, status = os.waitpid(worker, 0)
-    except _HarnessGone:
-        kill_descendants()
-        os._exit(128 + signal.SIGTERM)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    kill_descendants()
+    _, status = os.waitpid(worker, 0)
+    kill_descendants()  # the harness dying meanwhile: _HarnessGone, handled by child_main
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
         import faulthandler
@@ -257,12 +255,18 @@ def _supervise(worker: int) -> int:
 def child_main(argv: list[str]) -> int:
     """``python -m bench.run.isolation LIMIT_MB PARENT_PID CONFIG RESULT``."""
     limit_mb, parent_pid, config_path, result_path = argv
-    _die_with_parent(int(parent_pid), signal.SIGTERM)
-    _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    supervisor = os.getpid()
-    worker = os.fork()
-    if worker:
-        return _supervise(worker)
+    signal.signal(signal.SIGTERM, _harness_gone)  # before asking for it: no window where it kills
+    try:
+        _die_with_parent(int(parent_pid), signal.SIGTERM)
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+        supervisor = os.getpid()
+        worker = os.fork()
+        if worker:
+            return _supervise(worker)
+    except _HarnessGone:
+        kill_descendants()
+        os._exit(128 + signal.SIGTERM)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the worker: SIGTERM ends it as usual
     _die_with_parent(supervisor)
     _cap_memory(int(limit_mb))
     from bench.run.worker import main
