@@ -160,7 +160,7 @@ def test_full_disk_stops_the_run_with_one_line_and_the_records_intact(
 
 
 def _start_slow_run(folder: Path, output: str, seeds: int = 2) -> subprocess.Popen[str]:
-    env = {**fault_backends.plugin_environment(), fault_backends.SLOW_SECONDS_VARIABLE: "2"}
+    env = {**fault_backends.plugin_environment(), fault_backends.SLOW_SECONDS_VARIABLE: "1"}
     command = [sys.executable, "-m", "bench", "run", "--backend", "fault-slow", "--task", "xor",
                "--seeds", str(seeds), "--threads", "1", "--set", "epochs=5", "--output", output]
     return subprocess.Popen(command, cwd=folder, env=env, text=True,

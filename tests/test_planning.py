@@ -60,9 +60,9 @@ def test_a_malformed_compact_seed_range_is_refused(bad: dict[str, object]) -> No
 
 def test_resume_matches_a_large_matrix(tmp_path: Path) -> None:
     suite = Suite(backends=["numpy"], tasks=["xor"], seeds=list(range(20_000)))
-    cells = suite.cells()
+    cells, stored = suite.cells(), suite.to_dict()
     lines = [json.dumps({"backend": c.backend, "task": c.task, "seed": c.seed, "device": c.device,
-                         "status": "ok", "cell": c.to_dict(), "suite_config": suite.to_dict()})
+                         "status": "ok", "cell": c.to_dict(), "suite_config": stored})
              for c in cells[:15_000]]
     path = tmp_path / "r.jsonl"
     path.write_text("\n".join(lines) + "\n")
