@@ -14,10 +14,13 @@ with how to ``--resume``, and the exit status is 130 (143 for SIGTERM).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
+import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.commands.tasks import DATA_FLAGS, add_data_arguments, file_task_from_args
@@ -198,16 +201,29 @@ def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], outp
             with MatrixProgress(cells) as progress:
                 run_suite(suite, output, progress=count, executor=executor, cells=cells)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the summary short
         number = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
-        print(f"\ninterrupted ({number.name}): {_stopped_summary(finished, len(cells), output)}",
-              file=sys.stderr)
+        with _signals_ignored():  # a second Ctrl-C must not cut the summary short
+            print(f"\ninterrupted ({number.name}): {_stopped_summary(finished, len(cells), output)}",
+                  file=sys.stderr)
         return INTERRUPTED_STATUS[number]
     except ResultsWriteError as exc:
         print(f"error: {exc.strerror}; {_stopped_summary(finished, len(cells), output, done_verb='written')}",
               file=sys.stderr)
         return 1
     return print_report(output)
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in INTERRUPTED_STATUS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _stopped_summary(finished: Counter[str], planned: int, output: Path, done_verb: str = "finished") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ def sigterm_raises() -> Iterator[None]:
     def raise_terminated(signum: int, frame: object) -> None:
         raise Terminated()
 
+    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         yield

@@ -112,7 +112,8 @@ class Suite:
         registry.check_task_names([name for name in self.tasks_overrides if name not in self.task_files])
         # Each task's data must be readable and its resolved spec valid before anything runs; an
         # override for a registered task this suite does not run is checked too (a typo is not ignored).
-        unrun = [name for name in self.tasks_overrides if name not in self.tasks and name not in self.task_files]
+        unrun = [name for name in self.tasks_overrides
+                 if name not in self.tasks and name not in self.task_files]
         for task_name in [*self.tasks, *unrun]:
             task = self.task(task_name)
             if task_name in self.tasks:
