@@ -206,3 +206,16 @@ def test_an_empty_results_file_left_by_a_killed_run_is_taken_over(capsys: pytest
     Path("r.jsonl").write_text("")
     assert main(["run", *QUICK, "--seeds", "1", "--output", "r.jsonl"]) == 0
     assert len(read_records(Path("r.jsonl"))) == 1
+
+
+def test_a_run_never_writes_over_its_own_inputs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The suite file or a data file named like the run's report (s.md, d.csv) is an input: refused."""
+    Path("s.md").write_text('tasks = ["xor"]\nbackends = ["numpy"]\nseeds = [0]\n')
+    assert "the run would write s.md over its input s.md" in one_line_error(
+        ["run", "--suite", "s.md", "--output", "s.jsonl"], capsys)
+    rows = "".join(f"{a},{b},{(a + b) % 2}\n" for a in range(4) for b in range(4))
+    Path("d.csv").write_text("a,b,y\n" + rows)
+    stderr = one_line_error(["run", "--data", "d.csv", "--target", "y", "--output", "d.jsonl"], capsys)
+    assert "the run would write d.csv over its input" in stderr
+    assert sorted(p.name for p in Path().iterdir()) == ["d.csv", "s.md"]
+    assert Path("d.csv").read_text() == "a,b,y\n" + rows

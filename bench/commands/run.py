@@ -29,7 +29,13 @@ from bench.core.results import RESULTS_DIR, ResultsFileError, ResultsLock, Resul
 from bench.core.spec import SpecError
 from bench.run.executors import EXECUTORS, Executor, make_executor
 from bench.run.harness import Terminated, sigterm_raises
-from bench.run.outputs import claim_new_output, claim_resumed_output, fresh_results_path
+from bench.run.outputs import (
+    check_not_inputs,
+    claim_new_output,
+    claim_resumed_output,
+    fresh_results_path,
+    suite_inputs,
+)
 from bench.run.suite import DEVICES, Suite, SuiteError, load_suite
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
@@ -146,7 +152,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         suite = build_suite(args)
         cells = suite.cells()
         output = Path(args.output) if args.output else fresh_results_path(RESULTS_DIR)
-        return suite, cells, output, claim_new_output(output)
+        return suite, cells, output, claim_new_output(output, suite_inputs(args.suite, suite.task_files))
     from bench.run.resume import cut_torn_tail, plan_resume
 
     given = [f"--{flag.replace('_', '-')}" for flag in MATRIX_FLAGS if getattr(args, flag) not in (None, [])]
@@ -157,6 +163,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
     try:
         resumed = plan_resume(args.resume, retry_failed=args.retry_failed)
         resumed.suite.validate()
+        check_not_inputs(args.resume, suite_inputs(None, resumed.suite.task_files))
         if resumed.missing:
             cut_torn_tail(args.resume)
     except BaseException:

@@ -13,6 +13,7 @@ overwrites only an earlier nnbench page.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,14 +109,27 @@ def check_results_name(path: Path) -> None:
                           f"goes beside it: .md, .csv, .html, -plots/); got {path}")
 
 
-def claim_new_output(path: Path) -> ResultsLock:
+def check_not_inputs(results: Path, inputs: Iterable[Path]) -> None:
+    """No path the run writes (results, report, figures) may be one of its inputs (suite, data files)."""
+    outputs = _all_paths(results)
+    plots_dir = outputs[-1]
+    for given in inputs:
+        for output in outputs:
+            if _same(output, Path(given)) or _inside(Path(given), plots_dir):
+                raise OutputError(f"the run would write {output} over its input {given}; "
+                                  "choose another --output")
+
+
+def claim_new_output(path: Path, inputs: Iterable[Path] = ()) -> ResultsLock:
     """Check every path a new run writes, then lock its (created, empty) results file.
 
+    ``inputs``: the files the run reads (suite, data files), none of which it may write.
     Raises :class:`OutputError` / ``ResultsFileError`` before anything is
     written; returns the held lock.
     """
     path = Path(path)
     check_results_name(path)
+    check_not_inputs(path, inputs)
     paths = report_paths(path)
     check_report_paths(path, paths)
     if path.exists() and not path.is_file():
@@ -140,6 +154,12 @@ def claim_resumed_output(path: Path) -> ResultsLock:
         raise ResultsFileError(f"no results file at {path}")
     check_report_paths(path, report_paths(path))
     return ResultsLock(path).acquire()
+
+
+def suite_inputs(suite_file: Path | None, task_files: dict[str, dict[str, object]]) -> list[Path]:
+    """The files a suite reads: its TOML file and its file tasks' data files."""
+    data = [Path(str(table["file"])) for table in task_files.values() if isinstance(table.get("file"), str)]
+    return [*([Path(suite_file)] if suite_file is not None else []), *data]
 
 
 def fresh_results_path(directory: Path) -> Path:
