@@ -206,6 +206,10 @@ def _die_with_parent(parent_pid: int, signum: int = signal.SIGKILL) -> None:
 
 def kill_descendants(limit_seconds: float = KILL_DESCENDANTS_SECONDS) -> None:
     """SIGKILL every descendant of this process and reap them (orphans come to a subreaper)."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return  # no child, so (a subreaper's orphans being its children) no descendant: the usual case
     import psutil
 
     me = psutil.Process()
