@@ -82,4 +82,5 @@ def test_a_far_larger_matrix_says_how_many_cells_before_it_starts(
     assert main(args) == 130
     stderr = capsys.readouterr().err
     assert "note: about to run 20,000 cells, far more than usual" in stderr
-    assert "interrupted (SIGINT): 0 of 20000 cells finished; r.jsonl holds 0 complete records" in stderr
+    assert ("interrupted (SIGINT): 0 of 20000 cells finished; r.jsonl holds no record yet: start the run "
+            "again (the same --output is free)") in stderr

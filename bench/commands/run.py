@@ -240,6 +240,8 @@ def _stopped_summary(finished: Counter[str], planned: int, output: Path, done_ve
         held = len(read_records(output))
     except ResultsFileError:
         held = 0
-    return (f"{sum(finished.values())} of {planned} cells {done_verb}"
-            f"{f' ({statuses})' if statuses else ''}; {output} holds {held} complete records, intact; "
+    head = f"{sum(finished.values())} of {planned} cells {done_verb}{f' ({statuses})' if statuses else ''}"
+    if not held:
+        return f"{head}; {output} holds no record yet: start the run again (the same --output is free)"
+    return (f"{head}; {output} holds {held} complete records, intact; "
             f"finish the run with: python -m bench run --resume {output}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -143,12 +144,14 @@ class NetworkSpec:
 
 
 #: What each field's annotation accepts, exactly: bool is not an int, an int is a float.
+#: (numbers.Integral / Real, so NumPy scalars from a task's array shapes count; they become int/float.)
 _FIELD_KINDS: dict[str, tuple[str, tuple[type, ...]]] = {
-    "int": ("an integer", (int,)),
-    "float": ("a number", (int, float)),
+    "int": ("an integer", (numbers.Integral,)),
+    "float": ("a number", (numbers.Real,)),
     "bool": ("true or false", (bool,)),
     "str": ("a name", (str,)),
 }
+_PLAIN = {"int": int, "float": float}
 
 
 def _is_kind(value: object, kinds: tuple[type, ...]) -> bool:
@@ -156,19 +159,27 @@ def _is_kind(value: object, kinds: tuple[type, ...]) -> bool:
 
 
 def _check_types(spec: NetworkSpec) -> None:
-    """Every field exactly its type; floats finite (no silent ``int()``, no NaN reaching a backend)."""
+    """Every field exactly its type; floats finite (no silent ``int()``, no NaN reaching a backend).
+
+    Values of the right kind but another class (``numpy.int64``, an int for a float field) are
+    stored as the plain Python type.
+    """
     for layer in spec.layers:
-        if not _is_kind(layer, (int,)):
+        if not _is_kind(layer, (numbers.Integral,)):
             raise SpecError(f"layers must be whole layer sizes, got {list(spec.layers)!r}")
+    object.__setattr__(spec, "layers", tuple(int(n) for n in spec.layers))
     for item in dataclasses.fields(spec):
         if item.name == "layers":
             continue
-        label, kinds = _FIELD_KINDS[str(item.type)]
+        kind = str(item.type)
+        label, kinds = _FIELD_KINDS[kind]
         value = getattr(spec, item.name)
         if not _is_kind(value, kinds):
             raise SpecError(f"{item.name} must be {label}, got {value!r}")
-        if isinstance(value, float) and not math.isfinite(value):
+        if kind == "float" and not math.isfinite(value):
             raise SpecError(f"{item.name} must be a finite number, got {value!r}")
+        if kind in _PLAIN and type(value) is not _PLAIN[kind]:
+            object.__setattr__(spec, item.name, _PLAIN[kind](value))
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
