@@ -1,8 +1,10 @@
 """Command line: ``python -m bench <command>``; one module per command.
 
-Bad input (unknown names, malformed suite, invalid spec, unreadable files)
-prints one line, ``error: ...``, and exits with status 2 before anything is
-written.
+Bad input (unknown names, malformed suite, invalid spec, unreadable files,
+output paths that collide or cannot be written, a results file another run
+is writing) prints one line, ``error: ...``, and exits with status 2 before
+anything is written. A write that fails later (a full disk) is one line and
+status 1; Ctrl-C / SIGTERM during a run, 130 / 143 (see ``bench.commands.run``).
 """
 
 from __future__ import annotations

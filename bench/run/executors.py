@@ -107,13 +107,17 @@ class DaskExecutor:
             future = self.client.submit(runner, cell, key=key, pure=False,
                                         resources=resources_for(cell, gpu_offered))
             futures[future] = cell
-        for future in as_completed(futures):
-            cell = futures.pop(future)
-            try:
-                record = future.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker, a cancelled task
-                record = failed_record(cell, f"dask task failed: {type(exc).__name__}: {exc}")
-            yield cell, record
+        try:
+            for future in as_completed(futures):
+                cell = futures.pop(future)
+                try:
+                    record = future.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker, a cancelled task
+                    record = failed_record(cell, f"dask task failed: {type(exc).__name__}: {exc}")
+                yield cell, record
+        finally:
+            if futures:  # stopped early (Ctrl-C, a full disk): the cells not yet recorded must not run on
+                self.client.cancel(list(futures), force=True)
 
     def close(self) -> None:
         self.client.close()
