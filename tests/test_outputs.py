@@ -137,12 +137,11 @@ def test_full_disk_stops_the_run_with_one_line_and_the_records_intact(
     real = results_module._write_line
     calls = []
 
-    def fill_the_disk(handle, line: str) -> None:  # type: ignore[no-untyped-def]
-        calls.append(line)
+    def fill_the_disk(fd: int, data: bytes) -> None:
+        calls.append(data)
         if len(calls) == 1:
-            return real(handle, line)
-        handle.write(line[: len(line) // 2])
-        handle.flush()
+            return real(fd, data)
+        os.write(fd, data[: len(data) // 2])
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(results_module, "_write_line", fill_the_disk)

@@ -61,28 +61,33 @@ class ResultsWriter:
 
     def append(self, record: dict[str, Any]) -> None:
         """Append one line; on failure the file is cut back to its complete lines and
-        :class:`ResultsWriteError` says why."""
-        line = json.dumps(record, default=_default, allow_nan=True) + "\n"
-        with open(self.path, "a", encoding="utf-8") as handle:
-            size = handle.seek(0, os.SEEK_END)
+        :class:`ResultsWriteError` says why (unbuffered: nothing is left to flush later)."""
+        data = (json.dumps(record, default=_default, allow_nan=True) + "\n").encode("utf-8")
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
             try:
-                _write_line(handle, line)
+                _write_line(fd, data)
             except OSError as exc:
-                _cut_back(self.path, size)
+                _cut_back(fd, size)
                 reason = exc.strerror or str(exc)
                 raise ResultsWriteError(exc.errno or errno.EIO, f"cannot append to {self.path} ({reason})"
                                         ) from exc
+        finally:
+            os.close(fd)
 
 
-def _write_line(handle: Any, line: str) -> None:
-    handle.write(line)
-    handle.flush()
-    os.fsync(handle.fileno())
+def _write_line(fd: int, data: bytes) -> None:
+    """Write all of ``data`` and fsync it."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
 
 
-def _cut_back(path: Path, size: int) -> None:
+def _cut_back(fd: int, size: int) -> None:
     try:
-        os.truncate(path, size)
+        os.ftruncate(fd, size)
     except OSError:
         pass  # the torn tail, if any, is cut by the next --resume
 
