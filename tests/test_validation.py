@@ -52,6 +52,7 @@ def usage_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         (["--threads", "0"], "threads must be >= 1"),
         (["--timeout", "0"], "timeout must be > 0 seconds"),
         (["--memory-limit-mb", "0"], "memory_limit_mb must be >= 1"),
+        (["--memory-limit-mb", "99999999999999"], "memory_limit_mb must be >= 1 and <= 8796093022207"),
         (["--curve-points", "-1"], "curve_points must be >= 0, got -1"),
         (["--seeds", "many"], "argument --seeds: invalid int value: 'many'"),
         (["--executor", "spark"], "unknown executor 'spark'; known: serial, dask"),

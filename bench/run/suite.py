@@ -53,6 +53,8 @@ DEVICES = ("cpu", "gpu", "auto")
 #: ``suite_config`` lists at most this many seeds; a longer run of consecutive seeds is stored as
 #: ``{"first": a, "count": n}``, so a record's size does not grow with the matrix.
 LISTED_SEEDS_MAX = 1000
+#: The largest address-space cap setrlimit takes (bytes in a signed 64-bit number), in MB.
+MAX_MEMORY_LIMIT_MB = (2**63 - 1) // 2**20
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
               "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files"}
 
@@ -98,8 +100,9 @@ class Suite:
             raise SuiteError(f"threads must be >= 1, got {self.threads}")
         if not self.timeout > 0:
             raise SuiteError(f"timeout must be > 0 seconds, got {self.timeout}")
-        if self.memory_limit_mb is not None and self.memory_limit_mb < 1:
-            raise SuiteError(f"memory_limit_mb must be >= 1, got {self.memory_limit_mb}")
+        if self.memory_limit_mb is not None and not 1 <= self.memory_limit_mb <= MAX_MEMORY_LIMIT_MB:
+            raise SuiteError(f"memory_limit_mb must be >= 1 and <= {MAX_MEMORY_LIMIT_MB}, "
+                             f"got {self.memory_limit_mb}")
         if self.curve_points < 0:
             raise SuiteError(f"curve_points must be >= 0, got {self.curve_points}")
         if any(seed < 0 for seed in self.seeds):
