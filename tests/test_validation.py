@@ -66,6 +66,7 @@ def usage_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         (["--task", "needs-data-dir", "--data-dir", "."], "cannot read"),
         # values that are not exactly what the field takes are refused, never coerced
         (["--set", "bias=maybe"], "bad value for bias: 'maybe' (expected true or false)"),
+        (["--set", "seed=3"], "the spec's seed is each cell's seed; set the seeds with seeds / --seed /"),
         (["--set", "layers=2,-3,1"], "bad value for layers: '2,-3,1'"),
         (["--set", "layers=2,,1"], "bad value for layers: '2,,1'"),
         (["--set", "epochs=2.5"], "bad value for epochs: '2.5' (expected an integer)"),

@@ -112,6 +112,9 @@ class Suite:
             repeated = sorted(str(value) for value, times in Counter(values).items() if times > 1)
             if repeated:
                 raise SuiteError(f"{label} {', '.join(repeated)} listed more than once")
+        if "seed" in self.overrides or any("seed" in table for table in self.tasks_overrides.values()):
+            raise SuiteError("the spec's seed is each cell's seed; set the seeds with seeds / --seed / "
+                             "--seeds, not as an override (it would give every cell the same seed)")
         registry.check_task_names([name for name in self.tasks_overrides if name not in self.task_files])
         # Each task's data must be readable and its resolved spec valid before anything runs; an
         # override for a registered task this suite does not run is checked too (a typo is not ignored).
