@@ -9,7 +9,8 @@ squared error (RMSE)"; the XOR example there gives MSE 0.252 / RMSE 0.501
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,29 +51,108 @@ def confusion_matrix(true_classes: np.ndarray, predicted: np.ndarray, n_classes:
     return matrix.tolist()
 
 
+# --- the registry: each metric declared once ------------------------------------------------------
+
+CLASSIFICATION = ("binary", "multiclass")
+REGRESSION = ("regression",)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric: its function, which way is better, and the task kinds it applies to.
+
+    ``function(correct, outputs)`` gets, for classification, the task's
+    encoded targets and the raw outputs; for regression both in original
+    units. A metric with no function is declared for its direction only (a
+    value reported elsewhere, such as the training loss of a curve point).
+    """
+
+    name: str
+    function: Callable[[np.ndarray, np.ndarray], object] | None
+    #: "max": higher is better; "min": lower is better; None: not a number to rank (a matrix)
+    direction: str | None
+    kinds: tuple[str, ...] = ()
+    #: listed by default for every task of these kinds (a task may declare its own list)
+    default: bool = True
+
+
+def _accuracy(Y_true: np.ndarray, outputs: np.ndarray) -> float:
+    return float(np.mean(decode_classes(Y_true) == decode_classes(outputs)))
+
+
+def _confusion(Y_true: np.ndarray, outputs: np.ndarray) -> list[list[int]]:
+    n_classes = 2 if Y_true.shape[1] == 1 else Y_true.shape[1]
+    return confusion_matrix(decode_classes(Y_true), decode_classes(outputs), n_classes)
+
+
+#: Every metric, in order of preference as a group's main metric when a record names no target.
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("accuracy", _accuracy, "max", CLASSIFICATION),
+    Metric("r2", r2_score, "max", REGRESSION),
+    Metric("rmse", root_mean_squared_error, "min", REGRESSION),
+    Metric("mse", mean_squared_error, "min", CLASSIFICATION),
+    Metric("mae", mean_absolute_error, "min", REGRESSION),
+    Metric("confusion_matrix", _confusion, None, CLASSIFICATION),
+    Metric("loss", None, "min"),
+    Metric("log_loss", None, "min"),
+)}
+#: The order ``score`` lists a kind's default metrics in (the order records have always had).
+_DEFAULT_ORDER = ("accuracy", "mse", "confusion_matrix", "rmse", "mae", "r2")
+
+
+def default_metrics(kind: str) -> tuple[str, ...]:
+    """The metrics every task of ``kind`` is scored on unless it declares its own."""
+    return tuple(name for name in _DEFAULT_ORDER
+                 if METRICS[name].default and kind in METRICS[name].kinds)
+
+
+def task_metrics(task: object) -> tuple[str, ...]:
+    """The metrics a task declares (its ``metrics`` attribute), else its kind's defaults."""
+    declared = getattr(task, "metrics", None)
+    return tuple(declared) if declared else default_metrics(str(getattr(task, "kind", "binary")))
+
+
+def direction(name: str) -> str:
+    """``"max"`` or ``"min"``; an unregistered (or unranked) metric counts as higher-is-better."""
+    metric = METRICS.get(name)
+    return metric.direction if metric is not None and metric.direction else "max"
+
+
+def lower_is_better(name: str) -> bool:
+    return direction(name) == "min"
+
+
+def preferred(names: Iterable[str]) -> str | None:
+    """The main metric among ``names``: the first in registry order, else the first name."""
+    names = list(dict.fromkeys(names))
+    ranked = [name for name in METRICS if name in names and METRICS[name].direction]
+    return ranked[0] if ranked else (names[0] if names else None)
+
+
+def check_metrics(kind: str, names: Iterable[str]) -> None:
+    """Raise ``ValueError`` for a name that is not a computable metric of ``kind``."""
+    for name in names:
+        metric = METRICS.get(name)
+        if metric is None or metric.function is None or kind not in metric.kinds:
+            usable = [m.name for m in METRICS.values() if m.function is not None and kind in m.kinds]
+            raise ValueError(f"metric {name!r} does not apply to {kind} tasks; choose from {usable}")
+
+
 def score(kind: str, Y_true: np.ndarray, outputs: np.ndarray, target_scale: float = 1.0,
-          target_offset: float = 0.0, only: str | None = None) -> dict[str, object]:
-    """All metrics of a task kind (or just ``only``); regression is scored in original units."""
+          target_offset: float = 0.0, only: str | None = None,
+          names: Sequence[str] | None = None) -> dict[str, object]:
+    """The metrics ``names`` (default: the kind's), or just ``only``.
+
+    Regression is scored in original units (``Y * target_scale + target_offset``).
+    """
     Y_true = np.asarray(Y_true, float)
     outputs = np.asarray(outputs, float).reshape(Y_true.shape)
     if not np.all(np.isfinite(outputs)):
         raise FloatingPointError("network outputs contain NaN or infinity")
     if kind == "regression":
-        correct = Y_true * target_scale + target_offset
-        prediction = outputs * target_scale + target_offset
-        calculators: dict[str, Callable[[], object]] = {
-            "rmse": lambda: root_mean_squared_error(correct, prediction),
-            "mae": lambda: mean_absolute_error(correct, prediction),
-            "r2": lambda: r2_score(correct, prediction),
-        }
+        correct, prediction = Y_true * target_scale + target_offset, outputs * target_scale + target_offset
     else:
-        true_classes = decode_classes(Y_true)
-        predicted = decode_classes(outputs)
-        n_classes = 2 if Y_true.shape[1] == 1 else Y_true.shape[1]
-        calculators = {
-            "accuracy": lambda: float(np.mean(true_classes == predicted)),
-            "mse": lambda: mean_squared_error(Y_true, outputs),
-            "confusion_matrix": lambda: confusion_matrix(true_classes, predicted, n_classes),
-        }
-    names = list(calculators) if only is None else [only]
-    return {name: calculators[name]() for name in names}
+        correct, prediction = Y_true, outputs
+    chosen = [only] if only is not None else list(names or default_metrics(kind))
+    check_metrics(kind, chosen)
+    return {name: METRICS[name].function(correct, prediction) for name in chosen}  # type: ignore[misc]

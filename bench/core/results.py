@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from bench.core.record import Record, RecordError, dumps
 
 RESULTS_DIR = Path("results")
 
@@ -30,14 +30,6 @@ def new_results_path(directory: Path = RESULTS_DIR) -> Path:
         counter += 1
         path = directory / f"{stamp}-{counter}.jsonl"
     return path
-
-
-def _default(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
 
 
 class ResultsFileError(ValueError):
@@ -62,7 +54,7 @@ class ResultsWriter:
     def append(self, record: dict[str, Any]) -> None:
         """Append one line; on failure the file is cut back to its complete lines and
         :class:`ResultsWriteError` says why (unbuffered: nothing is left to flush later)."""
-        data = (json.dumps(record, default=_default, allow_nan=True) + "\n").encode("utf-8")
+        data = (dumps(record) + "\n").encode("utf-8")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             size = os.fstat(fd).st_size
@@ -153,7 +145,23 @@ def lock_holder(path: Path) -> int | None:
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
-    """All complete records of a results file (a torn last line is ignored)."""
+    """All complete records of a results file, as the worker wrote them (a torn last line is ignored).
+
+    Lines are returned as parsed, whatever JSON they hold; readers of
+    reports want :func:`read_typed`, which refuses what is not a record.
+    """
+    return [record for _, record in _numbered(path)]
+
+
+def read_typed(path: Path) -> list[Record]:
+    """The records of a results file, typed; another tool's line is an error naming ``file:line``."""
+    try:
+        return [Record.from_dict(record, f"{path}:{number}") for number, record in _numbered(path)]
+    except RecordError as exc:
+        raise ResultsFileError(str(exc)) from None
+
+
+def _numbered(path: Path) -> list[tuple[int, Any]]:
     path = Path(path)
     if not path.is_file():
         raise ResultsFileError(f"no results file at {path}")
@@ -166,9 +174,10 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError as exc:
             if number == len(lines):  # a run killed mid-write
                 continue
             raise ResultsFileError(f"{path}:{number}: not a JSON record ({exc.msg})") from exc
+        records.append((number, record))
     return records

@@ -21,7 +21,6 @@ README's deviation table):
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import numbers
 import re
@@ -110,11 +109,6 @@ class NetworkSpec:
     def hidden_layers(self) -> tuple[int, ...]:
         return self.layers[1:-1]
 
-    def gradient_descent(self, n_rows: int) -> str:
-        """Name the slides' flavour: 'batch', 'stochastic' or 'mini-batch'."""
-        size = self.effective_batch_size(n_rows)
-        return "stochastic" if size == 1 else "batch" if size >= n_rows else "mini-batch"
-
     def effective_batch_size(self, n_rows: int) -> int:
         return n_rows if self.batch_size == 0 or self.batch_size > n_rows else self.batch_size
 
@@ -137,10 +131,6 @@ class NetworkSpec:
             return cls(**data)
         except TypeError as exc:  # wrong value types, e.g. layers=3
             raise SpecError(str(exc)) from exc
-
-    def key(self) -> str:
-        """A stable text key used to match runs of the same network."""
-        return json.dumps(self.to_dict(), sort_keys=True)
 
 
 #: What each field's annotation accepts, exactly: bool is not an int, an int is a float.

@@ -62,6 +62,9 @@ class Task(ABC):
     kind: TaskKind = "binary"
     #: (metric name, value, "max" or "min"): the time-to-target threshold.
     target: tuple[str, float, str] = ("accuracy", 1.0, "max")
+    #: The metrics every run of the task is scored on, names from :data:`bench.core.metrics.METRICS`;
+    #: empty: the kind's defaults (:func:`bench.core.metrics.default_metrics`).
+    metrics: tuple[str, ...] = ()
 
     @abstractmethod
     def splits(self, seed: int) -> list[Split]:
@@ -82,11 +85,6 @@ class Task(ABC):
         (look for files, do not load them).
         """
         return None
-
-    def metric_names(self) -> list[str]:
-        if self.kind == "regression":
-            return ["rmse", "mae", "r2"]
-        return ["accuracy", "mse"]
 
     def describe(self) -> dict[str, Any]:
         info = self.info()

@@ -3,8 +3,9 @@
 Every record carries ``suite_config`` (the whole suite: backends, tasks,
 seeds, device, threads, timeout, overrides, memory cap) and ``cell`` (the
 cell it ran), so the results file alone rebuilds the matrix; no flags need
-repeating. A cell is *done* when some record has its key (backend, task,
-seed, requested device) with any status — ``ok``, ``failed`` or ``skipped``.
+repeating. A cell is *done* when some record has its key
+(:class:`~bench.core.record.CellKey`: backend, task, seed, requested device,
+division) with any status — ``ok``, ``failed`` or ``skipped``.
 With ``retry_failed`` a cell whose records are all ``failed`` runs again; its
 old record stays in the file (which is never rewritten) and
 :func:`latest_per_cell` gives the current view.
@@ -18,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.core.record import CellConfig
+from bench.core.record import CellConfig, CellKey, cell_key, latest_per_cell
 from bench.core.results import ResultsFileError, read_records
 from bench.run.suite import Suite, SuiteError, suite_from_mapping
 
-CellKey = tuple[str, str, int, str]
+__all__ = ["CellKey", "ResumePlan", "cell_key", "cut_torn_tail", "latest_per_cell", "plan_resume"]
 
 
 @dataclass
@@ -32,12 +33,6 @@ class ResumePlan:
     suite: Suite
     missing: list[CellConfig]
     done: int
-
-
-def cell_key(record: dict[str, Any]) -> CellKey:
-    """The matrix key of a record; the device is the one asked for (before ``auto`` resolved)."""
-    cell = record.get("cell") or {}
-    return (record["backend"], record["task"], record["seed"], cell.get("device", record["device"]))
 
 
 def read_resumable(path: Path) -> list[dict[str, Any]]:
@@ -97,12 +92,3 @@ def cut_torn_tail(path: Path) -> bool:
     else:
         os.truncate(path, start)
     return True
-
-
-def latest_per_cell(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The last record of each cell, in file order (the view after ``--retry-failed`` re-runs)."""
-    latest: dict[CellKey, dict[str, Any]] = {}
-    for record in records:
-        latest.pop(cell_key(record), None)
-        latest[cell_key(record)] = record
-    return list(latest.values())

@@ -21,7 +21,14 @@ import numpy as np
 
 from bench.core import metrics, registry
 from bench.core.backend import Backend
-from bench.core.record import MAX_CURVE_POINTS, CellConfig, empty_record, failed_record, out_of_memory_reason
+from bench.core.record import (
+    MAX_CURVE_POINTS,
+    CellConfig,
+    dumps,
+    empty_record,
+    failed_record,
+    out_of_memory_reason,
+)
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Split, Task
 from bench.core.weights import initial_weights
@@ -201,7 +208,8 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     scoring_start = time.perf_counter()
     first = splits[0]
     record["metrics"] = metrics.score(task.kind, np.vstack(truths), np.vstack(outputs),
-                                      first.target_scale, first.target_offset)
+                                      first.target_scale, first.target_offset,
+                                      names=metrics.task_metrics(task))
     main = recorders[0]
     epoch_times = np.diff([0.0, *main.epoch_ends])
     reached = _first_reaching(main.points, task.target) if len(splits) == 1 else None
@@ -257,16 +265,8 @@ def main(argv: list[str]) -> int:
         config = CellConfig(**json.load(handle))
     record = run_cell_safely(config)
     with open(result_path, "w", encoding="utf-8") as handle:
-        json.dump(record, handle, default=_json_default)
+        handle.write(dumps(record))
     return 0
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 if __name__ == "__main__":
