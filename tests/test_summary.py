@@ -10,7 +10,8 @@ import pytest
 from synthetic_results import SPEC, record, write
 
 from bench.report.summary import median_iqr, olympic_mean, spec_key, summarise, t_interval
-from bench.report.tables import build_tables, print_tables, write_reports
+from bench.report.tables import build_tables, print_tables
+from bench.report.writers import write_reports
 
 
 def test_t_interval_matches_the_student_t_formula() -> None:

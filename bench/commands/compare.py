@@ -5,7 +5,8 @@ NEW/OLD and a verdict better / worse / unchanged that flags only changes
 beyond the noise measured across seeds (rules in :mod:`bench.report.compare`).
 Environment differences (CPU, Python, package versions) are warned about,
 one line each, on stderr. ``--fail-on-regression`` exits 1 when any cell is
-worse, for CI.
+worse, when cells of OLD are missing from NEW, or when NEW holds no complete
+record, for CI.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", type=Path, help="the baseline results .jsonl")
     parser.add_argument("new", type=Path, help="the results .jsonl to judge")
     parser.add_argument("--fail-on-regression", action="store_true",
-                        help="exit with status 1 when any cell is worse")
+                        help="exit with status 1 when any cell is worse, a cell of OLD is missing "
+                             "from NEW, or NEW holds no complete record")
     parser.add_argument("--alpha", type=float, default=ALPHA,
                         help=f"significance level of Welch's t-test (default {ALPHA})")
     parser.add_argument("--time-tolerance", type=float, default=TIME_TOLERANCE,
@@ -32,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from bench.report.compare import compare_files, comparison_rows
+    from bench.report.compare import compare_files, comparison_rows, describe_key
 
     if not 0 < args.alpha < 1:
         print(f"error: --alpha must be between 0 and 1, got {args.alpha}", file=sys.stderr)
@@ -46,31 +48,25 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print("no cell appears in both files")
     for label, keys in (("only in old", comparison.only_old), ("only in new", comparison.only_new)):
-        for backend, task, spec, device in keys:
-            print(f"{label}: {backend} × {task} ({device}, spec {spec})")
+        for key in keys:
+            print(f"{label}: {describe_key(key)}")
     counts = {v: sum(r["verdict"] == v for r in rows) for v in ("better", "worse", "unchanged")}
     print(f"\n{counts['better']} better, {counts['worse']} worse, {counts['unchanged']} unchanged "
           f"(old {args.old}, new {args.new})")
-    if args.fail_on_regression and comparison.regressions:
-        print(f"regression: {len(comparison.regressions)} cell(s) worse", file=sys.stderr)
+    failures = comparison.gate_failures()
+    if args.fail_on_regression and failures:
+        print(f"regression: {'; '.join(failures)}", file=sys.stderr)
         return 1
     return 0
 
 
+VERDICT_COLOURS = {"better": "green", "worse": "red"}
+
+
 def print_rows(rows: list[dict[str, str]]) -> None:
-    from bench.report.tables import plain_table
+    """The comparison table through the report's terminal writer, rows coloured by verdict."""
+    from bench.report.writers import WRITERS, Report
 
-    if not sys.stdout.isatty():
-        print(plain_table(rows))
-        return
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title="NEW against OLD", title_justify="left")
-    for column in rows[0]:
-        table.add_column(column, overflow="fold")
-    colours = {"better": "green", "worse": "red", "unchanged": ""}
-    for row in rows:
-        table.add_row(*(escape(value) for value in row.values()), style=colours[row["verdict"]] or None)
-    Console().print(table)
+    report = Report(title="NEW against OLD", sections=[("NEW against OLD", rows, "")],
+                    row_style=lambda row: VERDICT_COLOURS.get(row.get("verdict", "")))
+    WRITERS["terminal"](report, sys.stdout)

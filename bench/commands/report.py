@@ -28,14 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def print_report(results: Path, plots: bool = True, html: bool = True, html_path: Path | None = None) -> int:
     """Write the report files, print the tables, then the paths written (stdout)."""
-    from bench.report.tables import print_tables, write_reports
+    from bench.report.writers import WRITERS, write_reports
     from bench.run.outputs import check_report_paths, report_paths
 
     check_report_paths(results, report_paths(results, plots, html, html_path), own_page=html_path is None)
     output = write_reports(results, plots=plots, html=html, html_path=html_path)
     if not output.summaries:
         print(f"no finished runs in {results}")
-    print_tables(output.tables)
+    assert output.report is not None
+    WRITERS["terminal"](output.report, sys.stdout)
     print(f"\nresults:  {results}")
     print(f"markdown: {output.markdown}")
     print(f"csv:      {output.csv}")

@@ -1,7 +1,9 @@
 """Compare two results files cell by cell, flagging only changes beyond the seed noise.
 
-Cells are keyed on (backend, task, spec key, device); the spec key ignores
-the seed. For each cell present in both files:
+Cells are keyed as summary rows are (:class:`~bench.core.record.GroupKey`:
+task, backend, device, division, spec key); the spec key ignores the seed,
+and the two divisions are never compared with each other. For each cell
+present in both files:
 
 * **metric** (the task's target metric): ``delta = mean(NEW) − mean(OLD)``.
   It is a change when Welch's unequal-variance t-test rejects "same mean" at
@@ -19,67 +21,48 @@ the seed. For each cell present in both files:
   is worse; the reverse is better.
 
 A cell's verdict is "worse" when any of the three got worse, "better" when
-one improved and none got worse, else "unchanged".
+one improved and none got worse, else "unchanged". As a CI gate
+(:meth:`Comparison.gate_failures`), cells of OLD missing from NEW and a NEW
+file without one complete record fail too: a gate must not pass on nothing.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bench.core.results import read_records
+from bench.core.record import GroupKey, Record, as_records, latest_per_cell
+from bench.core.results import read_typed
 from bench.report.summary import (
+    ALPHA,
     TimeStats,
     environments,
     group_records,
     lower_is_better,
     main_metric,
     median_iqr,
+    metric_change,
     metric_values,
     ok_values,
+    welch_p_value,
 )
-from bench.run.resume import latest_per_cell
 
-ALPHA = 0.05
 TIME_TOLERANCE = 0.10
 
-CellKey = tuple[str, str, str, str]  # backend, task, spec key, device
+__all__ = ["ALPHA", "TIME_TOLERANCE", "metric_change", "welch_p_value"]
+
+#: A compare cell is a summary group: every seed of one network, in one division.
+CellKey = GroupKey
 
 
-def cells(records: list[dict[str, Any]]) -> dict[CellKey, list[dict[str, Any]]]:
+def cells(records: list[Record]) -> dict[CellKey, list[Record]]:
     """Records by cell key, grouped as the summary groups them (a record without spec included)."""
-    return {(backend, task, spec, device): group
-            for (task, backend, device, spec), group in group_records(records).items()}
-
-
-def welch_p_value(old: list[float], new: list[float]) -> float:
-    """Two-sided p-value of Welch's t-test; NaN when a side has < 2 values or both lack spread."""
-    if len(old) < 2 or len(new) < 2:
-        return math.nan
-    if np.std(old) == 0 and np.std(new) == 0:
-        return math.nan
-    from scipy import stats  # imported here: scipy.stats costs seconds at CLI start-up
-
-    return float(stats.ttest_ind(new, old, equal_var=False).pvalue)
-
-
-def metric_change(old: list[float], new: list[float], alpha: float = ALPHA) -> tuple[int, str]:
-    """(+1 increase / −1 decrease / 0 no change beyond noise, note)."""
-    if not old or not new:
-        return 0, "no metric on one side"
-    delta = float(np.mean(new) - np.mean(old))
-    if len(old) < 2 or len(new) < 2:
-        return 0, "too few seeds to measure noise"
-    if np.std(old) == 0 and np.std(new) == 0:
-        return (0, "") if abs(delta) <= 1e-12 else (int(np.sign(delta)), "deterministic")
-    p = welch_p_value(old, new)
-    if p < alpha:
-        return int(np.sign(delta)), f"Welch p={p:.3g}"
-    return 0, f"within noise (p={p:.2g})"
+    return group_records(records)
 
 
 def time_change(old: list[float], new: list[float], alpha: float = ALPHA,
@@ -106,6 +89,7 @@ class CellComparison:
     task: str
     spec_key: str
     device: str
+    division: str
     metric: str | None
     old_metric: float = math.nan
     new_metric: float = math.nan
@@ -119,12 +103,13 @@ class CellComparison:
     reasons: list[str] = field(default_factory=list)
 
 
-def compare_cell(key: CellKey, old: list[dict[str, Any]], new: list[dict[str, Any]],
+def compare_cell(key: CellKey, old: list[Record], new: list[Record],
                  alpha: float = ALPHA, tolerance: float = TIME_TOLERANCE) -> CellComparison:
     metric = main_metric(old + new)
-    result = CellComparison(*key, metric=metric)
-    ok_old = sum(r.get("status") == "ok" for r in old)
-    ok_new = sum(r.get("status") == "ok" for r in new)
+    result = CellComparison(backend=key.backend, task=key.task, spec_key=key.spec, device=key.device,
+                            division=key.division, metric=metric)
+    ok_old = sum(r.ok for r in old)
+    ok_new = sum(r.ok for r in new)
     result.old_runs, result.new_runs = f"{ok_old}/{len(old)}", f"{ok_new}/{len(new)}"
     worse, better = [], []
     if ok_old == len(old) and ok_new < len(new):
@@ -161,13 +146,27 @@ class Comparison:
     only_old: list[CellKey]
     only_new: list[CellKey]
     warnings: list[str]
+    #: complete records in each file (after a --retry-failed re-run replaced its cell)
+    old_records: int = 0
+    new_records: int = 0
 
     @property
     def regressions(self) -> list[CellComparison]:
         return [c for c in self.cells if c.verdict == "worse"]
 
+    def gate_failures(self) -> list[str]:
+        """Why a CI gate (``--fail-on-regression``) fails, one line each; empty when it passes."""
+        if not self.new_records:
+            return ["NEW holds no complete record: nothing to judge"]
+        failures = []
+        if self.regressions:
+            failures.append(f"{len(self.regressions)} cell(s) worse")
+        if self.only_old:
+            failures.append(f"{len(self.only_old)} cell(s) of OLD missing from NEW")
+        return failures
 
-def environment_warnings(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
+
+def environment_warnings(old: list[Record], new: list[Record]) -> list[str]:
     """One line per environment field whose values differ between the two files."""
     before, after = environments(old), environments(new)
     lines = []
@@ -181,14 +180,14 @@ def environment_warnings(old: list[dict[str, Any]], new: list[dict[str, Any]]) -
     return lines
 
 
-def data_warnings(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
+def data_warnings(old: list[Record], new: list[Record]) -> list[str]:
     """One line per task whose data file (sha256 in ``evaluation.data``) differs between the two files."""
-    def digests(records: list[dict[str, Any]]) -> dict[str, set[tuple[str, str]]]:
+    def digests(records: list[Record]) -> dict[str, set[tuple[str, str]]]:
         found: dict[str, set[tuple[str, str]]] = {}
         for record in records:
-            data = (record.get("evaluation") or {}).get("data") or {}
+            data = (record.evaluation or {}).get("data") or {}
             if data.get("sha256"):
-                found.setdefault(record["task"], set()).add((data.get("file", "?"), data["sha256"]))
+                found.setdefault(record.task, set()).add((data.get("file", "?"), data["sha256"]))
         return found
 
     before, after = digests(old), digests(new)
@@ -202,8 +201,9 @@ def data_warnings(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[
     return lines
 
 
-def compare_records(old: list[dict[str, Any]], new: list[dict[str, Any]], alpha: float = ALPHA,
-                    tolerance: float = TIME_TOLERANCE) -> Comparison:
+def compare_records(old: Sequence[Record | Mapping[str, Any]], new: Sequence[Record | Mapping[str, Any]],
+                    alpha: float = ALPHA, tolerance: float = TIME_TOLERANCE) -> Comparison:
+    old, new = as_records(old), as_records(new)
     old_cells, new_cells = cells(old), cells(new)
     shared = [k for k in old_cells if k in new_cells]
     return Comparison(
@@ -211,22 +211,28 @@ def compare_records(old: list[dict[str, Any]], new: list[dict[str, Any]], alpha:
         only_old=[k for k in old_cells if k not in new_cells],
         only_new=[k for k in new_cells if k not in old_cells],
         warnings=environment_warnings(old, new) + data_warnings(old, new),
+        old_records=len(old), new_records=len(new),
     )
 
 
 def compare_files(old: Path, new: Path, alpha: float = ALPHA,
                   tolerance: float = TIME_TOLERANCE) -> Comparison:
-    return compare_records(latest_per_cell(read_records(old)), latest_per_cell(read_records(new)),
+    return compare_records(latest_per_cell(read_typed(old)), latest_per_cell(read_typed(new)),
                            alpha, tolerance)
 
 
 def comparison_rows(comparison: Comparison) -> list[dict[str, str]]:
+    """Display rows, one per cell; a ``division`` column when the cells hold more than one."""
     from bench.report.tables import fmt
 
+    show_division = len({c.division for c in comparison.cells}) > 1
     rows = []
     for c in comparison.cells:
-        rows.append({
-            "backend": c.backend, "task": c.task, "device": c.device, "spec": c.spec_key,
+        row = {"backend": c.backend, "task": c.task}
+        if show_division:
+            row["division"] = c.division
+        row.update({
+            "device": c.device, "spec": c.spec_key,
             "runs old→new": f"{c.old_runs} → {c.new_runs}",
             "metric": c.metric or "–",
             "old": fmt(c.old_metric, 4), "new": fmt(c.new_metric, 4),
@@ -235,5 +241,10 @@ def comparison_rows(comparison: Comparison) -> list[dict[str, str]]:
             "time ratio": fmt(c.time_ratio, 3),
             "verdict": c.verdict, "why": "; ".join(c.reasons),
         })
+        rows.append(row)
     return rows
 
+
+def describe_key(key: CellKey) -> str:
+    """``backend × task (device, division, spec key)`` for the lines about unmatched cells."""
+    return f"{key.backend} × {key.task} ({key.device}, {key.division}, spec {key.spec})"

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bench.core.record import Record
 from bench.report.summary import GroupSummary
 from bench.report.tables import TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
 
@@ -86,14 +87,15 @@ def spec_details(summaries: list[GroupSummary]) -> str:
     return "".join(parts)
 
 
-def run_facts(records: list[dict[str, Any]]) -> str:
-    suites = sorted({str(r.get("suite")) for r in records})
-    seeds = sorted({r.get("seed") for r in records if isinstance(r.get("seed"), int)})
-    threads = sorted({str(r.get("threads")) for r in records})
-    started = sorted(str(r.get("started_at")) for r in records if r.get("started_at"))
-    policy = next((r.get("timing_policy") for r in records if r.get("timing_policy")), "")
+def run_facts(records: list[Record]) -> str:
+    suites = sorted({str(r.suite) for r in records})
+    seeds = sorted({r.seed for r in records if isinstance(r.seed, int)})
+    threads = sorted({str(r.threads) for r in records})
+    divisions = sorted({r.division for r in records})
+    started = sorted(str(r.started_at) for r in records if r.started_at)
+    policy = next((r.timing_policy for r in records if r.timing_policy), "")
     facts = [f"{len(records)} runs", f"suite {', '.join(suites)}", f"seeds {seeds}",
-             f"threads {', '.join(threads)}"]
+             f"threads {', '.join(threads)}", f"division {', '.join(divisions)}"]
     if started:
         facts.append(f"started {started[0]} – {started[-1]}")
     text = f'<p class="meta">{esc(" · ".join(facts))}</p>'
@@ -102,7 +104,7 @@ def run_facts(records: list[dict[str, Any]]) -> str:
     return text
 
 
-def render_html(results_path: Path, records: list[dict[str, Any]], summaries: list[GroupSummary],
+def render_html(results_path: Path, records: list[Record], summaries: list[GroupSummary],
                 tables: ReportTables, plots: Iterable[Path]) -> str:
     sections = []
     ids = {"Summary": "summary", "Time to target vs the NumPy reference": "time-to-target",
@@ -132,7 +134,7 @@ def render_html(results_path: Path, records: list[dict[str, Any]], summaries: li
     )
 
 
-def write_html(path: Path, results_path: Path, records: list[dict[str, Any]],
+def write_html(path: Path, results_path: Path, records: list[Record],
                summaries: list[GroupSummary], tables: ReportTables, plots: Iterable[Path]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
 
+from bench.core.record import Record, as_records  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
 
 FORMATS = ("png", "svg")
@@ -75,22 +76,27 @@ def _save(figure: Figure, directory: Path, stem: str) -> list[Path]:
     return paths
 
 
-def _ok(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in records if r.get("status") == "ok"]
+def _ok(records: list[Record]) -> list[Record]:
+    return [r for r in records if r.ok]
 
 
 def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
+def _panel(task: str, division: str, among: list[Record] | list[GroupSummary]) -> str:
+    """A figure panel per task, and per division when the results hold both (never mixed)."""
+    return f"{task} ({division})" if len({x.division for x in among}) > 1 else task
+
+
 def plot_metric_vs_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Figure | None:
     shown = [s for s in summaries if s.ok and _finite(s.metric_mean) and _finite(s.fit.median)]
-    tasks = list(dict.fromkeys(s.task for s in shown))
+    tasks = list(dict.fromkeys(_panel(s.task, s.division, summaries) for s in shown))
     if not tasks:
         return None
     figure, axes = _grid(tasks, "Metric (mean, 95 % CI) against fit time (median, IQR)")
     for task, ax in zip(tasks, axes):
-        for s in (s for s in shown if s.task == task):
+        for s in (s for s in shown if _panel(s.task, s.division, summaries) == task):
             yerr = s.metric_ci95 if _finite(s.metric_ci95) else 0.0
             xerr = [[max(s.fit.median - s.fit.q1, 0.0)], [max(s.fit.q3 - s.fit.median, 0.0)]]
             ax.errorbar(s.fit.median, s.metric_mean, xerr=xerr, yerr=yerr, fmt="o", capsize=3,
@@ -98,7 +104,8 @@ def plot_metric_vs_time(summaries: list[GroupSummary], colours: dict[str, Any]) 
         _log_axis(ax, "x")
         ax.set_title(task)
         ax.set_xlabel("fit seconds (log)")
-        ax.set_ylabel(next(s.metric for s in shown if s.task == task) or "metric")
+        ax.set_ylabel(next(s.metric for s in shown if _panel(s.task, s.division, summaries) == task)
+                      or "metric")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small")
     return figure
@@ -106,7 +113,7 @@ def plot_metric_vs_time(summaries: list[GroupSummary], colours: dict[str, Any]) 
 
 def plot_fit_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Figure | None:
     shown = [s for s in summaries if s.ok and _finite(s.fit.median) and s.fit.median > 0]
-    tasks = list(dict.fromkeys(s.task for s in shown))
+    tasks = list(dict.fromkeys(_panel(s.task, s.division, summaries) for s in shown))
     backends = list(dict.fromkeys(s.backend for s in shown))
     if not tasks:
         return None
@@ -117,7 +124,8 @@ def plot_fit_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Fig
     for b, backend in enumerate(backends):
         xs, heights, low, high = [], [], [], []
         for t, task in enumerate(tasks):
-            match = next((s for s in shown if s.task == task and s.backend == backend), None)
+            match = next((s for s in shown if _panel(s.task, s.division, summaries) == task
+                          and s.backend == backend), None)
             if match is None:
                 continue
             xs.append(t - 0.4 + width * (b + 0.5))
@@ -134,33 +142,33 @@ def plot_fit_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Fig
     return figure
 
 
-def _plot_curves(records: list[dict[str, Any]], colours: dict[str, Any], title: str,
-                 x_of: Callable[[dict[str, Any]], Any], y_of: Callable[[dict[str, Any], dict[str, Any]], Any],
-                 x_label: str, y_label: Callable[[dict[str, Any]], str],
+def _plot_curves(records: list[Record], colours: dict[str, Any], title: str,
+                 x_of: Callable[[dict[str, Any]], Any], y_of: Callable[[dict[str, Any], Record], Any],
+                 x_label: str, y_label: Callable[[Record], str],
                  target_line: bool = False) -> Figure | None:
-    with_curves = [r for r in _ok(records) if r.get("curve")]
-    tasks = list(dict.fromkeys(str(r["task"]) for r in with_curves))
+    with_curves = [r for r in _ok(records) if r.curve]
+    tasks = list(dict.fromkeys(_panel(r.task, r.division, records) for r in with_curves))
     if not tasks:
         return None
     figure, axes = _grid(tasks, title)
     for task, ax in zip(tasks, axes):
         labelled: set[str] = set()
         xs_all, ys_all = [], []
-        runs = [r for r in with_curves if r["task"] == task]
+        runs = [r for r in with_curves if _panel(r.task, r.division, records) == task]
         for record in runs:
-            points = [(x_of(p), y_of(p, record)) for p in record["curve"]]
+            points = [(x_of(p), y_of(p, record)) for p in record.curve or []]
             points = [(x, y) for x, y in points if _finite(x) and _finite(y)]
             if not points:
                 continue
             xs, ys = zip(*points)
             xs_all += xs
             ys_all += ys
-            backend = str(record["backend"])
+            backend = record.backend
             ax.plot(xs, ys, color=colours[backend], alpha=0.6, linewidth=1.2,
                     marker="o" if len(xs) < 5 else None, markersize=4,
                     label=None if backend in labelled else backend)
             labelled.add(backend)
-        target = next((r.get("target") for r in runs if r.get("target")), None)
+        target = next((r.target for r in runs if r.target), None)
         if target_line and target and _finite(target.get("value")):
             ax.axhline(target["value"], color="black", linestyle="--", linewidth=1, label="target")
         if xs_all and min(xs_all) > 0:
@@ -176,27 +184,29 @@ def _plot_curves(records: list[dict[str, Any]], colours: dict[str, Any], title: 
     return figure
 
 
-def plot_learning_curves(records: list[dict[str, Any]], colours: dict[str, Any]) -> Figure | None:
+def plot_learning_curves(records: list[Record], colours: dict[str, Any]) -> Figure | None:
     return _plot_curves(records, colours, "Learning curves: training loss per epoch (every seed)",
                         x_of=lambda p: p.get("epoch"), y_of=lambda p, r: p.get("loss"),
                         x_label="epoch (log)", y_label=lambda r: "training loss (as the backend reports it)")
 
 
-def plot_time_to_target(records: list[dict[str, Any]], colours: dict[str, Any]) -> Figure | None:
-    def metric_of(point: dict[str, Any], record: dict[str, Any]) -> Any:
-        return point.get((record.get("target") or {}).get("metric", ""))
+def plot_time_to_target(records: list[Record], colours: dict[str, Any]) -> Figure | None:
+    def metric_of(point: dict[str, Any], record: Record) -> Any:
+        return point.get(record.target_metric or "")
 
     return _plot_curves(records, colours, "Time to target: held-out metric against training seconds",
                         x_of=lambda p: p.get("seconds"), y_of=metric_of,
                         x_label="training seconds (log)",
-                        y_label=lambda r: (r.get("target") or {}).get("metric", "metric"),
+                        y_label=lambda r: r.target_metric or "metric",
                         target_line=True)
 
 
-def write_plots(records: list[dict[str, Any]], summaries: list[GroupSummary], directory: Path) -> list[Path]:
+def write_plots(records: Sequence[Record | Mapping[str, Any]], summaries: list[GroupSummary],
+                directory: Path) -> list[Path]:
     """Write every figure there is data for, PNG and SVG; returns the paths (PNG first per figure)."""
     directory = Path(directory)
-    colours = backend_colours([str(r.get("backend")) for r in records])
+    records = as_records(records)
+    colours = backend_colours([r.backend for r in records])
     figures = {
         "metric-vs-fit-time": plot_metric_vs_time(summaries, colours),
         "fit-time": plot_fit_time(summaries, colours),

@@ -1,4 +1,4 @@
-"""Aggregate a results file: one summary row per backend × task (× device × spec).
+"""Aggregate a results file: one summary row per backend × task × division (× device × spec).
 
 Statistics, chosen so that a handful of seeds is reported honestly:
 
@@ -12,21 +12,28 @@ Statistics, chosen so that a handful of seeds is reported honestly:
   "suspicious", after MLPerf's reference convergence points (a submission may
   not converge much faster than the reference implementation).
 
+* significance against the reference: per task and division, whether a
+  backend's main metric differs from the NumPy backend's beyond the seed
+  noise (Welch's t over seeds, :func:`metric_change`, the rule ``compare``
+  applies between two files).
+
 Failed and skipped records have empty metrics and null times; they are
-counted, their reasons kept, and they never enter a mean.
+counted, their reasons kept, and they never enter a mean. Records of the
+two divisions never share a row (the division is part of the group key).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+
+from bench.core import metrics as registry
+from bench.core.record import GroupKey, Record, as_records, spec_key
 
 #: The backend whose epochs-to-target is the reference convergence point.
 REFERENCE_BACKEND = "numpy"
@@ -35,12 +42,10 @@ SUSPICIOUS_EPOCH_RATIO = 0.5
 #: Seeds needed before the olympic mean (drop fastest and slowest) is reported.
 OLYMPIC_MIN_RUNS = 5
 CONFIDENCE = 0.95
-#: Metrics where lower is better; every other metric is "higher is better".
-LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae", "loss", "log_loss"})
-#: Preferred main metric when a record names no target.
-PREFERRED_METRICS = ("accuracy", "r2", "rmse", "mse")
+#: Significance level of the Welch test against the reference backend (and ``compare``'s default).
+ALPHA = 0.05
 
-GroupKey = tuple[str, str, str, str]  # task, backend, device, spec key
+__all__ = ["GroupKey", "spec_key"]  # re-exported: built in bench.core.record
 
 
 # --- statistics on plain numbers -------------------------------------------------------------
@@ -91,73 +96,82 @@ def olympic_mean(values: Sequence[float], minimum: int = OLYMPIC_MIN_RUNS) -> fl
     return float(np.mean(data[1:-1]))
 
 
-def lower_is_better(metric: str, records: Iterable[dict[str, Any]] = ()) -> bool:
-    """The direction of a metric: the task's target says so when it names it, else a fixed list."""
+def lower_is_better(metric: str, records: Iterable[Record] = ()) -> bool:
+    """The direction of a metric: the task's target says so when it names it, else the registry."""
     for record in records:
-        target = record.get("target") or {}
-        if target.get("metric") == metric and target.get("direction") in ("min", "max"):
-            return target["direction"] == "min"
-    return metric in LOWER_IS_BETTER
+        if record.target_metric == metric and record.target_direction:
+            return record.target_direction == "min"
+    return registry.lower_is_better(metric)
+
+
+def welch_p_value(old: list[float], new: list[float]) -> float:
+    """Two-sided p-value of Welch's t-test; NaN when a side has < 2 values or both lack spread."""
+    if len(old) < 2 or len(new) < 2:
+        return math.nan
+    if np.std(old) == 0 and np.std(new) == 0:
+        return math.nan
+    from scipy import stats  # imported here: scipy.stats costs seconds at CLI start-up
+
+    return float(stats.ttest_ind(new, old, equal_var=False).pvalue)
+
+
+def metric_change(old: list[float], new: list[float], alpha: float = ALPHA) -> tuple[int, str]:
+    """(+1 increase / −1 decrease / 0 no change beyond noise, note) of ``new`` against ``old``."""
+    if not old or not new:
+        return 0, "no metric on one side"
+    delta = float(np.mean(new) - np.mean(old))
+    if len(old) < 2 or len(new) < 2:
+        return 0, "too few seeds to measure noise"
+    if np.std(old) == 0 and np.std(new) == 0:
+        return (0, "") if abs(delta) <= 1e-12 else (int(np.sign(delta)), "deterministic")
+    p = welch_p_value(old, new)
+    if p < alpha:
+        return int(np.sign(delta)), f"Welch p={p:.3g}"
+    return 0, f"within noise (p={p:.2g})"
 
 
 # --- grouping records ------------------------------------------------------------------------
 
-def spec_key(spec: dict[str, Any] | None) -> str:
-    """A short stable id of a resolved spec, ignoring the seed (which differs per cell)."""
-    if not spec:
-        return "-"
-    body = {k: v for k, v in spec.items() if k != "seed"}
-    return hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:8]
-
-
-def group_records(records: Iterable[dict[str, Any]]) -> dict[GroupKey, list[dict[str, Any]]]:
-    """Records by (task, backend, device, spec key), in first-seen order.
+def group_records(records: Iterable[Record | Mapping[str, Any]]) -> dict[GroupKey, list[Record]]:
+    """Records by :class:`~bench.core.record.GroupKey` (task, backend, device, division, spec key),
+    in first-seen order.
 
     A record without a spec (skipped or killed before the spec was resolved)
-    joins its backend × task × device group when there is exactly one such
-    group, so a timed-out seed still counts against the runs it belongs to.
+    joins its backend × task × device × division group when there is exactly
+    one such group, so a timed-out seed still counts against the runs it belongs to.
     """
-    records = list(records)
-    groups: dict[GroupKey, list[dict[str, Any]]] = {}
+    groups: dict[GroupKey, list[Record]] = {}
     orphans = []
-    for record in records:
-        if not record.get("spec"):
+    for record in as_records(records):
+        if not record.spec:
             orphans.append(record)
             continue
-        groups.setdefault(_key(record, spec_key(record["spec"])), []).append(record)
+        groups.setdefault(record.group_key(), []).append(record)
     for record in orphans:
-        cell = _key(record, "")[:3]
-        matches = [key for key in groups if key[:3] == cell]
-        key = matches[0] if len(matches) == 1 else _key(record, "-")
+        cell = record.group_key("").cell
+        matches = [key for key in groups if key.cell == cell]
+        key = matches[0] if len(matches) == 1 else record.group_key("-")
         groups.setdefault(key, []).append(record)
     return groups
 
 
-def _key(record: dict[str, Any], spec: str) -> GroupKey:
-    return (str(record.get("task")), str(record.get("backend")), str(record.get("device")), spec)
-
-
-def main_metric(records: Iterable[dict[str, Any]]) -> str | None:
-    """The metric a group is judged on: the task's target metric, else a preferred one."""
+def main_metric(records: Iterable[Record]) -> str | None:
+    """The metric a group is judged on: the task's target metric, else the registry's preferred one."""
     names: list[str] = []
     for record in records:
-        target = record.get("target") or {}
-        if target.get("metric"):
-            return str(target["metric"])
-        names += [k for k, v in (record.get("metrics") or {}).items() if finite([v])]
-    for name in PREFERRED_METRICS:
-        if name in names:
-            return name
-    return names[0] if names else None
+        if record.target_metric:
+            return str(record.target_metric)
+        names += [k for k, v in record.metrics.items() if finite([v])]
+    return registry.preferred(names)
 
 
-def ok_values(records: Iterable[dict[str, Any]], field_name: str) -> list[float]:
+def ok_values(records: Iterable[Record], field_name: str) -> list[float]:
     """Finite values of one top-level field over the ok records."""
-    return finite(r.get(field_name) for r in records if r.get("status") == "ok")
+    return finite(getattr(r, field_name) for r in records if r.ok)
 
 
-def metric_values(records: Iterable[dict[str, Any]], metric: str) -> list[float]:
-    return finite((r.get("metrics") or {}).get(metric) for r in records if r.get("status") == "ok")
+def metric_values(records: Iterable[Record], metric: str) -> list[float]:
+    return finite(r.metrics.get(metric) for r in records if r.ok)
 
 
 # --- the summary row ---------------------------------------------------------------------------
@@ -184,7 +198,7 @@ class TimeStats:
 
 @dataclass
 class GroupSummary:
-    """Everything the report shows about one backend × task × device × spec."""
+    """Everything the report shows about one backend × task × division × device × spec."""
 
     task: str
     backend: str
@@ -218,6 +232,11 @@ class GroupSummary:
     not_converged: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     deviations: list[str] = field(default_factory=list)
+    division: str = "closed"
+    #: against the reference backend's metric on this task and division: "higher", "lower",
+    #: "same" (within the seed noise, Welch's t) or "" (this is the reference, or nothing to compare)
+    versus_reference: str = ""
+    versus_reference_note: str = ""
 
     @property
     def ok(self) -> int:
@@ -234,21 +253,20 @@ class GroupSummary:
         return asdict(self)
 
 
-def summarise_group(key: GroupKey, records: list[dict[str, Any]]) -> GroupSummary:
-    task, backend, device, skey = key
-    ok = [r for r in records if r.get("status") == "ok"]
+def summarise_group(key: GroupKey, records: list[Record]) -> GroupSummary:
+    ok = [r for r in records if r.ok]
     metric = main_metric(records)
-    statuses = Counter(str(r.get("status")) for r in records)
+    statuses = Counter(str(r.status) for r in records)
     summary = GroupSummary(
-        task=task, backend=backend, device=device, spec_key=skey,
-        spec=next((r["spec"] for r in records if r.get("spec")), None),
+        task=key.task, backend=key.backend, device=key.device, spec_key=key.spec, division=key.division,
+        spec=next((r.spec for r in records if r.spec), None),
         runs=len(records), statuses=dict(statuses), metric=metric,
     )
     if metric:
         values = metric_values(records, metric)
         summary.metric_mean, summary.metric_ci95 = t_interval(values)
         summary.metric_n = len(values)
-    names = sorted({k for r in ok for k, v in (r.get("metrics") or {}).items() if finite([v])})
+    names = sorted({k for r in ok for k, v in r.metrics.items() if finite([v])})
     summary.other_metrics = {name: t_interval(metric_values(records, name))
                              for name in names if name != metric}
     summary.fit = TimeStats.of(ok_values(records, "fit_seconds"))
@@ -257,17 +275,16 @@ def summarise_group(key: GroupKey, records: list[dict[str, Any]]) -> GroupSummar
     summary.steady_epoch = TimeStats.of(ok_values(records, "steady_epoch_seconds"))
     summary.epochs_median = median_iqr(ok_values(records, "epochs"))[0]
     summary.peak_memory_mb = median_iqr(ok_values(records, "peak_memory_mb"))[0]
-    summary.target = next((r["target"] for r in ok if r.get("target")), None)
-    summary.folds = max((int((r.get("evaluation") or {}).get("folds") or 1) for r in ok), default=1)
-    summary.curves_off = bool(ok) and all((r.get("cell") or {}).get("curve_points") == 0 for r in ok)
+    summary.target = next((r.target for r in ok if r.target), None)
+    summary.folds = max((r.folds for r in ok), default=1)
+    summary.curves_off = bool(ok) and all(r.curve_points == 0 for r in ok)
     reached = ok_values(records, "epochs_to_target")
     summary.reached_target = len(reached)
     summary.epochs_to_target_median = median_iqr(reached)[0]
     summary.time_to_target_median = median_iqr(ok_values(records, "time_to_target_seconds"))[0]
-    summary.not_converged = sum(1 for r in ok if r.get("converged") is False)
-    summary.reasons = dict(Counter(str(r.get("reason") or "no reason given")
-                                   for r in records if r.get("status") != "ok"))
-    summary.deviations = sorted({str(d) for r in records for d in (r.get("deviations") or [])})
+    summary.not_converged = sum(1 for r in ok if r.converged is False)
+    summary.reasons = dict(Counter(str(r.reason or "no reason given") for r in records if not r.ok))
+    summary.deviations = sorted({str(d) for r in records for d in r.deviations})
     return summary
 
 
@@ -275,17 +292,17 @@ def compare_with_reference(summaries: list[GroupSummary], reference: str = REFER
                            ratio: float = SUSPICIOUS_EPOCH_RATIO) -> None:
     """Fill each summary's reference epochs-to-target and the "suspicious" flag, in place.
 
-    Only a reference run of the same task, device-independent, and *the same
-    spec* is comparable: a backend that trains a different network (the
-    perceptron) gets a note instead of a flag.
+    Only a reference run of the same task and division, device-independent,
+    and *the same spec* is comparable: a backend that trains a different
+    network (the perceptron) gets a note instead of a flag.
     """
-    references = {(s.task, s.spec_key): s for s in summaries if s.backend == reference}
+    references = {(s.task, s.division, s.spec_key): s for s in summaries if s.backend == reference}
     for summary in summaries:
         if summary.backend == reference or not summary.reached_target:
             continue
-        match = references.get((summary.task, summary.spec_key))
+        match = references.get((summary.task, summary.division, summary.spec_key))
         if match is None:
-            same_task = any(task == summary.task for task, _ in references)
+            same_task = any(key[:2] == (summary.task, summary.division) for key in references)
             summary.reference_note = "spec differs from reference" if same_task else "no reference run"
             continue
         if not match.reached_target:
@@ -302,21 +319,52 @@ def compare_with_reference(summaries: list[GroupSummary], reference: str = REFER
             summary.reference_note = f"suspicious: {epochs}"
 
 
-def summarise(records: Iterable[dict[str, Any]]) -> list[GroupSummary]:
+def significance_against_reference(groups: dict[GroupKey, list[Record]], summaries: list[GroupSummary],
+                                   reference: str = REFERENCE_BACKEND, alpha: float = ALPHA) -> None:
+    """Fill ``versus_reference``: does a backend's main metric differ from the reference's, in place?
+
+    Per task and division, each group's main-metric values over seeds are
+    set against the reference backend's with :func:`metric_change`, Welch's t
+    at ``alpha`` — the test ``compare`` uses between two files. The reference
+    group of the same spec is used when there is one, else every reference
+    run of the task and division pooled (the question is which library is
+    more accurate on the task). "higher" / "lower" are the metric's values,
+    whichever direction is better.
+    """
+    same_spec: dict[GroupKey, list[Record]] = {}
+    pooled: dict[tuple[str, str], list[Record]] = defaultdict(list)
+    for key, records in groups.items():
+        if key.backend == reference:
+            same_spec[key] = records
+            pooled[(key.task, key.division)] += records
+    for summary, (key, records) in zip(summaries, groups.items()):
+        if summary.backend == reference or not summary.metric or not summary.metric_n:
+            continue
+        match = same_spec.get(key._replace(backend=reference)) or pooled.get((key.task, key.division))
+        if not match:
+            continue
+        sign, note = metric_change(metric_values(match, summary.metric),
+                                   metric_values(records, summary.metric), alpha)
+        summary.versus_reference = {1: "higher", -1: "lower"}.get(sign, "same")
+        summary.versus_reference_note = note
+
+
+def summarise(records: Iterable[Record | Mapping[str, Any]]) -> list[GroupSummary]:
     """One :class:`GroupSummary` per group, ordered by task then backend as first seen."""
     groups = group_records(records)
     summaries = [summarise_group(key, group) for key, group in groups.items()]
+    significance_against_reference(groups, summaries)
     task_order = {task: i for i, task in enumerate(dict.fromkeys(s.task for s in summaries))}
     summaries.sort(key=lambda s: task_order[s.task])  # stable: backends keep their run order
     compare_with_reference(summaries)
     return summaries
 
 
-def environments(records: Iterable[dict[str, Any]]) -> dict[str, set[str]]:
+def environments(records: Iterable[Record | Mapping[str, Any]]) -> dict[str, set[str]]:
     """Distinct values of the environment fields across records (python, cpu, packages...)."""
     seen: dict[str, set[str]] = defaultdict(set)
-    for record in records:
-        env = record.get("env") or {}
+    for record in as_records(records):
+        env = record.env or {}
         for name in ("python", "implementation", "platform", "cpu", "cores", "hostname"):
             if env.get(name) is not None:
                 seen[name].add(str(env[name]))

@@ -1,25 +1,27 @@
-"""Readable tables from a results file: terminal (rich), Markdown, CSV, and what HTML reuses.
+"""The report's tables as rows of display strings, and their text renderings.
 
-``write_reports(results)`` writes, beside ``results/<stamp>.jsonl``:
-``<stamp>.md`` (tables), ``<stamp>.csv`` (one numeric row per backend × task),
-``<stamp>-plots/`` (PNG and SVG figures) and ``<stamp>.html`` (one
-self-contained page). The statistics are in :mod:`bench.report.summary`.
+Every format shows the same rows: the terminal (rich or plain), Markdown,
+the CSV (:func:`summary_frame`, numbers) and the HTML page. Text coming from
+records is neutralised per format: Markdown cells escape raw HTML and link
+syntax (:func:`markdown_text`), CSV fields that a spreadsheet would run as a
+formula get a leading quote (:func:`csv_safe`). The statistics are in
+:mod:`bench.report.summary`; the files are written by :mod:`bench.report.writers`.
 """
 
 from __future__ import annotations
 
+import html
 import math
+import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
-from bench.core.results import read_records
-from bench.report.summary import OLYMPIC_MIN_RUNS, REFERENCE_BACKEND, GroupSummary, environments, summarise
-from bench.run.resume import latest_per_cell
+from bench.core.record import Record
+from bench.report.summary import OLYMPIC_MIN_RUNS, REFERENCE_BACKEND, GroupSummary, environments
 
 DASH = "–"
 STATISTICS_NOTE = (
@@ -37,8 +39,11 @@ TARGET_NOTE = (
 
 Row = dict[str, str]
 #: Columns holding text (left-aligned in every format); the others hold numbers.
-TEXT_COLUMNS = frozenset({"task", "backend", "device", "spec", "metric", "notes", "reason", "verdict",
-                          "target", "deviation", "network", "used by", "field", "value", "note"})
+TEXT_COLUMNS = frozenset({"task", "backend", "division", "device", "spec", "metric", "notes", "reason",
+                          "verdict", "target", "deviation", "network", "used by", "field", "value", "note",
+                          f"vs {REFERENCE_BACKEND}", "why"})
+#: (title, rows, note) of one table
+Section = tuple[str, list[Row], str]
 
 
 # --- formatting ----------------------------------------------------------------------------------
@@ -119,18 +124,31 @@ class ReportTables:
         return [part for part in parts if part[1]]
 
 
-def _show_spec_column(summaries: list[GroupSummary]) -> tuple[bool, bool]:
-    cells = [(s.task, s.backend, s.device) for s in summaries]
+def _show_columns(summaries: list[GroupSummary]) -> tuple[bool, bool, bool]:
+    """Whether the spec, device and division columns are needed to tell the rows apart."""
+    cells = [(s.task, s.backend, s.device, s.division) for s in summaries]
     devices = {s.device for s in summaries}
-    return len(cells) != len(set(cells)), len(devices) > 1
+    divisions = {s.division for s in summaries}
+    return len(cells) != len(set(cells)), len(devices) > 1, len(divisions) > 1
+
+
+def versus_reference_text(summary: GroupSummary) -> str:
+    """``same`` / ``higher (Welch p=…)`` / ``lower (…)`` against the reference, or a dash."""
+    if not summary.versus_reference:
+        return DASH
+    note = summary.versus_reference_note
+    return f"{summary.versus_reference} ({note})" if note else summary.versus_reference
 
 
 def summary_rows(summaries: list[GroupSummary]) -> list[Row]:
-    show_spec, show_device = _show_spec_column(summaries)
+    show_spec, show_device, show_division = _show_columns(summaries)
     show_olympic = any(s.fit.n >= OLYMPIC_MIN_RUNS for s in summaries)
+    show_versus = any(s.versus_reference for s in summaries)
     rows = []
     for s in summaries:
         row: Row = {"task": s.task, "backend": s.backend}
+        if show_division:
+            row["division"] = s.division
         if show_device:
             row["device"] = s.device
         if show_spec:
@@ -138,6 +156,8 @@ def summary_rows(summaries: list[GroupSummary]) -> list[Row]:
         row["runs"] = f"{s.ok}/{s.runs} ok"
         row["metric"] = s.metric or DASH
         row["mean ± 95% CI"] = fmt_metric(s.metric_mean, s.metric_ci95)
+        if show_versus:
+            row[f"vs {REFERENCE_BACKEND}"] = versus_reference_text(s)
         row["fit s"] = fmt_time(s.fit)
         if show_olympic:
             row["fit s olympic"] = fmt(s.fit.olympic)
@@ -151,7 +171,15 @@ def summary_rows(summaries: list[GroupSummary]) -> list[Row]:
     return rows
 
 
+def _identity(s: GroupSummary, show_division: bool) -> Row:
+    row: Row = {"task": s.task, "backend": s.backend}
+    if show_division:
+        row["division"] = s.division
+    return row
+
+
 def target_rows(summaries: list[GroupSummary]) -> list[Row]:
+    show_division = _show_columns(summaries)[2]
     rows = []
     for s in summaries:
         if not s.target or not s.ok:
@@ -165,7 +193,7 @@ def target_rows(summaries: list[GroupSummary]) -> list[Row]:
             verdict = ("reference" if s.backend == REFERENCE_BACKEND and s.reached_target
                        else s.reference_note or ("comparable" if s.reached_target else "never reached"))
         rows.append({
-            "task": s.task, "backend": s.backend,
+            **_identity(s, show_division),
             "target": f"{s.target.get('metric')} {sign} {s.target.get('value')}",
             "reached": f"{s.reached_target}/{s.ok}",
             "time to target s": fmt(s.time_to_target_median),
@@ -178,27 +206,29 @@ def target_rows(summaries: list[GroupSummary]) -> list[Row]:
 
 
 def failure_rows(summaries: list[GroupSummary]) -> list[Row]:
-    return [{"task": s.task, "backend": s.backend, "device": s.device, "runs": str(count),
-             "reason": reason}
+    show_division = _show_columns(summaries)[2]
+    return [{**_identity(s, show_division), "device": s.device, "runs": str(count), "reason": reason}
             for s in summaries for reason, count in s.reasons.items()]
 
 
 def deviation_rows(summaries: list[GroupSummary]) -> list[Row]:
-    return [{"task": s.task, "backend": s.backend, "deviation": deviation}
+    show_division = _show_columns(summaries)[2]
+    return [{**_identity(s, show_division), "deviation": deviation}
             for s in summaries for deviation in s.deviations]
 
 
 def spec_rows(summaries: list[GroupSummary]) -> list[Row]:
+    show_division = _show_columns(summaries)[2]
     by_key: dict[str, dict[str, Any]] = {}
     for s in summaries:
         if s.spec:
             entry = by_key.setdefault(s.spec_key, {"spec": s.spec, "used": []})
-            entry["used"].append(f"{s.backend} × {s.task}")
+            entry["used"].append(f"{s.backend} × {s.task}" + (f" ({s.division})" if show_division else ""))
     return [{"spec": key, "network": spec_text(entry["spec"]), "used by": ", ".join(entry["used"])}
             for key, entry in by_key.items()]
 
 
-def environment_rows(records: Iterable[dict[str, Any]]) -> list[Row]:
+def environment_rows(records: Iterable[Record]) -> list[Row]:
     rows = []
     for name, values in environments(records).items():
         rows.append({"field": name, "value": " | ".join(sorted(values)),
@@ -206,7 +236,7 @@ def environment_rows(records: Iterable[dict[str, Any]]) -> list[Row]:
     return rows
 
 
-def build_tables(summaries: list[GroupSummary], records: list[dict[str, Any]]) -> ReportTables:
+def build_tables(summaries: list[GroupSummary], records: list[Record]) -> ReportTables:
     return ReportTables(
         summary=summary_rows(summaries), target=target_rows(summaries),
         failures=failure_rows(summaries), deviations=deviation_rows(summaries),
@@ -223,6 +253,8 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
             "runs": s.runs, "ok": s.ok, "failed": s.statuses.get("failed", 0),
             "skipped": s.statuses.get("skipped", 0), "metric": s.metric,
             "metric_mean": s.metric_mean, "metric_ci95": s.metric_ci95, "metric_n": s.metric_n,
+            "division": s.division, f"vs_{REFERENCE_BACKEND}": s.versus_reference,
+            f"vs_{REFERENCE_BACKEND}_note": s.versus_reference_note,
         }
         for prefix, stats in (("fit", s.fit), ("predict", s.predict)):
             row.update({f"{prefix}_median_s": stats.median, f"{prefix}_q1_s": stats.q1,
@@ -244,6 +276,27 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text field starting like a formula gets a leading ``'``; numbers (and other values) stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell passed through :func:`csv_safe` (numeric columns untouched)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(csv_safe)
+    frame.columns = [csv_safe(str(c)) for c in frame.columns]
+    return frame
+
+
 # --- output formats --------------------------------------------------------------------------------
 
 def table_columns(rows: list[Row]) -> list[str]:
@@ -251,19 +304,35 @@ def table_columns(rows: list[Row]) -> list[str]:
     return list(dict.fromkeys(k for row in rows for k in row))
 
 
+_SCRIPT_SCHEME = re.compile(r"(?i)\b(javascript|vbscript)(\s*):")
+
+
+def markdown_text(text: Any) -> str:
+    """Text from a record made inert in Markdown: no raw HTML, no link, no table break.
+
+    ``<``, ``>`` and ``&`` become entities (no tag, no autolink), ``[`` and
+    ``]`` are backslash-escaped (no inline or reference link), the colon of a
+    ``javascript:``-like scheme is escaped too, ``|`` and new lines cannot
+    break the table row.
+    """
+    text = html.escape(str(text), quote=False)
+    text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("|", "\\|")
+    text = _SCRIPT_SCHEME.sub(lambda m: f"{m[1]}{m[2]}&#58;", text)
+    return text.replace("\r", " ").replace("\n", " ")
+
+
 def markdown_table(rows: list[Row]) -> str:
     if not rows:
         return ""
     columns = table_columns(rows)
-    escape = lambda text: str(text).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(escape(row.get(c, "")) for c in columns) + " |" for row in rows]
+    lines = ["| " + " | ".join(markdown_text(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(markdown_text(row.get(c, "")) for c in columns) + " |" for row in rows]
     return "\n".join(lines)
 
 
-def to_markdown(tables: ReportTables, title: str) -> str:
-    parts = [f"# {title}"]
-    for heading, rows, note in tables.sections():
+def to_markdown(sections: Iterable[Section], title: str) -> str:
+    parts = [f"# {markdown_text(title)}"]
+    for heading, rows, note in sections:
         parts.append(f"## {heading}")
         parts.append(markdown_table(rows))
         if note:
@@ -277,12 +346,20 @@ def plain_table(rows: list[Row]) -> str:
     return tabulate(rows, headers="keys", tablefmt="simple", disable_numparse=True)
 
 
-def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool | None = None,
-                 include: tuple[str, ...] = ("Summary", "Time to target vs the NumPy reference",
-                                             "Failures and skips")) -> None:
-    """The main tables: rich tables on a terminal, plain text otherwise (pipes, CI logs)."""
+#: The tables a terminal shows of a report (the files hold them all).
+TERMINAL_SECTIONS = ("Summary", "Time to target vs the NumPy reference", "Failures and skips")
+
+
+def flag_style(row: Row) -> str | None:
+    """Red for a suspicious verdict or a failure reason, the report's rule."""
+    return "red" if "suspicious" in row.get("verdict", "") or row.get("reason") else None
+
+
+def print_sections(sections: Iterable[Section], stream: IO[str] | None = None, rich: bool | None = None,
+                   row_style: Callable[[Row], str | None] = flag_style) -> None:
+    """Tables on a terminal: rich tables on a TTY, plain text otherwise (pipes, CI logs)."""
     stream = stream or sys.stdout
-    sections = [s for s in tables.sections() if s[0] in include]
+    sections = list(sections)
     use_rich = stream.isatty() if rich is None else rich
     if not use_rich:
         for heading, rows, _ in sections:
@@ -294,59 +371,18 @@ def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool
 
     console = Console(file=stream)
     for heading, rows, note in sections:
-        table = Table(title=heading, title_justify="left", caption=escape(note) if note else None,
+        table = Table(title=escape(heading), title_justify="left", caption=escape(note) if note else None,
                       caption_justify="left")
         columns = table_columns(rows)
         for column in columns:
-            table.add_column(column, justify="left" if column in TEXT_COLUMNS else "right",
+            table.add_column(escape(column), justify="left" if column in TEXT_COLUMNS else "right",
                              overflow="fold", no_wrap=column in {"task", "backend"})
         for row in rows:
-            style = "red" if "suspicious" in row.get("verdict", "") or row.get("reason") else None
-            table.add_row(*(escape(row.get(c, "")) for c in columns), style=style)
+            table.add_row(*(escape(row.get(c, "")) for c in columns), style=row_style(row))
         console.print(table)
 
 
-# --- files beside the results -------------------------------------------------------------------
-
-@dataclass
-class ReportOutput:
-    """What :func:`write_reports` computed and wrote."""
-
-    summaries: list[GroupSummary]
-    tables: ReportTables
-    markdown: Path
-    csv: Path
-    plots: list[Path] = field(default_factory=list)
-    html: Path | None = None
-
-    @property
-    def plots_dir(self) -> Path | None:
-        return self.plots[0].parent if self.plots else None
-
-
-def plots_dir_for(results_path: Path) -> Path:
-    return results_path.with_name(f"{results_path.stem}-plots")
-
-
-def write_reports(results_path: Path, plots: bool = True, html: bool = True,
-                  html_path: Path | None = None) -> ReportOutput:
-    """Write ``<results>.md`` and ``.csv``, and unless told not to the plots and the HTML page."""
-    results_path = Path(results_path)
-    records = latest_per_cell(read_records(results_path))  # a --retry-failed re-run replaces its cell
-    summaries = summarise(records)
-    tables = build_tables(summaries, records)
-    markdown = results_path.with_suffix(".md")
-    csv = results_path.with_suffix(".csv")
-    markdown.write_text(to_markdown(tables, f"nnbench results: {results_path.name}"), encoding="utf-8")
-    summary_frame(summaries).to_csv(csv, index=False)
-    output = ReportOutput(summaries, tables, markdown, csv)
-    if plots:
-        from bench.report.plots import write_plots
-
-        output.plots = write_plots(records, summaries, plots_dir_for(results_path))
-    if html or html_path is not None:
-        from bench.report.html import write_html
-
-        output.html = write_html(html_path or results_path.with_suffix(".html"), results_path,
-                                 records, summaries, tables, output.plots)
-    return output
+def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool | None = None,
+                 include: tuple[str, ...] = TERMINAL_SECTIONS) -> None:
+    """The main tables of a report on a terminal (see :func:`print_sections`)."""
+    print_sections([s for s in tables.sections() if s[0] in include], stream, rich)

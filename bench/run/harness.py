@@ -14,6 +14,7 @@ from bench.core.record import CellConfig
 from bench.core.results import ResultsWriter
 from bench.run.executors import Executor, Runner, SerialExecutor
 from bench.run.isolation import run_isolated
+from bench.run.progress import summary_line
 from bench.run.suite import Suite
 
 Progress = Callable[[int, int, CellConfig, dict[str, Any]], None]
@@ -37,17 +38,6 @@ def sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def summary_line(record: dict[str, Any]) -> str:
-    """A short human line for one finished record."""
-    head = f"{record['backend']} × {record['task']} seed {record['seed']}: {record['status']}"
-    if record["status"] != "ok":
-        return f"{head} ({record.get('reason', '')})"
-    metrics = record.get("metrics") or {}
-    shown = ", ".join(f"{k}={v:.4g}" for k, v in metrics.items() if isinstance(v, (int, float)))
-    converged = "" if record.get("converged") is not False else ", not converged"
-    return f"{head} {shown}, fit {record['fit_seconds']:.3g} s, {record['epochs']} epochs{converged}"
 
 
 def print_progress(done: int, total: int, config: CellConfig, record: dict[str, Any]) -> None:

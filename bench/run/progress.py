@@ -19,7 +19,19 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import IO, Any
 
-from bench.core.record import CellConfig
+from bench.core.record import DEFAULT_DIVISION, CellConfig, Record
+
+
+def summary_line(record: Record | dict[str, Any]) -> str:
+    """A short human line for one finished record (a worker's dict or a typed record)."""
+    r = record if isinstance(record, Record) else Record.from_dict(record)
+    division = "" if r.division == DEFAULT_DIVISION else f" ({r.division})"
+    head = f"{r.backend} × {r.task}{division} seed {r.seed}: {r.status}"
+    if not r.ok:
+        return f"{head} ({r.reason})"
+    shown = ", ".join(f"{k}={v:.4g}" for k, v in r.metrics.items() if isinstance(v, (int, float)))
+    converged = "" if r.converged is not False else ", not converged"
+    return f"{head} {shown}, fit {r.fit_seconds:.3g} s, {r.epochs} epochs{converged}"
 
 
 def cell_label(config: CellConfig) -> str:
@@ -74,8 +86,6 @@ class MatrixProgress:
 
     # --- the harness callback ----------------------------------------------------------------------
     def __call__(self, done: int, total: int, config: CellConfig, record: dict[str, Any]) -> None:
-        from bench.run.harness import summary_line
-
         line = f"[{done}/{total}] {summary_line(record)}"
         if self._progress is None:
             print(line, file=self.stream, flush=True)
