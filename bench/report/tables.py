@@ -281,17 +281,23 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value: Any) -> Any:
-    """A text field starting like a formula gets a leading ``'``; numbers (and other values) stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text field starting like a formula gets a leading ``'``; numbers (and other values) stay.
+
+    Line breaks inside a text field become spaces as well: a reader that
+    splits on a bare CR would otherwise start a new row with what follows.
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
 
 
 def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell passed through :func:`csv_safe` (numeric columns untouched)."""
     frame = frame.copy()
     for column in frame.columns:
-        if frame[column].dtype == object:
+        if not (pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column])):
             frame[column] = frame[column].map(csv_safe)
     frame.columns = [csv_safe(str(c)) for c in frame.columns]
     return frame
