@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.core.record import CellConfig
+from bench.core.record import CellConfig, cell_key
 from bench.core.results import read_records
 from bench.run import executors
 from bench.run.executors import DaskExecutor, ExecutorError, make_executor, resources_for
@@ -37,7 +37,7 @@ def test_numpy_matrix_on_two_workers(executor: DaskExecutor, tmp_path: Path) -> 
     run_suite(suite, output, progress=lambda done, total, cell, record: seen.append(done), executor=executor)
     records = read_records(output)
     assert seen == list(range(1, 9))  # each record was appended as it finished
-    keys = Counter((r["backend"], r["task"], r["seed"], r["cell"]["device"]) for r in records)
+    keys = Counter(cell_key(r) for r in records)  # backend, task, seed, device asked for, division
     assert keys == Counter({cell.key(): 1 for cell in suite.cells()})
     assert all(r["status"] == "ok" and r["executor"] == "dask" for r in records)
     assert all(r["metrics"]["accuracy"] == 1.0 for r in records if r["task"] == "and"
