@@ -146,13 +146,13 @@ def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[re
 
 
 def harness_report_from_file(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
-    from bench.core.results import read_records
+    from bench.core.results import read_typed
     from bench.perf.overhead import timings_from_results
 
     assert options.harness_results is not None
-    records = read_records(options.harness_results)
+    records = read_typed(options.harness_results)
     timings = timings_from_results(records)
-    suites = sorted({str(r.get("suite")) for r in records})
+    suites = sorted({str(r.suite) for r in records})
     runs = max((len(t.walls) for t in timings), default=0)
     echo(f"harness timings read from {options.harness_results} ({len(records)} records)")
     lines, ratios = report.harness_lines(timings, "+".join(suites), runs)

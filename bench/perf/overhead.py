@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.core.record import CellConfig
+from bench.core.record import CellConfig, Record
 from bench.perf.timing import coefficient_of_variation
 
 PREDICT_CALLS = 4  # one untimed warm-up + three timed calls in bench.run.worker._time_predict
@@ -78,28 +78,34 @@ class CellTiming:
         """Coefficient of variation of fit_seconds over the repeats (nan with fewer than two)."""
         return coefficient_of_variation(self.fits) if len(self.fits) > 1 else float("nan")
 
-    def add(self, record: dict[str, Any]) -> None:
-        """One run's record: its timings if it is ok, else its status and reason."""
-        if record.get("status") != "ok":
-            self.failures.append(f"{record.get('status')}: {record.get('reason', '')}")
+    def add(self, record: Record | dict[str, Any]) -> None:
+        """One run's record (typed or a worker's dict): its timings if it is ok, else status and reason."""
+        if not isinstance(record, Record):  # a runner's record: the cell it ran is this one
+            backend, task, seed = self.key
+            record = Record.from_dict({"backend": backend, "task": task, "seed": seed, "status": "failed",
+                                       **record})
+        r = record
+        if not r.ok:
+            self.failures.append(f"{r.status}: {r.reason}")
             return
-        phases = record.get("phase_seconds") or {}
-        self.walls.append(float(record["wall_seconds"]))
-        self.fits.append(float(record["fit_seconds"]))
-        self.predicts.append(float(phases.get("predict", PREDICT_CALLS * float(record["predict_seconds"]))))
+        phases = r.phase_seconds or {}
+        wall = float(r.wall_seconds)  # type: ignore[arg-type]
+        self.walls.append(wall)
+        self.fits.append(float(r.fit_seconds))  # type: ignore[arg-type]
+        self.predicts.append(float(phases.get("predict", PREDICT_CALLS * float(r.predict_seconds))))  # type: ignore[arg-type]
         self.imports.append(float(phases.get("imports", 0.0)))
         self.datas.append(float(phases.get("data", 0.0)))
         self.curves.append(float(phases.get("curve", 0.0)))
-        process = record.get("process_seconds")
-        if process is not None:
-            self.startups.append(float(process) - float(record["wall_seconds"]))
+        if r.process_seconds is not None:
+            self.startups.append(float(r.process_seconds) - wall)
 
 
-def timings_from_results(records: list[dict[str, Any]]) -> list[CellTiming]:
+def timings_from_results(records: list[Record] | list[dict[str, Any]]) -> list[CellTiming]:
     """Per-cell timings of the records of a results file."""
     timings: dict[tuple[str, str, int], CellTiming] = {}
     for record in records:
-        key = (record["backend"], record["task"], int(record["seed"]))
+        record = record if isinstance(record, Record) else Record.from_dict(record)
+        key = (record.backend, record.task, int(record.seed))
         timings.setdefault(key, CellTiming(key)).add(record)
     return list(timings.values())
 
