@@ -155,4 +155,9 @@ def score(kind: str, Y_true: np.ndarray, outputs: np.ndarray, target_scale: floa
         correct, prediction = Y_true, outputs
     chosen = [only] if only is not None else list(names or default_metrics(kind))
     check_metrics(kind, chosen)
-    return {name: METRICS[name].function(correct, prediction) for name in chosen}  # type: ignore[misc]
+    scores: dict[str, object] = {}
+    for name in chosen:
+        function = METRICS[name].function
+        assert function is not None  # check_metrics refuses direction-only entries
+        scores[name] = function(correct, prediction)
+    return scores

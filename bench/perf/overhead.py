@@ -89,10 +89,10 @@ class CellTiming:
             self.failures.append(f"{r.status}: {r.reason}")
             return
         phases = r.phase_seconds or {}
-        wall = float(r.wall_seconds)  # type: ignore[arg-type]
+        wall = float(r.wall_seconds)
         self.walls.append(wall)
-        self.fits.append(float(r.fit_seconds))  # type: ignore[arg-type]
-        self.predicts.append(float(phases.get("predict", PREDICT_CALLS * float(r.predict_seconds))))  # type: ignore[arg-type]
+        self.fits.append(float(r.fit_seconds))
+        self.predicts.append(float(phases.get("predict", PREDICT_CALLS * float(r.predict_seconds))))
         self.imports.append(float(phases.get("imports", 0.0)))
         self.datas.append(float(phases.get("data", 0.0)))
         self.curves.append(float(phases.get("curve", 0.0)))
