@@ -35,3 +35,17 @@ def test_live_bar_names_the_next_cell_and_logs_finished_ones() -> None:
     text = stream.getvalue()
     assert "[1/2] numpy × xor seed 0: ok" in text and "2/2" in text
     assert progress._progress is None  # stopped
+
+
+def test_the_summary_line_reads_typed_records_and_names_the_open_division() -> None:
+    from synthetic_results import record
+
+    from bench.core.record import Record
+    from bench.run.progress import summary_line
+
+    closed = record(seed=2, accuracy=0.5, fit=0.25)
+    assert summary_line(closed).startswith("numpy × xor seed 2: ok accuracy=0.5")
+    assert summary_line(Record.from_dict(closed)) == summary_line(closed)
+    assert summary_line({**closed, "division": "open"}).startswith("numpy × xor (open) seed 2: ok")
+    failed = record(seed=1, status="failed", reason="boom")
+    assert summary_line(failed) == "numpy × xor seed 1: failed (boom)"

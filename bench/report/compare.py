@@ -51,6 +51,7 @@ from bench.report.summary import (
     ok_values,
     welch_p_value,
 )
+from bench.report.tables import fmt
 
 TIME_TOLERANCE = 0.10
 
@@ -223,8 +224,6 @@ def compare_files(old: Path, new: Path, alpha: float = ALPHA,
 
 def comparison_rows(comparison: Comparison) -> list[dict[str, str]]:
     """Display rows, one per cell; a ``division`` column when the cells hold more than one."""
-    from bench.report.tables import fmt
-
     show_division = len({c.division for c in comparison.cells}) > 1
     rows = []
     for c in comparison.cells:

@@ -57,7 +57,7 @@ class Report:
 
     @classmethod
     def of_results(cls, results_path: Path, records: list[Record]) -> Report:
-        """The report of a results file's records (the latest record of each cell)."""
+        """The report of a results file's records (give it the latest record of each cell)."""
         summaries = summarise(records)
         tables = build_tables(summaries, records)
         return cls(title=f"nnbench results: {Path(results_path).name}", sections=tables.sections(),
