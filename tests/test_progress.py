@@ -6,8 +6,8 @@ import io
 
 from synthetic_results import record
 
-from bench.core.record import CellConfig
-from bench.run.progress import MatrixProgress
+from bench.core.record import CellConfig, Record
+from bench.run.progress import MatrixProgress, summary_line
 
 
 def cells() -> list[CellConfig]:
@@ -38,11 +38,6 @@ def test_live_bar_names_the_next_cell_and_logs_finished_ones() -> None:
 
 
 def test_the_summary_line_reads_typed_records_and_names_the_open_division() -> None:
-    from synthetic_results import record
-
-    from bench.core.record import Record
-    from bench.run.progress import summary_line
-
     closed = record(seed=2, accuracy=0.5, fit=0.25)
     assert summary_line(closed).startswith("numpy × xor seed 2: ok accuracy=0.5")
     assert summary_line(Record.from_dict(closed)) == summary_line(closed)
