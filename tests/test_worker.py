@@ -63,3 +63,15 @@ def test_a_run_without_curves_says_why_it_has_no_time_to_target() -> None:
     record["cell"] = CellConfig(backend="numpy", task="xor", curve_points=0).to_dict()
     rows = target_rows(summarise([record]))
     assert rows[0]["verdict"] == "n/a: learning curves off (--curve-points 0)"
+
+
+def test_a_cell_of_the_open_division_trains_open_and_records_its_recipe() -> None:
+    closed = run_cell(CellConfig(backend="numpy", task="xor", seed=0))
+    opened = run_cell(CellConfig(backend="numpy", task="xor", seed=0, division="open"))
+    assert closed["division"] == "closed" and closed["recipe"] is None and closed["spec"]["dtype"] == "float64"
+    assert opened["status"] == "ok" and opened["division"] == "open"
+    assert opened["spec"]["dtype"] == "float32"  # the open division's default dtype
+    assert opened["recipe"]["class"] == "backends.scratch.mlp.MultiLayerPerceptron"
+    asked = run_cell(CellConfig(backend="numpy", task="xor", seed=0, division="open",
+                                overrides={"dtype": "float64"}))
+    assert asked["spec"]["dtype"] == "float64"  # unless the spec says otherwise

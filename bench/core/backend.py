@@ -25,12 +25,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from bench.core.record import DIVISIONS
 from bench.core.spec import NetworkSpec
 from bench.core.weights import Weights, initial_weights
 
 #: Called after each epoch with (epoch number from 1, training loss).
 EpochCallback = Callable[[int, float], None]
-DIVISIONS = ("closed", "open")
 #: The dtype the open division trains in unless the user asks for another (deep-learning libraries'
 #: default; the harness applies it with ``spec.replace(dtype=OPEN_DTYPE)``).
 OPEN_DTYPE = "float32"

@@ -32,7 +32,7 @@ RESULT_FIELDS = (
     "converged", "metrics", "fit_seconds", "predict_seconds", "first_epoch_seconds",
     "steady_epoch_seconds", "epochs", "final_loss", "time_to_target_seconds",
     "epochs_to_target", "target", "peak_memory_mb", "baseline_memory_mb", "deviations",
-    "evaluation", "spec", "curve", "timing_policy", "env", "started_at", "wall_seconds",
+    "evaluation", "spec", "recipe", "curve", "timing_policy", "env", "started_at", "wall_seconds",
     "phase_seconds", "process_seconds", "executor", "cell", "suite_config",
 )
 #: Fields without which a JSON object is not an nnbench record at all.
@@ -213,6 +213,8 @@ class Record:
     deviations: list[str] = field(default_factory=list)
     evaluation: dict[str, Any] | None = None
     spec: dict[str, Any] | None = None
+    #: open division: every argument handed to the library (None in the closed division)
+    recipe: dict[str, Any] | None = None
     curve: list[dict[str, Any]] | None = None
     timing_policy: str | None = None
     env: dict[str, Any] | None = None

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bench.core import metrics, registry
-from bench.core.backend import Backend
+from bench.core.backend import OPEN_DTYPE, Backend
 from bench.core.record import (
     MAX_CURVE_POINTS,
     CellConfig,
@@ -141,7 +141,11 @@ def _first_reaching(
 
 
 def resolve_spec(task: Task, config: CellConfig) -> NetworkSpec:
+    """The task's network for this cell: its seed, the overrides, and in the open division the
+    deep-learning libraries' float32 unless the overrides name a dtype."""
     spec = task.default_spec().replace(seed=config.seed)
+    if config.division == "open" and "dtype" not in config.overrides:
+        spec = spec.replace(dtype=OPEN_DTYPE)
     if config.overrides:
         spec = spec.replace(**coerce_overrides(config.overrides))
     return spec
@@ -171,7 +175,7 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     backend.setup_threads()
     spec = backend.resolve_spec(resolve_spec(task, config))
     record["spec"] = spec.to_dict()
-    skip, why = backend.skip(spec, task.kind)
+    skip, why = backend.skip(spec, task.kind, config.division)
     if skip:
         record.update(status="skipped", reason=why, deviations=backend.deviations)
         return record
@@ -193,7 +197,7 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
                                  max_points=config.curve_points)
         weights = initial_weights(spec)
         recorder.begin()
-        backend.fit(spec, split.X_train, split.Y_train, weights, on_epoch=recorder)
+        backend.fit(spec, split.X_train, split.Y_train, weights, on_epoch=recorder, division=config.division)
         fit_seconds += time.perf_counter() - recorder.start - recorder.excluded
         recorder.finish()
         predict_start = time.perf_counter()
@@ -223,6 +227,7 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         steady_epoch_seconds=statistics.median(epoch_times[1:].tolist()) if len(epoch_times) > 1 else None,
         epochs=backend.epochs_run,
         final_loss=backend.final_loss,
+        recipe=backend.recipe if config.division == "open" else None,
         target={"metric": task.target[0], "value": task.target[1], "direction": task.target[2]},
         time_to_target_seconds=reached["seconds"] if reached else None,
         epochs_to_target=int(reached["epoch"]) if reached else None,
