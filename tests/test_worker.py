@@ -68,7 +68,8 @@ def test_a_run_without_curves_says_why_it_has_no_time_to_target() -> None:
 def test_a_cell_of_the_open_division_trains_open_and_records_its_recipe() -> None:
     closed = run_cell(CellConfig(backend="numpy", task="xor", seed=0))
     opened = run_cell(CellConfig(backend="numpy", task="xor", seed=0, division="open"))
-    assert closed["division"] == "closed" and closed["recipe"] is None and closed["spec"]["dtype"] == "float64"
+    assert closed["division"] == "closed" and closed["recipe"] is None
+    assert closed["spec"]["dtype"] == "float64"
     assert opened["status"] == "ok" and opened["division"] == "open"
     assert opened["spec"]["dtype"] == "float32"  # the open division's default dtype
     assert opened["recipe"]["class"] == "backends.scratch.mlp.MultiLayerPerceptron"
