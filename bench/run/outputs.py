@@ -31,7 +31,7 @@ class OutputError(ResultsFileError):
 
 @dataclass(frozen=True)
 class ReportPaths:
-    """What ``report`` writes for one results file (as ``bench.report.tables.write_reports`` names them)."""
+    """What ``report`` writes for one results file (as ``bench.report.writers.write_reports`` names them)."""
 
     markdown: Path
     csv: Path
