@@ -36,11 +36,11 @@ from bench.run.outputs import (
     fresh_results_path,
     suite_inputs,
 )
-from bench.run.suite import DEVICES, Suite, SuiteError, load_suite
+from bench.run.suite import DEVICES, DIVISIONS, Suite, SuiteError, load_suite
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
 MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads", "timeout", "set",
-                "memory_limit_mb", "curve_points", "output", *DATA_FLAGS)
+                "memory_limit_mb", "curve_points", "output", "division", *DATA_FLAGS)
 
 NAME = "run"
 HELP = "run a benchmark matrix"
@@ -57,6 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, help="use seeds 0..N-1")
     parser.add_argument("--seed", type=int, action="append", help="one seed (repeatable)")
     parser.add_argument("--device", help=f"one of {', '.join(DEVICES)}")
+    parser.add_argument("--division", choices=(*DIVISIONS, "both"),
+                        help="closed: the reference's exact computation (shared weights and batches); "
+                             "open: each library trained as its documentation teaches; both "
+                             "(default: the suite's divisions, else closed)")
     parser.add_argument("--threads", type=int, help="thread budget for every backend")
     parser.add_argument("--timeout", type=float, help="hard limit per cell, seconds")
     parser.add_argument("--memory-limit-mb", type=int,
@@ -104,6 +108,8 @@ def build_suite(args: argparse.Namespace) -> Suite:
         suite.seeds = args.seed
     if args.device:
         suite.device = args.device
+    if args.division:
+        suite.divisions = list(DIVISIONS) if args.division == "both" else [args.division]
     if args.threads is not None:
         suite.threads = args.threads
     if args.timeout is not None:

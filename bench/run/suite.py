@@ -8,6 +8,7 @@ seeds = [0, 1, 2]
 device = "cpu"
 threads = 1
 timeout = 600
+divisions = ["closed", "open"]   # default ["closed"]
 
 [overrides]          # applied to every task's default spec
 epochs = 100
@@ -44,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import registry
-from bench.core.record import MAX_CURVE_POINTS, CellConfig
+from bench.core.record import DIVISIONS, MAX_CURVE_POINTS, CellConfig
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Task
 from bench.run.threads import default_threads
@@ -56,7 +57,8 @@ LISTED_SEEDS_MAX = 1000
 #: The largest address-space cap setrlimit takes (bytes in a signed 64-bit number), in MB.
 MAX_MEMORY_LIMIT_MB = (2**63 - 1) // 2**20
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
-              "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files"}
+              "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files",
+              "divisions"}
 
 
 class SuiteError(ValueError):
@@ -76,6 +78,7 @@ class Suite:
     tasks_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_limit_mb: int | None = None
     curve_points: int = MAX_CURVE_POINTS
+    divisions: list[str] = field(default_factory=lambda: ["closed"])
     #: tasks read from files: name → definition (tasks.table_file.FileTaskDefinition as a table)
     task_files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -91,6 +94,11 @@ class Suite:
             raise SuiteError("the suite names no task")
         if not self.seeds:
             raise SuiteError("the suite names no seed")
+        if not self.divisions:
+            raise SuiteError("the suite names no division")
+        unknown = [d for d in self.divisions if d not in DIVISIONS]
+        if unknown:
+            raise SuiteError(f"unknown division {unknown[0]!r}; known: {', '.join(DIVISIONS)}")
         registry.check_backend_names(self.backends)
         _check_file_task_names(self.task_files)
         registry.check_task_names([name for name in self.tasks if name not in self.task_files])
@@ -107,7 +115,8 @@ class Suite:
             raise SuiteError(f"curve_points must be >= 0, got {self.curve_points}")
         if any(seed < 0 for seed in self.seeds):
             raise SuiteError(f"seeds must be >= 0, got {self.seeds}")
-        for label, values in (("backend", self.backends), ("task", self.tasks), ("seed", self.seeds)):
+        for label, values in (("backend", self.backends), ("task", self.tasks), ("seed", self.seeds),
+                              ("division", self.divisions)):
             # Counter, not list.count: linear in the matrix (--seeds 100000 plans in a blink).
             repeated = sorted(str(value) for value, times in Counter(values).items() if times > 1)
             if repeated:
@@ -141,7 +150,7 @@ class Suite:
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise SuiteError(f"{key} has the wrong type: {value!r}")
         for key, values, kind in (("backends", self.backends, str), ("tasks", self.tasks, str),
-                                  ("seeds", self.seeds, int)):
+                                  ("seeds", self.seeds, int), ("divisions", self.divisions, str)):
             if not isinstance(values, list) or not all(
                     isinstance(v, kind) and not isinstance(v, bool) for v in values):
                 raise SuiteError(f"{key} must be a list of {'integers' if kind is int else 'names'}")
@@ -163,14 +172,15 @@ class Suite:
         return coerce_overrides(merged)
 
     def cells(self) -> list[CellConfig]:
-        """The matrix, in a stable order: task, backend, seed (each task's overrides resolved once)."""
+        """The matrix in a stable order: division, task, backend, seed (overrides resolved once a task)."""
         overrides = {task: self.overrides_for(task) for task in self.tasks}
         return [
             CellConfig(backend=backend, task=task, seed=seed, device=self.device,
                        threads=self.threads, timeout=self.timeout,
                        overrides=dict(overrides[task]), suite=self.name,
                        memory_limit_mb=self.memory_limit_mb, curve_points=self.curve_points,
-                       task_file=self.task_files.get(task))
+                       task_file=self.task_files.get(task), division=division)
+            for division in self.divisions
             for task in self.tasks for backend in self.backends for seed in self.seeds
         ]
 
