@@ -70,3 +70,19 @@ def test_tasks_and_backends_listing(tmp_path: Path) -> None:
     assert tasks.returncode == 0 and "xor" in tasks.stdout and "2-3-1" in tasks.stdout
     backends = bench("backends", cwd=tmp_path)
     assert backends.returncode == 0 and "numpy" in backends.stdout
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
+    """``python -m bench tasks | head -1``: a closed pipe ends the command quietly, status 141."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has already left: every write to stdout fails with EPIPE
+    try:
+        done = subprocess.run([sys.executable, "-m", "bench", "tasks"], cwd=tmp_path, stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120,
+                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
