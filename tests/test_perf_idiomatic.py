@@ -77,6 +77,15 @@ class OpenReportsAfterwards(NumpyMLP):
             on_epoch(epoch, loss)
 
 
+class OpenSkipped(WithOpen):
+    """Says through ``skip(..., division="open")`` that it cannot train this spec in the open division."""
+
+    def skip(self, spec, task_kind, division="closed"):  # type: ignore[no-untyped-def]
+        if division == "open":
+            return True, "no open recipe for relu"
+        return super().skip(spec, task_kind)
+
+
 def _use(monkeypatch: pytest.MonkeyPatch, fake: str) -> None:
     """Register ``fake`` (a class above) as the ``numpy`` backend here and in every child."""
     monkeypatch.setenv("NNBENCH_BACKENDS", f"numpy=test_perf_idiomatic:{fake}")
@@ -136,6 +145,11 @@ def test_epoch_seconds_from_callbacks_and_when_they_come_bunched() -> None:
         side_by_side.epoch_seconds([], 0.0, 1.0)
 
 
+def test_contenders_take_turns_leading() -> None:
+    assert [side_by_side.rotated(("a", "b", "c"), turn) for turn in range(4)] == [
+        ("a", "b", "c"), ("b", "c", "a"), ("c", "a", "b"), ("a", "b", "c")]
+
+
 def test_open_path_detected_from_the_fit_signature() -> None:
     assert "no division parameter" in side_by_side.open_path_problem(ClosedOnly)
     assert side_by_side.open_path_problem(WithOpen) == ""
@@ -162,6 +176,27 @@ def test_open_path_that_raises_is_not_measured(monkeypatch: pytest.MonkeyPatch) 
     result = side_by_side.measure("numpy", TINY, threads=1, runs=2)
     assert result["missing"] == {"open": "NotImplementedError: numpy has no open path yet"}
     assert len(result["times"]["closed"]) == 2
+
+
+def test_open_division_skipped_by_the_adapter_is_not_measured(monkeypatch: pytest.MonkeyPatch) -> None:
+    _use(monkeypatch, "OpenSkipped")
+    result = side_by_side.measure("numpy", TINY, threads=1, runs=1)
+    assert result["missing"] == {"open": "skipped: no open recipe for relu"}
+    assert result["times"]["open"] == [] and len(result["times"]["closed"]) == 1
+
+
+def test_script_that_cannot_load_is_not_measured(monkeypatch: pytest.MonkeyPatch) -> None:
+    _use(monkeypatch, "WithOpen")
+
+    def broken(library: str) -> None:
+        raise ImportError("no module named pybrain3")
+
+    monkeypatch.setattr(idiomatic, "load", broken)
+    result = side_by_side.measure("numpy", TINY, threads=1, runs=1)
+    assert result["missing"] == {"script": "ImportError: no module named pybrain3"}
+    assert len(result["times"]["open"]) == len(result["times"]["closed"]) == 1
+    ratios = report.side_by_side_lines(result)[1]
+    assert "idiomatic script: ImportError" in ratios[0].missing and ratios[1].missing == ""
 
 
 def test_open_path_measured_through_a_child_process(monkeypatch: pytest.MonkeyPatch) -> None:

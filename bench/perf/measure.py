@@ -137,7 +137,7 @@ def idiomatic_report(options: PerfOptions, echo: Callable[[str], None]) -> list[
     """Per library, its open adapter, idiomatic script and closed adapter side by side in one process."""
     workload = dataclasses.replace(options.workload, epochs=options.idiomatic_epochs)
     echo(f"open adapters vs idiomatic scripts (bench/perf/idiomatic/): one process per library on cpu, "
-         f"open adapter, script and closed adapter in turn, {options.idiomatic_runs} runs × "
+         f"open adapter, script and closed adapter in turn (rotating), {options.idiomatic_runs} runs × "
          f"({workload.warmup_epochs} + {workload.epochs}) epochs each, the first {workload.warmup_epochs} "
          "of every run reported apart:")
     ratios: list[report.Ratio] = []

@@ -7,9 +7,10 @@ starts it under the adapters' thread budget
 applied once more before every run through the adapter's own switch
 (:func:`bench.perf.idiomatic.apply_thread_budget`).
 
-Contenders, run in turn — open adapter, script, closed adapter, open
-adapter, … — ``runs`` times each on the same data, so that all three share
-the same load drift:
+Contenders, run in turn — open adapter, script, closed adapter; then
+script, closed, open; … (the order rotates, so none is always first) —
+``runs`` times each on the same data, so that all three share the same
+load drift:
 
 * ``open``: ``backend.fit(spec, X, Y, None, on_epoch, division="open")``,
   the adapter training through the library's own high-level API; epochs
@@ -47,6 +48,12 @@ CONTENDERS = ("open", "script", "closed")
 BUNCHED_SHARE = 0.05
 
 
+def rotated(names: tuple[str, ...], turn: int) -> tuple[str, ...]:
+    """``names`` starting at position ``turn`` (each contender leads a run in turn: no fixed first)."""
+    start = turn % len(names)
+    return names[start:] + names[:start]
+
+
 def open_path_problem(backend_cls: type[Backend]) -> str:
     """Why ``backend_cls.fit`` cannot be asked for the open division ('' when it can be)."""
     try:
@@ -56,6 +63,23 @@ def open_path_problem(backend_cls: type[Backend]) -> str:
     if "division" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
         return ""
     return f"{backend_cls.__module__}.{backend_cls.__qualname__}.fit has no division parameter (no open path)"
+
+
+def skipped(backend: Backend, spec: NetworkSpec) -> dict[str, str]:
+    """The divisions ``backend`` cannot train ``spec`` in, with the reason (its ``skip``, or no open path)."""
+    reasons: dict[str, str] = {}
+    problem = open_path_problem(type(backend))
+    if problem:
+        reasons["open"] = problem
+    takes_division = "division" in inspect.signature(backend.skip).parameters
+    for division in ("closed", "open"):
+        if division in reasons or (division == "open" and not takes_division):
+            continue
+        extra = {"division": division} if takes_division else {}
+        skip, why = backend.skip(spec, "classification", **extra)
+        if skip:
+            reasons[division] = f"skipped: {why}"
+    return reasons
 
 
 def epoch_seconds(ends: list[float], start: float, stop: float) -> tuple[list[float], str]:
@@ -88,14 +112,17 @@ def measure(library: str, workload: Workload, threads: int, runs: int) -> dict[s
         return {"error": why}
     X, Y = make_data(workload)
     spec = workload.spec()
-    script = idiomatic.load(library)
     arguments = idiomatic.script_arguments(workload)
     result: dict[str, Any] = {"library": library, "workload": workload.to_dict(), "threads": threads,
                               "times": {name: [] for name in CONTENDERS}, "missing": {}, "notes": [],
                               "recipe": None, "deviations": {}}
-    problem = open_path_problem(backend_cls)
-    if problem:
-        result["missing"]["open"] = problem
+    for division, why in skipped(backend_cls(device="cpu", threads=threads), spec).items():
+        result["missing"][division] = why
+    script: idiomatic.TrainFunction = _unavailable
+    try:
+        script = idiomatic.load(library)
+    except Exception as exc:  # noqa: BLE001 - e.g. the script's import fails: the adapters still run
+        result["missing"]["script"] = f"{type(exc).__name__}: {exc}"[:300]
     last: dict[str, Backend] = {}
 
     def adapter(division: str) -> Callable[[], list[float]]:
@@ -110,13 +137,13 @@ def measure(library: str, workload: Workload, threads: int, runs: int) -> dict[s
 
     contenders = {"open": adapter("open"), "script": lambda: script(X, Y, **arguments),
                   "closed": adapter("closed")}
-    for _ in range(runs):
-        for name, run in contenders.items():
+    for index in range(runs):
+        for name in rotated(CONTENDERS, index):
             if name in result["missing"]:
                 continue
             idiomatic.apply_thread_budget(library, threads)
             try:
-                result["times"][name].append(run())
+                result["times"][name].append(contenders[name]())
             except Exception as exc:  # noqa: BLE001 - a contender that cannot run is reported, not fatal
                 result["missing"][name] = f"{type(exc).__name__}: {exc}"[:300]
     for division, backend in last.items():
@@ -124,6 +151,10 @@ def measure(library: str, workload: Workload, threads: int, runs: int) -> dict[s
     if "open" in last and "open" not in result["missing"]:
         result["recipe"] = getattr(last["open"], "recipe", None)
     return result
+
+
+def _unavailable(*args: Any, **kwargs: Any) -> list[float]:
+    raise RuntimeError("the script could not be loaded")
 
 
 def main(argv: list[str]) -> int:
