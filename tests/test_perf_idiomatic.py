@@ -29,16 +29,30 @@ TINY = Workload(rows=64, layers=(8, 6, 5, 4), batch_size=16, epochs=1, warmup_ep
 
 
 # fake adapters: the NumPy MLP with and without an open path ---------------------------------
+# Each overrides ``fit`` and ``skip`` whole, so that they stand for the same thing whatever the
+# NumPy adapter itself offers.
 class ClosedOnly(NumpyMLP):
-    """Today's contract: ``fit`` takes no ``division``."""
+    """The contract before the divisions: neither ``fit`` nor ``skip`` takes ``division``."""
 
     name = "numpy"
 
     def fit(self, spec, X, Y, initial_weights=None, on_epoch=None):  # type: ignore[no-untyped-def]
         NumpyMLP.fit(self, spec, X, Y, initial_weights, on_epoch)
 
+    def skip(self, spec, task_kind):  # type: ignore[no-untyped-def]
+        return False, ""
 
-class WithOpen(NumpyMLP):
+
+class Divisions(NumpyMLP):
+    """Accepts both divisions in ``skip``."""
+
+    name = "numpy"
+
+    def skip(self, spec, task_kind, division="closed"):  # type: ignore[no-untyped-def]
+        return False, ""
+
+
+class WithOpen(Divisions):
     """An open path (its own weights, a recipe); the closed one as the NumPy MLP's."""
 
     name = "numpy"
@@ -51,7 +65,7 @@ class WithOpen(NumpyMLP):
         NumpyMLP.fit(self, spec, X, Y, initial_weights, on_epoch)
 
 
-class OpenRaises(NumpyMLP):
+class OpenRaises(Divisions):
     """Takes ``division`` but has no open path yet."""
 
     name = "numpy"
@@ -62,7 +76,7 @@ class OpenRaises(NumpyMLP):
         NumpyMLP.fit(self, spec, X, Y, initial_weights, on_epoch)
 
 
-class OpenReportsAfterwards(NumpyMLP):
+class OpenReportsAfterwards(Divisions):
     """An open path that calls ``on_epoch`` for every epoch only once training is over."""
 
     name = "numpy"

@@ -136,10 +136,10 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
 def idiomatic_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
     """Per library, its open adapter, idiomatic script and closed adapter side by side in one process."""
     workload = dataclasses.replace(options.workload, epochs=options.idiomatic_epochs)
+    first = "the first epoch" if workload.warmup_epochs == 1 else f"the first {workload.warmup_epochs} epochs"
     echo(f"open adapters vs idiomatic scripts (bench/perf/idiomatic/): one process per library on cpu, "
          f"open adapter, script and closed adapter in turn (rotating), {options.idiomatic_runs} runs × "
-         f"({workload.warmup_epochs} + {workload.epochs}) epochs each, the first {workload.warmup_epochs} "
-         "of every run reported apart:")
+         f"({workload.warmup_epochs} + {workload.epochs}) epochs each, {first} of every run reported apart:")
     ratios: list[report.Ratio] = []
     for library in options.idiomatic:
         config = {"workload": idiomatic.workload_for(library, workload).to_dict(), "threads": options.threads,
