@@ -1,10 +1,9 @@
 """scikit-learn's ``MLPClassifier`` as its user guide shows it (section 1.17, "Neural network models").
 
 ``MLPClassifier(hidden_layer_sizes, activation, solver="sgd", batch_size,
-learning_rate_init, momentum)`` on the class labels, its own init and
-shuffling. The spec's momentum is the classical one and it has no L2 term,
-so ``nesterovs_momentum=False`` and ``alpha=0``. One ``partial_fit`` per
-epoch: the documented way to train one epoch at a time ("a single
+learning_rate_init, momentum)`` on the class labels; everything else is
+scikit-learn's default, as a user writes it: its own init and shuffling,
+Nesterov momentum, ``alpha=1e-4``. One ``partial_fit`` per epoch: the documented way to train one epoch at a time ("a single
 iteration over the given data"); ``fit`` with ``max_iter=1,
 warm_start=True`` does the same epoch but warns ``ConvergenceWarning``
 every call and runs its stopping checks, and a single
@@ -29,7 +28,7 @@ def train(X: np.ndarray, Y: np.ndarray, hidden: tuple[int, ...] = (256, 128), ac
     classes = np.arange(Y.shape[1])
     model = MLPClassifier(hidden_layer_sizes=hidden, activation=ACTIVATIONS[activation], solver="sgd",
                           batch_size=batch_size, learning_rate_init=learning_rate, momentum=momentum,
-                          nesterovs_momentum=False, alpha=0.0, random_state=seed)
+                          random_state=seed)
     times = []
     for _ in range(epochs):
         start = time.perf_counter()
