@@ -3,11 +3,12 @@
 ``MLPClassifier(hidden_layer_sizes, activation, solver="sgd", batch_size,
 learning_rate_init, momentum)`` on the class labels; everything else is
 scikit-learn's default, as a user writes it: its own init and shuffling,
-Nesterov momentum, ``alpha=1e-4``. One ``partial_fit`` per epoch: the documented way to train one epoch at a time ("a single
-iteration over the given data"); ``fit`` with ``max_iter=1,
-warm_start=True`` does the same epoch but warns ``ConvergenceWarning``
-every call and runs its stopping checks, and a single
-``fit(max_iter=epochs)`` gives no per-epoch times.
+Nesterov momentum, ``alpha=1e-4``. One ``partial_fit`` per epoch: the
+documented way to train one epoch at a time ("a single iteration over the
+given data"); ``fit`` with ``max_iter=1, warm_start=True`` does the same
+epoch in the same time but warns ``ConvergenceWarning`` every call and
+runs its stopping checks, and a single ``fit(max_iter=epochs)`` gives no
+per-epoch times.
 """
 
 from __future__ import annotations
