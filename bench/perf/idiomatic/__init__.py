@@ -32,7 +32,7 @@ SMALLER_ROWS = {"pybrain": 500}
 
 #: One-line description of each script (printed beside its figures).
 DESCRIPTIONS = {
-    "torch": "nn.Sequential + DataLoader(TensorDataset, shuffle=True) + nn.CrossEntropyLoss + optim.SGD",
+    "torch": "nn.Sequential, batches sliced by torch.randperm, nn.CrossEntropyLoss, optim.SGD(momentum)",
     "keras": "keras.Sequential, compile + one fit(shuffle=True, verbose=0), epochs timed by a Callback",
     "sklearn": "MLPClassifier(solver='sgd'), one partial_fit per epoch",
     "pybrain": "buildNetwork + BackpropTrainer, one train() per epoch (per-row updates: PyBrain's default)",

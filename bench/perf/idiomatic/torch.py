@@ -1,9 +1,13 @@
-"""PyTorch as its Quickstart tutorial teaches it.
+"""PyTorch as its tutorials teach it: ``nn.Sequential``, a shuffled slicing loop, ``nn.CrossEntropyLoss``.
 
-``nn.Sequential`` of ``nn.Linear`` (default init), a ``DataLoader`` over a
-``TensorDataset`` with ``shuffle=True``, ``nn.CrossEntropyLoss`` on the
-logits, ``torch.optim.SGD`` with momentum, float32 — the loop of
-https://pytorch.org/tutorials/beginner/basics/quickstart_tutorial.html.
+``nn.Sequential`` of ``nn.Linear`` (default init after ``torch.manual_seed``),
+``torch.optim.SGD`` with momentum, ``nn.CrossEntropyLoss`` on the logits,
+float32, and the training loop of "What is torch.nn really?"
+(https://pytorch.org/tutorials/beginner/nn_tutorial.html): batches sliced
+from the in-memory tensors, here by a ``torch.randperm`` per epoch for the
+shuffling — the loop the torch adapter's open division uses. The
+Quickstart's ``DataLoader`` over a ``TensorDataset`` fetches and collates
+row by row: 0.13 s/epoch against 0.09–0.10 for this loop on this VM.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import time
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
@@ -28,18 +31,18 @@ def train(X: np.ndarray, Y: np.ndarray, hidden: tuple[int, ...] = (256, 128), ac
     for n_in, n_out in zip(sizes, sizes[1:]):
         layers += [nn.Linear(n_in, n_out), ACTIVATIONS[activation]()]
     model = nn.Sequential(*layers, nn.Linear(sizes[-1], Y.shape[1]))  # logits: the loss applies softmax
-
-    dataset = TensorDataset(torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1)))
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate, momentum=momentum)
+    inputs, labels = torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1))
 
     times = []
     for _ in range(epochs):
         start = time.perf_counter()
         model.train()
-        for inputs, labels in loader:
-            loss = loss_fn(model(inputs), labels)
+        order = torch.randperm(len(inputs))
+        for first in range(0, len(inputs), batch_size):
+            rows = order[first : first + batch_size]
+            loss = loss_fn(model(inputs[rows]), labels[rows])
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
