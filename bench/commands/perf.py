@@ -22,7 +22,7 @@ from bench.perf.workload import Workload
 from bench.run.threads import default_threads
 
 NAME = "perf"
-HELP = "performance report: ratios against matmul-only, peers and harness overhead"
+HELP = "performance report: ratios against matmul-only, peers, idiomatic scripts and harness overhead"
 
 
 def _positive(text: str) -> int:

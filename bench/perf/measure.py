@@ -147,7 +147,7 @@ def idiomatic_report(options: PerfOptions, echo: Callable[[str], None]) -> list[
         result, problem = run_json_child("bench.perf.side_by_side", [library, json.dumps(config)],
                                          options.threads, "cpu", options.probe_timeout)
         if result is None or "error" in result:
-            why = problem if result is None else f"{result['error']}"
+            why = problem if result is None else str(result["error"])
             lines, library_ratios = report.side_by_side_failed(library, why)
         else:
             lines, library_ratios = report.side_by_side_lines(result, full_rows=workload.rows)
