@@ -2,7 +2,9 @@
 
 Measures, side by side in one run, the NumPy MLP's epoch against the bare
 matrix products of the same epoch, against scikit-learn, PyTorch and Keras on
-the same work, and the time the harness adds around each cell of a suite;
+the same work, each open adapter against a minimal idiomatic script of its
+library (bench/perf/idiomatic/) and against its closed path, and the time the
+harness adds around each cell of a suite;
 prints each ratio with its target and PASS or MISS, plus absolute times, the
 thread count, CPU model and NumPy's BLAS. Exit status 0 whatever the
 verdicts (they are findings, not errors).
@@ -14,12 +16,23 @@ import argparse
 from pathlib import Path
 
 from bench.core.registry import UnknownNameError
+from bench.perf import idiomatic
 from bench.perf.measure import FRAMEWORKS, HARNESS_BACKENDS, PerfOptions, measure
 from bench.perf.workload import Workload
 from bench.run.threads import default_threads
 
 NAME = "perf"
-HELP = "performance report: ratios against matmul-only, peers and harness overhead"
+HELP = "performance report: ratios against matmul-only, peers, idiomatic scripts and harness overhead"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "when none is found")
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
                         help="comma-separated frameworks to compare (torch,keras; empty for none)")
+    parser.add_argument("--idiomatic", default=",".join(idiomatic.LIBRARIES),
+                        help="libraries whose open adapter runs beside its idiomatic script and closed "
+                             "adapter (default %(default)s; empty for none)")
+    parser.add_argument("--idiomatic-runs", type=_positive, default=3,
+                        help="interleaved runs of each of them (default %(default)s)")
+    parser.add_argument("--idiomatic-epochs", type=_positive, default=5,
+                        help="timed epochs per run, after the warm-up epoch (default %(default)s)")
     parser.add_argument("--suite", type=Path, default=Path("suites/default.toml"),
                         help="suite whose cells measure the harness overhead")
     parser.add_argument("--harness-repeats", type=int, default=3, help="repeats of each suite cell (0: skip)")
@@ -61,10 +81,17 @@ def handle(args: argparse.Namespace) -> int:
     for name in frameworks:
         if name not in FRAMEWORKS:
             raise UnknownNameError(f"unknown framework {name!r}; known: {', '.join(FRAMEWORKS)}")
+    libraries = tuple(name for name in args.idiomatic.split(",") if name)
+    for name in libraries:
+        if name not in idiomatic.LIBRARIES:
+            known = ", ".join(idiomatic.LIBRARIES)
+            raise UnknownNameError(f"no idiomatic script for {name!r}; known: {known}")
     options = PerfOptions(workload=workload, threads=args.threads, device=args.device, frameworks=frameworks,
                           suite=args.suite, harness_repeats=args.harness_repeats,
                           harness_backends=None if args.harness_backends == "all"
                           else tuple(filter(None, args.harness_backends.split(","))),
-                          harness_seeds=args.harness_seeds, harness_results=args.harness_results)
+                          harness_seeds=args.harness_seeds, harness_results=args.harness_results,
+                          idiomatic=libraries, idiomatic_runs=args.idiomatic_runs,
+                          idiomatic_epochs=args.idiomatic_epochs)
     measure(options, echo=lambda line: print(line, flush=True))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.perf import report
+from bench.perf import idiomatic, report
 from bench.perf.child import run_json_child
 from bench.perf.probe import second_activation
 from bench.perf.timing import median
@@ -34,6 +35,9 @@ class PerfOptions:
     harness_seeds: int = 1  # the suite's first seeds
     harness_results: Path | None = None  # read the harness timings from this results file instead
     probe_timeout: float = 600.0
+    idiomatic: tuple[str, ...] = idiomatic.LIBRARIES  # open adapters vs idiomatic scripts; () for none
+    idiomatic_runs: int = 3  # runs of each contender, interleaved
+    idiomatic_epochs: int = 5  # timed epochs per run (after the workload's warm-up epochs)
 
 
 def run_probe(group: str, options: PerfOptions, threads: int | None = None) -> dict[str, Any]:
@@ -114,15 +118,42 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
         echo(report.epoch_line("numpy MLP (same process)", result["times"]["numpy"]))
         ratios.append(report.framework_ratio(name, result))
 
+    if options.idiomatic:
+        ratios += idiomatic_report(options, echo)
+
     if options.harness_results is not None:
         ratios += harness_report_from_file(options, echo)
     elif options.suite is not None and options.harness_repeats > 0:
         ratios += harness_report(options, echo)
 
     echo("")
-    echo("ratios (targets from issue 8):")
+    echo("ratios (targets from issues 8 and 13):")
     for ratio in ratios:
         echo(f"  {ratio.line()}")
+    return ratios
+
+
+def idiomatic_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
+    """Per library, its open adapter, idiomatic script and closed adapter side by side in one process."""
+    workload = dataclasses.replace(options.workload, epochs=options.idiomatic_epochs)
+    first = "the first epoch" if workload.warmup_epochs == 1 else f"the first {workload.warmup_epochs} epochs"
+    echo(f"open adapters vs idiomatic scripts (bench/perf/idiomatic/): one process per library on cpu, "
+         f"open adapter, script and closed adapter in turn (rotating), {options.idiomatic_runs} runs × "
+         f"({workload.warmup_epochs} + {workload.epochs}) epochs each, {first} of every run reported apart:")
+    ratios: list[report.Ratio] = []
+    for library in options.idiomatic:
+        config = {"workload": idiomatic.workload_for(library, workload).to_dict(), "threads": options.threads,
+                  "runs": options.idiomatic_runs}
+        result, problem = run_json_child("bench.perf.side_by_side", [library, json.dumps(config)],
+                                         options.threads, "cpu", options.probe_timeout)
+        if result is None or "error" in result:
+            why = problem if result is None else str(result["error"])
+            lines, library_ratios = report.side_by_side_failed(library, why)
+        else:
+            lines, library_ratios = report.side_by_side_lines(result, full_rows=workload.rows)
+        for line in lines:
+            echo(line)
+        ratios += library_ratios
     return ratios
 
 

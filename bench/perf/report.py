@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from bench.perf import idiomatic
 from bench.perf.overhead import CellTiming
 from bench.perf.timing import coefficient_of_variation, median
 
@@ -14,6 +16,7 @@ MATMUL_TARGET = 1.30
 SKLEARN_TARGET = 1.00
 OVERHEAD_TARGET = 0.02
 NOISE_TARGET = 0.05
+IDIOMATIC_TARGET = 1.10  # open adapter / idiomatic script (issue 13)
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Ratio:
     target: float | None = None
     percent: bool = False
     note: str = ""
+    missing: str = ""  # why it was not measured
 
     def verdict(self) -> str:
         if self.target is None:
@@ -34,8 +38,10 @@ class Ratio:
         return "PASS" if self.value <= self.target else "MISS"
 
     def line(self) -> str:
-        value = _number(self.value, self.percent)
         target = "" if self.target is None else f" (target ≤ {_number(self.target, self.percent)})"
+        if self.missing:
+            return f"{self.label}: not measured ({self.missing}){target}"
+        value = _number(self.value, self.percent)
         verdict = f" {self.verdict()}" if self.verdict() else ""
         note = f"  [{self.note}]" if self.note else ""
         return f"{self.label} = {value}{target}{verdict}{note}"
@@ -123,3 +129,71 @@ def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> t
               note=f"{len(repeated)} cells" if repeated else "no cell ran twice"),
     ]
     return lines, ratios
+
+
+# open adapters vs idiomatic scripts (issue 13) --------------------------------------------------
+SIDE_BY_SIDE_LABELS = {"open": "open adapter", "script": "idiomatic script", "closed": "closed adapter"}
+
+
+def _steady(runs: list[list[float]], warmup: int) -> list[float]:
+    """Every run's epochs after its first ``warmup`` ones, pooled."""
+    return [seconds for run in runs for seconds in run[warmup:]]
+
+
+def _pair_ratio(result: dict[str, Any], label: str, top: str, bottom: str, target: float | None) -> Ratio:
+    """Median steady epoch of ``top`` over ``bottom``, with the spread of the run-by-run ratios."""
+    missing = result.get("missing", {})
+    absent = [f"{SIDE_BY_SIDE_LABELS[name]}: {missing[name]}" for name in (top, bottom) if name in missing]
+    times, warmup = result["times"], result["workload"].get("warmup_epochs", 1)
+    if not absent and not (times.get(top) and times.get(bottom)):
+        absent = ["no run finished"]
+    if absent:
+        return Ratio(label, float("nan"), target, missing="; ".join(absent))
+    per_run = [median(a[warmup:]) / median(b[warmup:]) for a, b in zip(times[top], times[bottom])]
+    value = median(_steady(times[top], warmup)) / median(_steady(times[bottom], warmup))
+    return Ratio(label, value, target,
+                 note=f"run by run {min(per_run):.2f}–{max(per_run):.2f} over {len(per_run)} runs")
+
+
+def side_by_side_lines(result: dict[str, Any], full_rows: int | None = None) -> tuple[list[str], list[Ratio]]:
+    """One library's open adapter, script and closed adapter (:mod:`bench.perf.side_by_side`).
+
+    Each contender's median steady-state epoch with its CV and first epoch,
+    then three ratios: open adapter / script (target ≤ 1.10), open / closed
+    and closed / script (reported).
+    """
+    library = result["library"]
+    rows, warmup = result["workload"]["rows"], result["workload"].get("warmup_epochs", 1)
+    fewer = f", fewer than {full_rows:,}: see bench/perf/idiomatic" if full_rows and rows < full_rows else ""
+    lines = [f"{library} ({rows:,} rows{fewer}); script: {idiomatic.DESCRIPTIONS[library]} "
+             f"(bench/perf/idiomatic/{library}.py)"]
+    missing = result.get("missing", {})
+    for name, label in SIDE_BY_SIDE_LABELS.items():
+        runs = result["times"].get(name) or []
+        if name in missing or not runs:
+            why = missing.get(name, "no run finished")
+            lines.append(f"  {library + ' ' + label:<34} not measured ({why})")
+            continue
+        firsts = [seconds for run in runs for seconds in run[:warmup]]
+        first = f"; first epoch {median(firsts):.4f} s" if firsts else ""
+        lines.append(epoch_line(f"{library} {label}", _steady(runs, warmup) or firsts, first))
+    if result.get("recipe"):
+        lines.append(f"  open recipe: {json.dumps(result['recipe'], default=str, sort_keys=True)[:400]}")
+    for division, deviations in sorted(result.get("deviations", {}).items()):
+        for deviation in deviations:
+            lines.append(f"  {division} deviation: {deviation}")
+    for note in result.get("notes", []):
+        lines.append(f"  note: {note}")
+    ratios = [
+        _pair_ratio(result, f"{library} open adapter / idiomatic script", "open", "script", IDIOMATIC_TARGET),
+        _pair_ratio(result, f"{library} open / closed epoch time", "open", "closed", None),
+        _pair_ratio(result, f"{library} closed adapter / idiomatic script", "closed", "script", None),
+    ]
+    return lines, ratios
+
+
+def side_by_side_failed(library: str, why: str) -> tuple[list[str], list[Ratio]]:
+    """The lines of a library whose side-by-side process gave no result."""
+    lines = [f"{library}: not measured ({why})"]
+    return lines, [Ratio(f"{library} open adapter / idiomatic script", float("nan"), IDIOMATIC_TARGET,
+                         missing=why)]
