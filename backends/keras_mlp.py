@@ -1,4 +1,13 @@
-"""Keras 3 (TensorFlow) backend: ``Sequential`` Dense layers (seed 000, part 3, "TensorFlow").
+"""Keras 3 backends: ``Sequential`` Dense layers (seed 000, part 3, "TensorFlow").
+
+``keras`` runs Keras on TensorFlow, ``keras-jax`` on JAX and ``keras-torch`` on
+PyTorch: the same adapter, with ``KERAS_BACKEND`` set to the class's
+``keras_backend`` before this process first imports Keras (:func:`_keras`).
+Keras picks its backend once per process, so a process that already imported
+Keras with another backend cannot run this one: ``skip()`` says so and
+``load``/``fit`` refuse (the harness runs every cell in a fresh process, where
+the first import is the cell's own). ``keras-jax`` switches JAX's x64 mode on
+before Keras loads (float64 networks stay float64).
 
 The objective is written as a Keras loss with the spec's per-row value —
 ``½ Σ (y − ŷ)²`` for mse (Keras' ``MeanSquaredError`` would average over the
@@ -15,9 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -29,34 +39,77 @@ ADAM_NOTE = ("adam: Keras adds ε to √v, not √v̂ (Kingma & Ba's 'efficient'
              "m̂ / (√v̂ + ε) with ε/√(1 − β2^t) instead of ε = 1e-8, which shows where gradients are tiny")
 
 
-@cache
-def _keras():  # type: ignore[no-untyped-def]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the harness sets it; quiet direct use too
-    import keras
-    import tensorflow as tf
+#: What each Keras backend needs imported (and set up) before Keras.
+ENGINES = ("tensorflow", "jax", "torch")
 
-    tf.get_logger().setLevel("ERROR")  # e.g. retracing notices when predict sees a new input shape
+
+TORCH_FLOAT64_NOTE = ("float64: Keras on PyTorch computes Dense's matrix products in float32 (its torch "
+                      "matmul casts through keras' dtype rules, which map float64 to float32 off "
+                      "TensorFlow): weights and activations are float64, each product float32-rounded "
+                      "(~1e-8 from the reference)")
+
+
+class WrongKerasBackend(RuntimeError):
+    """Keras was imported in this process with another backend than the adapter's."""
+
+
+def loaded_keras_backend() -> str | None:
+    """The backend Keras runs in this process, or None before Keras is imported."""
+    keras = sys.modules.get("keras")
+    return None if keras is None else keras.backend.backend()
+
+
+@cache
+def _load_keras(engine: str) -> Any:
+    if engine == "jax":
+        from backends.jax_mlp import _jax
+
+        _jax()  # x64 before Keras makes its first array
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the harness sets it; quiet direct use too
+    if loaded_keras_backend() is None:
+        os.environ["KERAS_BACKEND"] = engine  # read by Keras at its first import only
+    import keras
+
+    if engine == "tensorflow" and keras.backend.backend() == engine:
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")  # e.g. retracing notices when predict sees a new input shape
     return keras
 
 
+def _keras(engine: str = "tensorflow"):  # type: ignore[no-untyped-def]
+    """``keras`` running on ``engine``; :class:`WrongKerasBackend` when it already runs on another."""
+    keras = _load_keras(engine)
+    if keras.backend.backend() != engine:
+        raise WrongKerasBackend(wrong_backend_reason(engine))
+    return keras
+
+
+def wrong_backend_reason(engine: str) -> str:
+    return (f"keras runs on {loaded_keras_backend()} in this process and picks its backend once per "
+            f"process: Keras on {engine} needs a process of its own (KERAS_BACKEND={engine} before Keras "
+            "is imported)")
+
+
 @cache
-def _row_loss_class() -> type:
-    keras = _keras()
+def _row_loss_class(engine: str) -> type:
+    keras = _keras(engine)
 
     class RowLoss(keras.losses.Loss):
         """The spec's per-row objective; ``reduction`` adds or averages the rows."""
 
-        def __init__(self, loss: str, output_activation: str, reduction: str, dtype: str) -> None:
+        def __init__(self, loss: str, output_activation: str, reduction: str, dtype: str,
+                     from_logits: bool = False) -> None:
             super().__init__(name=f"row_{loss}", reduction=reduction, dtype=dtype)
-            self.loss, self.output_activation = loss, output_activation
+            self.loss, self.output_activation, self.from_logits = loss, output_activation, from_logits
 
         def call(self, y_true, y_pred):  # type: ignore[no-untyped-def]
-            ops = keras.ops
+            ops, logits = keras.ops, self.from_logits
             if self.loss == "mse":
                 return 0.5 * ops.sum(ops.square(y_true - y_pred), axis=-1)
             if self.output_activation == "softmax":  # from the softmax's logits (Keras' _keras_logits)
-                return ops.categorical_crossentropy(y_true, y_pred)
-            return ops.sum(ops.binary_crossentropy(y_true, y_pred), axis=-1)
+                return ops.categorical_crossentropy(y_true, y_pred, from_logits=logits)
+            return ops.sum(ops.binary_crossentropy(y_true, y_pred, from_logits=logits), axis=-1)
 
     return RowLoss
 
@@ -67,13 +120,27 @@ class KerasMLP(Backend):
     name = "keras"
     packages = ("numpy", "tensorflow", "tensorflow-cpu", "keras")
     devices = ("cpu", "gpu")
+    #: The Keras backend (``KERAS_BACKEND``) this adapter runs Keras on.
+    keras_backend: ClassVar[str] = "tensorflow"
+    #: Closed division: train cross-entropy from logits explicitly (a linear last layer) where Keras cannot
+    #: find the softmax's logits (``_keras_logits``) and would take clipped probabilities instead.
+    loss_from_logits: ClassVar[bool] = False
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
+        engine = cls.keras_backend
         try:
-            _keras()
+            if loaded_keras_backend() not in (None, engine):
+                # Keras runs another engine here; a cell of this backend runs in a process of its own.
+                import importlib.util
+
+                __import__(engine)
+                if importlib.util.find_spec("keras") is None:
+                    raise ImportError("no module named 'keras'")
+            else:
+                _keras(engine)
         except Exception as exc:  # noqa: BLE001 - any import failure means "not here"
-            return False, f"cannot import keras/tensorflow: {exc}"
+            return False, f"cannot import keras/{engine}: {exc}"
         return True, ""
 
     @classmethod
@@ -100,9 +167,15 @@ class KerasMLP(Backend):
             pass
 
     def skip(self, spec: NetworkSpec, task_kind: str, division: str = "closed") -> tuple[bool, str]:
+        if loaded_keras_backend() not in (None, self.keras_backend):
+            return True, wrong_backend_reason(self.keras_backend)
         if "step" in (spec.hidden_activation, spec.output_activation):
             return True, "Keras has no step activation and backpropagation needs a derivative"
         return super().skip(spec, task_kind, division)
+
+    def _activation(self, name: str, dtype: str) -> Any:
+        """The Dense layer's activation in the closed division: Keras' own, by name."""
+        return name
 
     @contextlib.contextmanager
     def _placement(self) -> Iterator[None]:
@@ -113,14 +186,21 @@ class KerasMLP(Backend):
 
     def load(self, spec: NetworkSpec, weights: Weights) -> None:
         check_shapes(spec, weights)
-        keras = _keras()
+        keras = _keras(self.keras_backend)
         keras.config.set_floatx(spec.dtype)  # the optimizer's learning-rate variable follows floatx
         keras.utils.set_random_seed(spec.seed)
         self.dtype = spec.dtype
+        # Cross-entropy from the output layer's logits: a linear last layer, the activation applied by
+        # the loss and by predict (where Keras cannot attach the logits to the softmax's output).
+        self.spec = spec
+        self._logits = (self.loss_from_logits and spec.loss == "cross_entropy"
+                        and spec.output_activation in ("softmax", "sigmoid"))
         with self._placement():
             dense = [keras.layers.Dense(size, use_bias=spec.bias, dtype=spec.dtype,
-                                        activation=spec.hidden_activation if index < len(weights) - 1
-                                        else spec.output_activation)
+                                        activation=self._activation(
+                                            spec.hidden_activation if index < len(weights) - 1
+                                            else "linear" if self._logits else spec.output_activation,
+                                            spec.dtype))
                      for index, size in enumerate(spec.layers[1:])]
             self.model = keras.Sequential([keras.Input((spec.n_inputs,), dtype=spec.dtype), *dense])
             for layer, (W, b) in zip(dense, weights):
@@ -133,18 +213,19 @@ class KerasMLP(Backend):
                 optimizer = keras.optimizers.SGD(spec.learning_rate, momentum=np.float64(spec.momentum),
                                                  nesterov=False)
             reduction = "sum" if spec.reduction == "sum" else "sum_over_batch_size"  # = mean over rows
-            loss = _row_loss_class()(spec.loss, spec.output_activation, reduction, spec.dtype)
+            loss = _row_loss_class(self.keras_backend)(spec.loss, spec.output_activation, reduction,
+                                                       spec.dtype, self._logits)
             self.model.compile(optimizer=optimizer, loss=loss)
         self.dense = dense
 
     def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
-        ops = _keras().ops
+        ops = _keras(self.keras_backend).ops
         with self._placement():
             return (ops.convert_to_tensor(np.asarray(X, dtype=spec.dtype)),
                     ops.convert_to_tensor(np.asarray(Y, dtype=spec.dtype)))
 
     def train_batch(self, X: Any, Y: Any, rows: Any) -> float:
-        ops, n = _keras().ops, int(X.shape[0])
+        ops, n = _keras(self.keras_backend).ops, int(X.shape[0])
         with self._placement():
             if (rows.start == 0 and rows.stop >= n) if isinstance(rows, slice) else len(rows) == n:
                 X_batch, Y_batch = X, Y  # the full batch (shuffled or not: the same sum of rows), no copy
@@ -161,7 +242,7 @@ class KerasMLP(Backend):
         """``Sequential`` of ``Dense`` layers with Keras' default initialisers, ``compile`` with Keras'
         loss classes and optimizer defaults, ``model.fit(X, Y, batch_size, epochs, shuffle, verbose=0)``;
         ``on_epoch`` from a ``keras.callbacks.Callback.on_epoch_end`` (Keras' ``logs["loss"]``)."""
-        keras = _keras()
+        keras = _keras(self.keras_backend)
         keras.config.set_floatx(spec.dtype)
         keras.utils.set_random_seed(spec.seed)
         self.dtype = spec.dtype
@@ -205,7 +286,12 @@ class KerasMLP(Backend):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         with self._placement():
-            return np.asarray(self.model.predict_on_batch(np.asarray(X, dtype=self.dtype)), dtype=np.float64)
+            outputs = self.model.predict_on_batch(np.asarray(X, dtype=self.dtype))
+            if self.division == "closed" and self._logits:
+                ops = _keras(self.keras_backend).ops
+                outputs = (ops.softmax(outputs, axis=-1) if self.spec.output_activation == "softmax"
+                           else ops.sigmoid(outputs))
+            return np.asarray(outputs, dtype=np.float64)
 
     def get_weights(self) -> Weights:
         weights: Weights = []
@@ -213,3 +299,86 @@ class KerasMLP(Backend):
             values = [np.asarray(v, dtype=np.float64) for v in layer.get_weights()]
             weights.append((values[0], values[1] if len(values) > 1 else None))
         return weights
+
+
+class KerasJaxMLP(KerasMLP):
+    """Keras 3 on JAX (``KERAS_BACKEND=jax``; XLA's thread pool as in backends/jax_mlp.py).
+
+    Keras' ``ops.tanh`` rounds float64 to float32 on JAX (Keras' dtype rules,
+    ``BIT64_TO_BIT32_DTYPE``, follow JAX without x64), so a float64 closed network's
+    tanh layers call ``jax.numpy.tanh`` itself; every other activation is Keras'
+    own and keeps float64. Keras finds the logits of a softmax/sigmoid output through an
+    attribute set on the output tensor, which a JAX array refuses, and then computes
+    cross-entropy from probabilities clipped to [1e-7, 1 − 1e-7] (no gradient where
+    they saturate): the closed network's last Dense layer is linear and the loss and
+    ``predict`` apply the output activation (``from_logits=True``), as the torch adapter does.
+    """
+
+    name = "keras-jax"
+    packages = ("numpy", "keras", "jax", "jaxlib")
+    keras_backend = "jax"
+    loss_from_logits = True  # a JAX array takes no _keras_logits attribute
+
+    def _activation(self, name: str, dtype: str) -> Any:
+        if name == "tanh" and dtype == "float64":
+            import jax.numpy as jnp
+
+            return jnp.tanh
+        return name
+
+    @contextlib.contextmanager
+    def _placement(self) -> Iterator[None]:
+        with _keras(self.keras_backend).device("gpu:0" if self.device == "gpu" else "cpu:0"):
+            yield
+
+    @classmethod
+    def device_available(cls, device: str) -> tuple[bool, str]:
+        if device != "gpu":
+            return Backend.device_available(device)
+        from backends.jax_mlp import gpu_available
+
+        return gpu_available()
+
+    def setup_threads(self) -> None:
+        from backends.jax_mlp import limit_cpu_threads
+
+        self._deviate(limit_cpu_threads(self.threads))
+
+
+class KerasTorchMLP(KerasMLP):
+    """Keras 3 on PyTorch (``KERAS_BACKEND=torch``).
+
+    Its float64 networks differ from the reference by ~1e-8 (:data:`TORCH_FLOAT64_NOTE`, recorded).
+    Keras on torch places tensors on CUDA whenever torch sees a GPU (the harness hides CUDA from a
+    ``cpu`` cell's process); ``keras.device("cpu:0")`` around ``train_on_batch`` loses the gradients
+    (Keras 3.15: "No gradients provided"), so no placement scope is used.
+    """
+
+    name = "keras-torch"
+    packages = ("numpy", "keras", "torch")
+    keras_backend = "torch"
+
+    @contextlib.contextmanager
+    def _placement(self) -> Iterator[None]:
+        yield
+
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        if spec.dtype == "float64":
+            self._deviate(TORCH_FLOAT64_NOTE)
+        super().load(spec, weights)
+
+    @classmethod
+    def device_available(cls, device: str) -> tuple[bool, str]:
+        if device != "gpu":
+            return Backend.device_available(device)
+        import torch
+
+        if not torch.cuda.is_available():
+            return False, f"torch {torch.__version__} sees no CUDA GPU"
+        return True, ""
+
+    def setup_threads(self) -> None:
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)

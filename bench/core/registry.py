@@ -33,6 +33,9 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "pybrain": "backends.pybrain_mlp:PyBrainMLP",
     "keras": "backends.keras_mlp:KerasMLP",
     "torch": "backends.torch_mlp:TorchMLP",
+    "jax": "backends.jax_mlp:JaxMLP",
+    "keras-jax": "backends.keras_mlp:KerasJaxMLP",
+    "keras-torch": "backends.keras_mlp:KerasTorchMLP",
 }
 
 BUILTIN_TASKS: dict[str, str] = {
