@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import numpy as np
 import pytest
 
 from bench.core import registry
+
+#: Backends whose library picks its engine once per process (Keras 3 reads KERAS_BACKEND at its first
+#: import, and this process imports Keras on TensorFlow): their kit and parity tests run in a process of
+#: their own (tests/test_keras_engines.py), which sets NNBENCH_TEST_BACKEND to the one backend it tests.
+OWN_PROCESS = ("keras-jax", "keras-torch")
+OWN_PROCESS_BACKEND = os.environ.get("NNBENCH_TEST_BACKEND")
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)

@@ -19,8 +19,11 @@ from bench.testing import (
     check_trains_like_the_reference,
     parametrize_with_checks,
 )
+from tests.conftest import OWN_PROCESS, OWN_PROCESS_BACKEND
 
-SHIPPED = [registry.backend_class(name) for name in registry.BUILTIN_BACKENDS]
+SHIPPED = [registry.backend_class(name) for name in
+           ([OWN_PROCESS_BACKEND] if OWN_PROCESS_BACKEND else
+            [name for name in registry.BUILTIN_BACKENDS if name not in OWN_PROCESS])]
 
 
 @parametrize_with_checks(SHIPPED)

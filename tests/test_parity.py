@@ -17,6 +17,7 @@ from backends.numpy_mlp import NumpyMLP
 from bench.core.spec import NetworkSpec
 from bench.core.weights import initial_weights
 from tests.conftest import (
+    OWN_PROCESS_BACKEND,
     SEED_HIDDEN_TO_OUTPUT,
     SEED_INPUT_TO_HIDDEN,
     XOR_X,
@@ -25,7 +26,8 @@ from tests.conftest import (
 )
 from tests.parity_helpers import SEED_XOR, SLIDES_XOR_PREDICTIONS, TOLERANCE, softmax_data
 
-BACKENDS = ["sklearn", "pybrain", "keras", "torch"]
+# keras-jax and keras-torch run here in a process of their own (tests/test_keras_engines.py).
+BACKENDS = [OWN_PROCESS_BACKEND] if OWN_PROCESS_BACKEND else ["sklearn", "pybrain", "keras", "torch", "jax"]
 
 SOFTMAX_NET = NetworkSpec(layers=(4, 5, 4, 3), hidden_activation="tanh", output_activation="softmax",
                           loss="cross_entropy", learning_rate=0.5, reduction="mean", batch_size=0, epochs=1,

@@ -1,10 +1,11 @@
-"""``python -m bench backends``: backends and whether they can run here."""
+"""``python -m bench backends``: backends, whether they can run here, and their libraries' versions."""
 
 from __future__ import annotations
 
 import argparse
 
 from bench.core import registry
+from bench.run.environment import package_versions
 
 NAME = "backends"
 HELP = "list backends"
@@ -20,8 +21,16 @@ def handle(args: argparse.Namespace) -> int:
             cls = registry.backend_class(name)
             ok, reason = cls.available()
             devices = ",".join(cls.devices)
+            versions = _versions(cls.packages)
         except ImportError as exc:
-            ok, reason, devices = False, f"cannot import adapter: {exc}", "-"
+            ok, reason, devices, versions = False, f"cannot import adapter: {exc}", "-", "-"
         state = "available" if ok else f"unavailable: {reason}"
-        print(f"{name:18} devices={devices:8} {state}")
+        print(f"{name:18} devices={devices:8} {state:12} {versions}")
     return 0
+
+
+def _versions(packages: tuple[str, ...]) -> str:
+    """The installed versions of a backend's libraries (numpy only where it is the library)."""
+    wanted = [p for p in packages if p != "numpy"] or ["numpy"]
+    found = {name: v for name, v in package_versions(wanted).items() if v != "not installed"}
+    return ", ".join(f"{name} {v}" for name, v in found.items()) or "not installed: " + ", ".join(wanted)
