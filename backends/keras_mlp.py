@@ -138,7 +138,11 @@ class KerasMLP(Backend):
                 if importlib.util.find_spec("keras") is None:
                     raise ImportError("no module named 'keras'")
             else:
-                _keras(engine)
+                # What Keras loads on its first set_random_seed (TensorFlow when installed, whatever the
+                # engine; torch's seeding) is loaded here, not timed as the first epoch's.
+                _keras(engine).utils.set_random_seed(0)
+                if engine == "torch":
+                    import torch._dynamo  # noqa: F401 - as TorchMLP.available: torch.optim's lazy import
         except Exception as exc:  # noqa: BLE001 - any import failure means "not here"
             return False, f"cannot import keras/{engine}: {exc}"
         return True, ""
