@@ -23,6 +23,7 @@ per-epoch overhead on 4-row data, which would swamp the comparison.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
 from collections.abc import Iterator
@@ -37,10 +38,6 @@ from bench.core.weights import check_shapes
 
 ADAM_NOTE = ("adam: Keras adds ε to √v, not √v̂ (Kingma & Ba's 'efficient' form): the reference's "
              "m̂ / (√v̂ + ε) with ε/√(1 − β2^t) instead of ε = 1e-8, which shows where gradients are tiny")
-
-
-#: What each Keras backend needs imported (and set up) before Keras.
-ENGINES = ("tensorflow", "jax", "torch")
 
 
 TORCH_FLOAT64_NOTE = ("float64: Keras on PyTorch computes Dense's matrix products in float32 (its torch "
@@ -132,17 +129,16 @@ class KerasMLP(Backend):
         try:
             if loaded_keras_backend() not in (None, engine):
                 # Keras runs another engine here; a cell of this backend runs in a process of its own.
-                import importlib.util
-
                 __import__(engine)
                 if importlib.util.find_spec("keras") is None:
                     raise ImportError("no module named 'keras'")
             else:
-                # What Keras loads on its first set_random_seed (TensorFlow when installed, whatever the
-                # engine; torch's seeding) is loaded here, not timed as the first epoch's.
-                _keras(engine).utils.set_random_seed(0)
-                if engine == "torch":
-                    import torch._dynamo  # noqa: F401 - as TorchMLP.available: torch.optim's lazy import
+                _keras(engine)
+                if engine != "tensorflow":  # loaded here, not in the timed first epoch:
+                    if importlib.util.find_spec("tensorflow") is not None:
+                        import tensorflow  # noqa: F401 - keras.utils.set_random_seed imports it when installed
+                    if engine == "torch":
+                        import torch._dynamo  # noqa: F401 - torch.optim's lazy import (as TorchMLP.available)
         except Exception as exc:  # noqa: BLE001 - any import failure means "not here"
             return False, f"cannot import keras/{engine}: {exc}"
         return True, ""
