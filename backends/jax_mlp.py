@@ -21,9 +21,9 @@ switched on when this module first imports JAX, before any array is made
 Open division: plain JAX + optax, the pattern of JAX's and optax's own
 tutorials: Flax ``Dense``'s default initialisers (``lecun_normal`` kernels, zero
 biases, from ``jax.nn.initializers``) on ``jax.random.key(seed)``, optax's loss
-functions averaged (or summed) over the batch, a ``jax.jit`` train step called
-per batch of a ``jax.random.permutation`` per epoch (the shorter last batch
-compiles a second shape once).
+functions averaged (or summed) over the batch, a ``jax.jit`` train step (the
+batch gathered inside it) called per batch of a ``jax.random.permutation`` per
+epoch (the shorter last batch compiles a second shape once).
 
 ``--threads``: XLA's CPU client ignores ``--xla_cpu_multi_thread_eigen`` and
 ``intra_op_parallelism_threads`` (measured with jaxlib 0.10.2: a 2000² matmul
@@ -278,8 +278,8 @@ class JaxMLP(Backend):
         tx, optimizer_name, options = _optimizer(spec)
 
         @jax.jit
-        def train_step(params: Any, state: Any, x: Any, y: Any) -> tuple[Any, Any, Any]:
-            loss, grads = jax.value_and_grad(objective)(params, x, y)
+        def train_step(params: Any, state: Any, X: Any, Y: Any, rows: Any) -> tuple[Any, Any, Any]:
+            loss, grads = jax.value_and_grad(objective)(params, X[rows], Y[rows])
             updates, state = tx.update(grads, state, params)
             return optax.apply_updates(params, updates), state, loss
 
@@ -298,23 +298,24 @@ class JaxMLP(Backend):
             "batch_size": batch, "epochs": spec.epochs,
             "shuffle": f"jax.random.permutation(k, n) per epoch, k split from jax.random.key({spec.seed})"
                        if spec.shuffle else False,
-            "loop": "for each batch: params, state, loss = jax.jit(train_step)(params, state, x, y) "
-                    "(value_and_grad, tx.update, optax.apply_updates)",
+            "loop": "for each batch of the epoch's order: params, state, loss = jax.jit(train_step)(params, "
+                    "state, X, Y, rows) (X[rows], value_and_grad, tx.update, optax.apply_updates)",
             "device": str(self._device()),
         }
         shuffle_key = jax.random.key(spec.seed)
-        scale = 1 if spec.reduction == "sum" else None
         for epoch in range(1, spec.epochs + 1):
+            order = np.arange(rows)
             if spec.shuffle:
                 shuffle_key, epoch_key = jax.random.split(shuffle_key)
-                order = jax.random.permutation(epoch_key, rows)
-            total = 0.0
+                order = np.asarray(jax.random.permutation(epoch_key, rows))
+            losses, sizes = [], []
             for start in range(0, rows, batch):
-                picked = order[start:start + batch] if spec.shuffle else slice(start, start + batch)
-                x, y = inputs[picked], targets[picked]
-                self.params, state, loss = train_step(self.params, state, x, y)
-                total += loss * (scale or x.shape[0])
-            self.end_epoch(epoch, float(total) / rows, on_epoch)
+                picked = order[start:start + batch]
+                self.params, state, loss = train_step(self.params, state, inputs, targets, picked)
+                losses.append(loss)
+                sizes.append(1 if spec.reduction == "sum" else len(picked))
+            total = float(np.dot(np.asarray(jax.device_get(losses), dtype=np.float64), sizes))
+            self.end_epoch(epoch, total / rows, on_epoch)  # one device sync per epoch
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(self._predict(self.params, self._array(X, self.dtype)))
