@@ -73,3 +73,15 @@ def test_a_process_holding_keras_on_another_engine_refuses(name: str) -> None:
         cls().load(spec, initial_weights(spec))
     with pytest.raises(WrongKerasBackend):
         cls().fit(spec, np.zeros((4, 2)), np.zeros((4, 1)), division="open")
+
+
+def test_the_engines_suite_runs_every_engine_in_both_divisions() -> None:
+    from bench.core import registry
+    from bench.run.suite import load_suite
+
+    suite = load_suite(ROOT / "suites" / "engines.toml")
+    assert {"jax", "keras-jax", "keras-torch", "keras", "torch", "numpy"} <= set(suite.backends)
+    registry.check_backend_names(suite.backends)
+    cells = suite.cells()
+    assert {cell.division for cell in cells} == {"closed", "open"}
+    assert len(cells) == len(suite.backends) * len(suite.tasks) * len(suite.seeds) * 2
