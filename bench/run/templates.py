@@ -76,6 +76,7 @@ class Template:
 
     def __init__(self, config: CellConfig) -> None:
         self.key = template_key(config)
+        started = time.perf_counter()
         self.log = tempfile.TemporaryFile(prefix="nnbench-template-")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.run.templates", config.backend, str(os.getpid())],
@@ -87,10 +88,12 @@ class Template:
         self.preloaded: list[str] = ready.get("preloaded", [])
         self.skipped: str = ready.get("skipped", "")
         self.threads: int = ready.get("threads", 0)
+        self.startup_seconds = time.perf_counter() - started
 
     def start_info(self) -> dict[str, Any]:
         info: dict[str, Any] = {"mode": "warm", "template": self.name, "imports_preloaded": self.preloaded,
-                                "template_threads": self.threads}
+                                "template_threads": self.threads,
+                                "template_startup_seconds": self.startup_seconds}
         if self.skipped:
             info["reason"] = self.skipped
         return info
