@@ -175,3 +175,18 @@ def test_populate_gives_a_fork_private_copies_of_its_parents_resident_pages() ->
 def _rss_kib() -> int:
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_a_template_that_cannot_start_sends_its_cells_cold_and_leaves_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.run import templates
+
+    monkeypatch.setattr(templates, "START_TIMEOUT_SECONDS", 0.001)
+    before = set(psutil.Process().children())
+    with TemplatePool() as pool:
+        record = pool(_numpy_cell())
+        assert not pool.templates
+    assert record["status"] == "ok"
+    assert record["start"]["mode"] == "cold" and "could not start" in record["start"]["reason"]
+    assert not [p for p in set(psutil.Process().children()) - before if p.is_running()
+                and p.status() != psutil.STATUS_ZOMBIE]

@@ -84,7 +84,11 @@ class Template:
             env=isolation.worker_environment(config), start_new_session=True)
         self.buffer = b""
         self.name = f"{config.backend}/{self.process.pid}"
-        ready = self._expect("ready", START_TIMEOUT_SECONDS)
+        try:
+            ready = self._expect("ready", START_TIMEOUT_SECONDS)
+        except BaseException:
+            self.close()
+            raise
         self.preloaded: list[str] = ready.get("preloaded", [])
         self.skipped: str = ready.get("skipped", "")
         self.threads: int = ready.get("threads", 0)
