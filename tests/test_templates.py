@@ -26,6 +26,8 @@ from bench.run.templates import TemplatePool
 #: The faults that need a memory cap (a capped cell starts cold) stay in test_faults.
 WARM_FAULTS = {name: expected for name, expected in EXPECTED.items()
                if name not in ("fault-memory", "fault-capped-import")}
+#: Run by ``make test`` (a template each): the faults that test the process mechanics; the rest is slow.
+WARM_FAST = ("fault-segfault", "fault-hang", "fault-leaks-child", "fault-corrupt-result", "numpy")
 
 
 def _alive(pid: int) -> bool:
@@ -35,30 +37,43 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def warm_matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[dict[str, Any]], Path]]:
-    """The fault suite without a memory cap, through the harness's default (warm) runner."""
-    scratch = tmp_path_factory.mktemp("warm-faults")
+def _run_warm(scratch: Path, backends: list[str]) -> tuple[list[dict[str, Any]], Path]:
+    """The fault backends without a memory cap, through the harness's default (warm) runner."""
     pidfile = scratch / "spawned.pids"
-    suite = Suite(name="warm-faults", backends=list(WARM_FAULTS), tasks=["xor"], seeds=[0], threads=1,
+    suite = Suite(name="warm-faults", backends=backends, tasks=["xor"], seeds=[0], threads=1,
                   timeout=TIMEOUT_SECONDS, overrides={"epochs": 20})
     with pytest.MonkeyPatch.context() as patch:
         fault_backends.register(patch)
         patch.setenv(fault_backends.PIDFILE_VARIABLE, str(pidfile))
         run_suite(suite, scratch / "results.jsonl", progress=None)
-    yield read_records(scratch / "results.jsonl"), pidfile
+    return read_records(scratch / "results.jsonl"), pidfile
 
 
-@pytest.mark.parametrize("backend", list(WARM_FAULTS))
-def test_a_warm_fault_gives_the_same_record_as_a_cold_one(
-        warm_matrix: tuple[list[dict[str, Any]], Path], backend: str) -> None:
-    records, _ = warm_matrix
+@pytest.fixture(scope="module")
+def warm_matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[dict[str, Any]], Path]]:
+    yield _run_warm(tmp_path_factory.mktemp("warm-faults"), list(WARM_FAST))
+
+
+def _check_warm_record(records: list[dict[str, Any]], backend: str) -> None:
     (record,) = [r for r in records if r["backend"] == backend]
     status, reason = WARM_FAULTS[backend]
     assert record["status"] == status, record["reason"]
     assert reason in record["reason"]
     assert record["start"]["mode"] == "warm"
     assert record["start"]["template"].startswith(f"{backend}/")
+
+
+@pytest.mark.parametrize("backend", WARM_FAST)
+def test_a_warm_fault_gives_the_same_record_as_a_cold_one(
+        warm_matrix: tuple[list[dict[str, Any]], Path], backend: str) -> None:
+    _check_warm_record(warm_matrix[0], backend)
+
+
+@pytest.mark.slow
+def test_every_fault_warm_gives_the_same_record_as_cold(tmp_path: Path) -> None:
+    records, _ = _run_warm(tmp_path, list(WARM_FAULTS))
+    for backend in WARM_FAULTS:
+        _check_warm_record(records, backend)
 
 
 def test_warm_cells_kill_hung_and_leaked_processes_at_the_limit(
@@ -68,7 +83,7 @@ def test_warm_cells_kill_hung_and_leaked_processes_at_the_limit(
     assert len(pids) == 3 and not [pid for pid in pids if _alive(pid)]
     (hang,) = [r for r in records if r["backend"] == "fault-hang"]
     assert TIMEOUT_SECONDS <= hang["wall_seconds"] < TIMEOUT_SECONDS + 2
-    assert sorted(r["backend"] for r in records) == sorted(WARM_FAULTS)
+    assert sorted(r["backend"] for r in records) == sorted(WARM_FAST)
 
 
 def _numpy_cell(seed: int = 0, **fields: Any) -> CellConfig:
