@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from bench.core.task import Split
 
@@ -32,6 +31,8 @@ def holdout_indices(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row indices (train, test), drawn from ``seed``; stratified by ``stratify`` when given."""
     rows = np.arange(n_rows)
+    from sklearn.model_selection import train_test_split  # deferred: the logic gates never load sklearn
+
     train, test = train_test_split(rows, test_size=test_fraction, random_state=seed, stratify=stratify)
     return np.sort(train), np.sort(test)
 

@@ -40,6 +40,7 @@ def test_numpy_matrix_on_two_workers(executor: DaskExecutor, tmp_path: Path) -> 
     keys = Counter(cell_key(r) for r in records)  # backend, task, seed, device asked for, division
     assert keys == Counter({cell.key(): 1 for cell in suite.cells()})
     assert all(r["status"] == "ok" and r["executor"] == "dask" for r in records)
+    assert all(r["start"]["mode"] == "cold" for r in records)  # Dask task threads start cells cold
     assert all(r["metrics"]["accuracy"] == 1.0 for r in records if r["task"] == "and"
                and r["backend"] == "numpy-perceptron")
     assert plan_resume(output).missing == []

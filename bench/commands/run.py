@@ -79,6 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="finish the cells an interrupted run's results file lacks, appending to it")
     parser.add_argument("--retry-failed", action="store_true",
                         help="with --resume: run failed cells again too (their old records stay)")
+    parser.add_argument("--start", choices=("warm", "cold"), default="warm",
+                        help="warm (default): serial cells fork from a template per backend that imported "
+                             "its library once; cold: a fresh interpreter per cell (Dask cells always are)")
     parser.add_argument("--executor", help=f"where cells run: {' or '.join(EXECUTORS)} (default serial)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
@@ -186,12 +189,13 @@ def handle(args: argparse.Namespace) -> int:
     try:
         suite, cells, output, lock = plan(args)
         with lock:
-            return _run_planned(executor, suite, cells, output)
+            return _run_planned(executor, suite, cells, output, args.start)
     finally:
         executor.close()
 
 
-def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], output: Path) -> int:
+def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], output: Path,
+                 start: str = "warm") -> int:
     from bench.commands.report import print_report
     from bench.run.harness import run_suite
     from bench.run.progress import MatrixProgress
@@ -212,7 +216,7 @@ def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], outp
         with sigterm_raises():
             print(f"running {len(cells)} cells ({suite.name}, {executor.name}) → {output}", file=sys.stderr)
             with MatrixProgress(cells) as progress:
-                run_suite(suite, output, progress=count, executor=executor, cells=cells)
+                run_suite(suite, output, progress=count, executor=executor, cells=cells, start=start)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         number = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
         with _signals_ignored():  # a second Ctrl-C must not cut the summary short

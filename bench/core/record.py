@@ -33,7 +33,7 @@ RESULT_FIELDS = (
     "steady_epoch_seconds", "epochs", "final_loss", "time_to_target_seconds",
     "epochs_to_target", "target", "peak_memory_mb", "baseline_memory_mb", "deviations",
     "evaluation", "spec", "recipe", "curve", "timing_policy", "env", "started_at", "wall_seconds",
-    "phase_seconds", "process_seconds", "executor", "cell", "suite_config",
+    "phase_seconds", "process_seconds", "start", "executor", "cell", "suite_config",
 )
 #: Fields without which a JSON object is not an nnbench record at all.
 REQUIRED_FIELDS = ("backend", "task", "seed", "status")
@@ -222,6 +222,8 @@ class Record:
     wall_seconds: float | None = None
     phase_seconds: dict[str, Any] | None = None
     process_seconds: Any = None
+    #: how the cell's process was started: mode cold | warm, template, imports_preloaded (bench.run.templates)
+    start: dict[str, Any] | None = None
     executor: str | None = None
     cell: dict[str, Any] | None = None
     suite_config: dict[str, Any] | None = None

@@ -158,8 +158,13 @@ def idiomatic_report(options: PerfOptions, echo: Callable[[str], None]) -> list[
 
 
 def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
-    from bench.perf.overhead import measure_cells
+    """The sample suite run warm and cold (suite efficiency of each), then every cell cold and warm
+    interleaved (fit-time ratio and noise); the harness overhead table from the warm runs."""
+    from bench.perf.efficiency import compare_starts, comparison_lines, efficiency, run_timed
+    from bench.perf.overhead import timings_from_results
+    from bench.run.isolation import run_isolated
     from bench.run.suite import load_suite
+    from bench.run.templates import TemplatePool
 
     suite = load_suite(options.suite)
     suite.threads = options.threads
@@ -167,10 +172,22 @@ def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[re
         suite.backends = [name for name in suite.backends if name in options.harness_backends]
     suite.seeds = suite.seeds[: max(options.harness_seeds, 1)]
     suite.validate()
+    cells = suite.cells()
     echo(f"harness sample of suite {suite.name!r}: backends {', '.join(suite.backends)}; "
          f"tasks {', '.join(suite.tasks)}; seeds {suite.seeds}")
-    timings = measure_cells(suite.cells(), options.harness_repeats, progress=lambda text: echo(f"  {text}"))
-    lines, ratios = report.harness_lines(timings, suite.name, options.harness_repeats)
+    with TemplatePool() as pool:  # fresh: the templates' start-up counts in the warm suite's wall time
+        warm_records, warm_wall = run_timed(cells, pool)
+        cold_records, cold_wall = run_timed(cells, run_isolated)
+        for line in efficiency(warm_records, warm_wall).lines(f"sample of {suite.name!r}, warm start"):
+            echo(line)
+        for line in efficiency(cold_records, cold_wall).lines(f"sample of {suite.name!r}, cold start"):
+            echo(line)
+        comparisons = compare_starts(cells, options.harness_repeats, pool, run_isolated,
+                                     progress=lambda text: echo(f"  {text}"))
+    for line in comparison_lines(comparisons):
+        echo(line)
+    warm_runs = [r for c in comparisons for r in c.records if (r.get("start") or {}).get("mode") == "warm"]
+    lines, ratios = report.harness_lines(timings_from_results(warm_runs), suite.name, options.harness_repeats)
     for line in lines:
         echo(line)
     return ratios
@@ -178,6 +195,7 @@ def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[re
 
 def harness_report_from_file(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
     from bench.core.results import read_typed
+    from bench.perf.efficiency import efficiency
     from bench.perf.overhead import timings_from_results
 
     assert options.harness_results is not None
@@ -186,6 +204,8 @@ def harness_report_from_file(options: PerfOptions, echo: Callable[[str], None]) 
     suites = sorted({str(r.suite) for r in records})
     runs = max((len(t.walls) for t in timings), default=0)
     echo(f"harness timings read from {options.harness_results} ({len(records)} records)")
+    for line in efficiency([r.to_dict() for r in records]).lines(str(options.harness_results)):
+        echo(line)
     lines, ratios = report.harness_lines(timings, "+".join(suites), runs)
     for line in lines:
         echo(line)

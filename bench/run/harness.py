@@ -16,6 +16,7 @@ from bench.run.executors import Executor, Runner, SerialExecutor
 from bench.run.isolation import run_isolated
 from bench.run.progress import summary_line
 from bench.run.suite import Suite
+from bench.run.templates import TemplatePool
 
 Progress = Callable[[int, int, CellConfig, dict[str, Any]], None]
 
@@ -44,41 +45,61 @@ def print_progress(done: int, total: int, config: CellConfig, record: dict[str, 
     print(f"[{done}/{total}] {summary_line(record)}", file=sys.stderr, flush=True)
 
 
+def default_runner(executor: Executor, start: str = "warm") -> tuple[Runner, Callable[[], None]]:
+    """The runner for ``executor`` and how to close it: warm templates for the serial executor (unless
+    ``start`` is ``cold``), a cold process per cell on Dask (each task thread would need its own templates).
+    """
+    if start == "warm" and executor.name == "serial":
+        pool = TemplatePool()
+        return pool, pool.close
+    return run_isolated, lambda: None
+
+
 def run_cells(
     cells: Iterable[CellConfig],
     writer: ResultsWriter,
-    runner: Runner = run_isolated,
+    runner: Runner | None = None,
     progress: Progress | None = print_progress,
     executor: Executor | None = None,
     stamp: dict[str, Any] | None = None,
+    start: str = "warm",
 ) -> list[dict[str, Any]]:
     """Run the cells (serially unless told otherwise) and append each record as it finishes.
 
-    Every record is stamped with the executor's name, its ``cell`` config and
-    ``stamp`` (e.g. the suite), so a results file alone says how to resume it.
+    Without a ``runner``, cells start warm from templates on the serial executor (``start="cold"``:
+    a fresh interpreter each, as on Dask); see :mod:`bench.run.templates`. Every record is
+    stamped with the executor's name, its ``cell`` config and ``stamp`` (e.g. the suite), so a
+    results file alone says how to resume it.
     """
     cells = list(cells)
     executor = executor or SerialExecutor()
+    close: Callable[[], None] = lambda: None  # noqa: E731
+    if runner is None:
+        runner, close = default_runner(executor, start)
     records = []
-    for index, (config, record) in enumerate(executor.run(cells, runner), 1):
-        record.update(executor=executor.name, cell=config.to_dict(), **(stamp or {}))
-        writer.append(record)
-        records.append(record)
-        if progress is not None:
-            progress(index, len(cells), config, record)
+    try:
+        for index, (config, record) in enumerate(executor.run(cells, runner), 1):
+            record.update(executor=executor.name, cell=config.to_dict(), **(stamp or {}))
+            writer.append(record)
+            records.append(record)
+            if progress is not None:
+                progress(index, len(cells), config, record)
+    finally:
+        close()
     return records
 
 
 def run_suite(
     suite: Suite,
     output: Path,
-    runner: Runner = run_isolated,
+    runner: Runner | None = None,
     progress: Progress | None = print_progress,
     executor: Executor | None = None,
     cells: list[CellConfig] | None = None,
+    start: str = "warm",
 ) -> list[dict[str, Any]]:
     """Run ``cells`` of ``suite`` (default: its whole matrix), appending to ``output``."""
     suite.validate()
     planned = suite.cells() if cells is None else cells
     return run_cells(planned, ResultsWriter(output), runner, progress, executor,
-                     stamp={"suite_config": suite.to_dict()})
+                     stamp={"suite_config": suite.to_dict()}, start=start)

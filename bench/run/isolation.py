@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,9 @@ _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function
 
 
 def run_isolated(config: CellConfig) -> dict[str, Any]:
-    """Run ``config`` in a fresh worker process; always returns one record."""
+    """Run ``config`` in a fresh worker process (a cold start); always returns one record."""
     with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
-        config_path = Path(scratch, "config.json")
-        result_path = Path(scratch, "result.json")
-        stderr_path = Path(scratch, "stderr.txt")
-        config_path.write_text(json.dumps(config.to_dict()), encoding="utf-8")
+        config_path, result_path, stderr_path = cell_files(scratch, config)
         command = [sys.executable, "-m", "bench.run.isolation", str(config.memory_limit_mb or 0),
                    str(os.getpid()), str(config_path), str(result_path)]
         started = time.perf_counter()
@@ -60,23 +58,43 @@ def run_isolated(config: CellConfig) -> dict[str, Any]:
                 code = process.wait(timeout=config.timeout)
             except subprocess.TimeoutExpired:
                 _kill_tree(process)
-                record = failed_record(config, f"timed out after {config.timeout:g} s (process group killed)")
-                record["wall_seconds"] = record["process_seconds"] = time.perf_counter() - started
-                return record
+                return timed_out_record(config, time.perf_counter() - started)
             except BaseException:  # Ctrl-C, SIGTERM: the cell's whole tree goes with the harness
                 _kill_tree(process)
                 raise
             _kill_leftovers(process)
-        elapsed = time.perf_counter() - started
-        record, problem = _read_result(result_path)
-        if record is None:
-            stderr_text = stderr_path.read_bytes().decode("utf-8", "replace")
-            reason = problem or crash_reason(code, stderr_text, config.memory_limit_mb)
-            record = failed_record(config, reason)
-        record["process_seconds"] = elapsed
-        if record.get("wall_seconds") is None:
-            record["wall_seconds"] = elapsed
-        return record
+        record = finished_record(config, code, result_path, stderr_path, time.perf_counter() - started)
+    record.setdefault("start", None)
+    if record["start"] is None:
+        record["start"] = {"mode": "cold", "template": None, "imports_preloaded": []}
+    return record
+
+
+def cell_files(scratch: str, config: CellConfig) -> tuple[Path, Path, Path]:
+    """The config (written), result and stderr paths of a cell in the folder ``scratch``."""
+    config_path = Path(scratch, "config.json")
+    config_path.write_text(json.dumps(config.to_dict()), encoding="utf-8")
+    return config_path, Path(scratch, "result.json"), Path(scratch, "stderr.txt")
+
+
+def timed_out_record(config: CellConfig, elapsed: float) -> dict[str, Any]:
+    record = failed_record(config, f"timed out after {config.timeout:g} s (process group killed)")
+    record["wall_seconds"] = record["process_seconds"] = elapsed
+    return record
+
+
+def finished_record(config: CellConfig, code: int, result_path: Path, stderr_path: Path,
+                    elapsed: float) -> dict[str, Any]:
+    """The record of a cell whose process ended with ``code`` (a negative signal number if killed)."""
+    record, problem = _read_result(result_path)
+    if record is None:
+        stderr_text = stderr_path.read_bytes().decode("utf-8", "replace") if stderr_path.exists() else ""
+        reason = problem or crash_reason(code, stderr_text, config.memory_limit_mb)
+        record = failed_record(config, reason)
+    record["process_seconds"] = elapsed
+    if record.get("wall_seconds") is None:
+        record["wall_seconds"] = elapsed
+    return record
 
 
 def worker_environment(config: CellConfig) -> dict[str, str]:
@@ -256,12 +274,16 @@ def _supervise(worker: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def child_main(argv: list[str]) -> int:
-    """``python -m bench.run.isolation LIMIT_MB PARENT_PID CONFIG RESULT``."""
-    limit_mb, parent_pid, config_path, result_path = argv
+def supervise_cell(limit_mb: int, parent_pid: int, config_path: str, result_path: str,
+                   before_work: Callable[[], object] | None = None) -> int:
+    """Become the cell's supervisor (subreaper, dies with ``parent_pid``), fork the worker, run it.
+
+    The worker calls ``before_work`` first (a warm cell maps its template's memory), then caps its
+    memory. Returns the supervisor's exit code; in the forked worker, the worker's.
+    """
     signal.signal(signal.SIGTERM, _harness_gone)  # before asking for it: no window where it kills
     try:
-        _die_with_parent(int(parent_pid), signal.SIGTERM)
+        _die_with_parent(parent_pid, signal.SIGTERM)
         _prctl(PR_SET_CHILD_SUBREAPER, 1)
         supervisor = os.getpid()
         worker = os.fork()
@@ -272,10 +294,18 @@ def child_main(argv: list[str]) -> int:
         os._exit(128 + signal.SIGTERM)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the worker: SIGTERM ends it as usual
     _die_with_parent(supervisor)
-    _cap_memory(int(limit_mb))
+    if before_work is not None:
+        before_work()
+    _cap_memory(limit_mb)
     from bench.run.worker import main
 
     return main([config_path, result_path])
+
+
+def child_main(argv: list[str]) -> int:
+    """``python -m bench.run.isolation LIMIT_MB PARENT_PID CONFIG RESULT``."""
+    limit_mb, parent_pid, config_path, result_path = argv
+    return supervise_cell(int(limit_mb), int(parent_pid), config_path, result_path)
 
 
 if __name__ == "__main__":

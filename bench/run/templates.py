@@ -1,0 +1,335 @@
+"""Warm start: a template process per backend imports its library once; every cell is a fresh fork of it.
+
+A cold cell (:func:`bench.run.isolation.run_isolated`) starts an interpreter
+and imports NumPy, scikit-learn and the backend's library — seconds for
+TensorFlow or PyTorch, often more than the training. A *template* is started
+once per backend × device × thread budget (the environment, with the thread
+limits, is fixed before the library loads, as for a cold worker), imports the
+library and the task modules, and then never trains: for each cell it forks a
+child that does exactly what a cold cell's supervisor does
+(:func:`bench.run.isolation.supervise_cell`: its own session, child subreaper,
+death signal, a forked worker, every leftover process killed). So each cell is
+still its own process with a hard timeout that kills its tree, one record
+whatever happens, and no state from any other cell: every cell starts from the
+same untouched template (no traced function, allocator cache, RNG draw or
+thread pool of an earlier cell).
+
+Fork-safety, checked on this project's pins (a child forked after the import
+trains and scores as a cold one; ``bench perf`` prints the fit-time ratio):
+
+* TensorFlow/Keras: importing starts no runtime (one extra OS thread, idle);
+  TF is not fork-safe once its runtime or thread pools have run, which a
+  template never does.
+* PyTorch: its intra-op pool starts lazily; the child sets its thread count.
+* OpenBLAS/OpenMP: pools created at load are re-created in the child
+  (OpenBLAS's ``pthread_atfork`` handlers; one thread by default).
+* JAX is documented as not fork-safe after import (it starts threads): for a
+  backend needing ``jax`` the template preloads only the common modules.
+
+Cells go cold, and their record's ``start`` says why, when a memory cap is set
+(the cap must count the library's import, as a cold cell's does), when the
+template cannot start, and when it dies (the cell it was running is rerun
+cold). The Dask executor runs cells cold (its task threads would each need
+their own templates).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from bench.core.record import CellConfig
+from bench.run import cow, isolation
+
+#: Imported by every template, whatever its backend (cheap, fork-safe, used by most cells).
+COMMON_PRELOADS = ("numpy", "bench.run.worker", "sklearn.model_selection", "tasks.logic_gates",
+                   "tasks.credit_risk", "tasks.regression", "tasks.images", "tasks.table_file")
+#: Libraries that must not be imported before a fork: their backends' templates skip the backend import.
+NOT_FORK_SAFE = ("jax", "jaxlib")
+#: How long a template may take to import its library before it counts as failed.
+START_TIMEOUT_SECONDS = 120.0
+#: How long to wait for the template to report a killed cell's end.
+REAP_TIMEOUT_SECONDS = 15.0
+
+TemplateKey = tuple[str, str, int]
+
+
+class TemplateError(RuntimeError):
+    """The template could not start, or died: the cell goes cold."""
+
+
+def template_key(config: CellConfig) -> TemplateKey:
+    """What a template is fixed by before its imports: backend, device (CUDA visibility), thread budget."""
+    return (config.backend, config.device, config.threads)
+
+
+class Template:
+    """One template process and the pipes to talk to it."""
+
+    def __init__(self, config: CellConfig) -> None:
+        self.key = template_key(config)
+        started = time.perf_counter()
+        self.log = tempfile.TemporaryFile(prefix="nnbench-template-")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.run.templates", config.backend, str(os.getpid())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            env=isolation.worker_environment(config), start_new_session=True)
+        self.buffer = b""
+        self.name = f"{config.backend}/{self.process.pid}"
+        try:
+            ready = self._expect("ready", START_TIMEOUT_SECONDS)
+        except BaseException:
+            self.close()
+            raise
+        self.preloaded: list[str] = ready.get("preloaded", [])
+        self.skipped: str = ready.get("skipped", "")
+        self.threads: int = ready.get("threads", 0)
+        self.startup_seconds = time.perf_counter() - started
+
+    def start_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"mode": "warm", "template": self.name, "imports_preloaded": self.preloaded,
+                                "template_threads": self.threads,
+                                "template_startup_seconds": self.startup_seconds}
+        if self.skipped:
+            info["reason"] = self.skipped
+        return info
+
+    def run(self, config: CellConfig) -> dict[str, Any]:
+        """Run one cell as a fork of this template; :class:`TemplateError` if the template is gone."""
+        with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
+            config_path, result_path, stderr_path = isolation.cell_files(scratch, config)
+            started = time.perf_counter()
+            self._send({"config": str(config_path), "result": str(result_path), "stderr": str(stderr_path)})
+            pid = int(self._expect("started", START_TIMEOUT_SECONDS)["pid"])
+            try:
+                code = self._exit_code(pid, config.timeout - (time.perf_counter() - started))
+            except TimeoutError:
+                kill_cell(pid)
+                with contextlib.suppress(TemplateError, TimeoutError):
+                    self._exit_code(pid, REAP_TIMEOUT_SECONDS)
+                record = isolation.timed_out_record(config, time.perf_counter() - started)
+            except BaseException:  # Ctrl-C, SIGTERM, the template gone: the cell's tree goes too
+                kill_cell(pid)
+                raise
+            else:
+                isolation._kill_group(pid)  # leftovers in the cell's group
+                record = isolation.finished_record(config, code, result_path, stderr_path,
+                                                   time.perf_counter() - started)
+        record["start"] = self.start_info()
+        return record
+
+    def _exit_code(self, pid: int, timeout: float) -> int:
+        message = self._expect("exited", max(timeout, 0.0))
+        if int(message["pid"]) != pid:
+            raise TemplateError(f"template {self.name} reported another cell ({message})")
+        return int(message["code"])
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            self.process.stdin.flush()
+        except OSError as exc:
+            raise TemplateError(f"template {self.name} is gone ({exc})") from None
+
+    def _expect(self, kind: str, timeout: float) -> dict[str, Any]:
+        """The next message, of ``kind``; TimeoutError after ``timeout`` s, TemplateError at EOF."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(kind)
+            readable, _, _ = select.select([fd], [], [], left)
+            if not readable:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise TemplateError(f"template {self.name} died ({self._death()})")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        message = json.loads(line)
+        if message.get("kind") != kind:
+            raise TemplateError(f"template {self.name} said {message} instead of {kind!r}")
+        return message
+
+    def _death(self) -> str:
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "closed its pipe"
+        self.log.seek(0)
+        lines = [line for line in self.log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        return f"{isolation._describe_exit(code)}" + (f": {lines[-1][-200:]}" if lines else "")
+
+    def close(self) -> None:
+        """End the template; its idle state holds no cell (a cell's supervisor dies with it anyway)."""
+        isolation._kill_group(self.process.pid)
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()  # type: ignore[union-attr]
+        self.log.close()
+
+
+def kill_cell(pid: int) -> None:
+    """SIGKILL a warm cell's supervisor, every descendant (even one that left its session) and its group."""
+    try:
+        import psutil
+
+        descendants = psutil.Process(pid).children(recursive=True)
+    except Exception:  # noqa: BLE001 - already gone
+        descendants = []
+    for process in [*descendants]:
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    isolation._kill_group(pid)
+
+
+class TemplatePool:
+    """The runner of the serial executor: cells warm from one template per key, cold when they must be.
+
+    Use as a context manager (or call :meth:`close`): the templates end with it.
+    """
+
+    def __init__(self) -> None:
+        self.templates: dict[TemplateKey, Template] = {}
+        self.unavailable: dict[TemplateKey, str] = {}
+
+    def __call__(self, config: CellConfig) -> dict[str, Any]:
+        if config.memory_limit_mb:
+            return cold(config, "memory cap set: a cold cell counts its library's import against it")
+        key = template_key(config)
+        if key in self.unavailable:
+            return cold(config, self.unavailable[key])
+        try:
+            template = self.templates.get(key) or self._start(config)
+        except (TemplateError, TimeoutError, OSError) as exc:
+            self.unavailable[key] = f"template could not start: {exc}"
+            return cold(config, self.unavailable[key])
+        try:
+            return template.run(config)
+        except (TemplateError, TimeoutError) as exc:
+            self.templates.pop(key).close()
+            self.unavailable[key] = f"template {template.name} died: {exc}"
+            return cold(config, self.unavailable[key])
+
+    def _start(self, config: CellConfig) -> Template:
+        template = Template(config)
+        self.templates[template.key] = template
+        return template
+
+    def close(self) -> None:
+        while self.templates:
+            self.templates.popitem()[1].close()
+
+    def __enter__(self) -> TemplatePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def cold(config: CellConfig, reason: str) -> dict[str, Any]:
+    """A cold start of ``config``, its record saying why it was not warm."""
+    record = isolation.run_isolated(config)
+    record["start"] = {"mode": "cold", "template": None, "imports_preloaded": [], "reason": reason}
+    return record
+
+
+# --- the template side ----------------------------------------------------------------------------
+
+
+def preload(backend: str) -> tuple[list[str], str]:
+    """Import the common modules and ``backend``'s library; the top-level packages now loaded, and why
+    the backend's library was not (empty when it was)."""
+    import importlib
+
+    before = set(sys.modules)
+    for module in COMMON_PRELOADS:
+        with contextlib.suppress(Exception):  # a missing one is the cell's to report
+            importlib.import_module(module)
+    skipped = ""
+    try:
+        from bench.core import registry
+
+        backend_cls = registry.backend_class(backend)
+        unsafe = sorted(set(backend_cls.packages) & set(NOT_FORK_SAFE))
+        if unsafe:
+            skipped = f"{', '.join(unsafe)} not fork-safe after import: the library loads in the cell"
+        else:
+            backend_cls.available()  # imports the library
+    except BaseException as exc:  # noqa: BLE001 - a broken backend: the cell imports it again and reports it
+        skipped = f"backend not preloaded: {type(exc).__name__}: {exc}"[:300]
+    new = {name.partition(".")[0] for name in set(sys.modules) - before}
+    return sorted(new - set(sys.stdlib_module_names) - {"_distutils_hack"}), skipped
+
+
+def template_main(argv: list[str]) -> int:
+    """``python -m bench.run.templates BACKEND HARNESS_PID``: preload, then fork one cell per request."""
+    backend, harness_pid = argv
+    channel = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # whatever the libraries print goes to the log, not into the protocol
+    isolation._die_with_parent(int(harness_pid))
+    preloaded, skipped = preload(backend)
+    ranges = cow.present_ranges()  # what each cell maps before its work (see bench.run.cow)
+    threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 0
+    _say(channel, kind="ready", preloaded=preloaded, skipped=skipped, threads=threads)
+    template = os.getpid()
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _cell(request, template, channel, ranges)
+        _say(channel, kind="started", pid=pid)
+        _, status = os.waitpid(pid, 0)
+        _say(channel, kind="exited", pid=pid, code=os.waitstatus_to_exitcode(status))
+    return 0
+
+
+def _say(channel: Any, **message: Any) -> None:
+    channel.write(json.dumps(message) + "\n")
+
+
+def _cell(request: dict[str, str], template: int, channel: Any, ranges: list[cow.Range]) -> None:
+    """In the forked child: the cell's own session and files, then a cold cell's supervisor. Never returns."""
+    code = 70
+    try:
+        channel.close()
+        os.setsid()
+        log = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(null)
+        os.close(log)
+        sys.argv = [isolation.__file__, "0", str(template), request["config"], request["result"]]  # as cold
+        code = isolation.supervise_cell(0, template, request["config"], request["result"],
+                                        before_work=lambda: cow.populate(ranges))
+    except BaseException:  # noqa: BLE001 - whatever happens, this process must not return into the template
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+
+if __name__ == "__main__":
+    sys.exit(template_main(sys.argv[1:]))
