@@ -24,6 +24,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bench.core.record import Record, as_records  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
@@ -219,6 +220,66 @@ def write_plots(records: Sequence[Record | Mapping[str, Any]], summaries: list[G
     directory = Path(directory)
     paths: list[Path] = []
     for stem, figure in figures(records, summaries).items():
+        directory.mkdir(parents=True, exist_ok=True)
+        paths += _save(figure, directory, stem)
+    return paths
+
+
+# --- the history of many runs ----------------------------------------------------------------------
+
+def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
+    """Per task and division (and environment, when several): metric and fit time over the runs.
+
+    ``rows`` are :class:`bench.report.history.CellRun`; x is the run's position, oldest first
+    (run times are in the long table), one line per backend (× device × spec).
+    """
+    colours = backend_colours([r.key.backend for r in rows])
+    environments = list(dict.fromkeys(r.environment for r in rows))
+    panels: dict[tuple[str, str, str], list[Any]] = {}
+    for row in rows:
+        panels.setdefault((row.key.task, row.key.division, row.environment), []).append(row)
+    drawn: dict[str, Figure] = {}
+    for (task, division, environment), series in panels.items():
+        runs = list(dict.fromkeys(r.run for r in sorted(series, key=lambda r: (r.run_time, r.run))))
+        position = {run: i for i, run in enumerate(runs)}
+        figure = Figure(figsize=(9.2, 3.6), layout="constrained")
+        metric_ax, time_ax = figure.subplots(1, 2)
+        lines: dict[tuple[str, str, str], list[Any]] = {}
+        for row in series:
+            lines.setdefault((row.key.backend, row.key.device, row.key.spec), []).append(row)
+        labelled_twice = len({b for b, _, _ in lines}) < len(lines)
+        for (backend, device, spec), points in lines.items():
+            points.sort(key=lambda r: position[r.run])
+            label = backend + (f" {device} {spec}" if labelled_twice else "")
+            xs = [position[r.run] for r in points]
+            style = {"color": colours[backend], "marker": "o", "markersize": 4, "label": label}
+            metric_ax.plot(xs, [r.metric_value for r in points], **style)
+            time_ax.plot(xs, [r.fit_median for r in points], **style)
+        metric_name = next((r.metric for r in series if r.metric), None) or "metric"
+        metric_ax.set_ylabel(metric_name)
+        metric_ax.set_title(f"{metric_name}, mean over seeds", fontsize="medium")
+        time_ax.set_ylabel("fit seconds, median (log)")
+        time_ax.set_title("fit time, median over seeds", fontsize="medium")
+        if all(_finite(r.fit_median) and r.fit_median > 0 for r in series):
+            _log_axis(time_ax, "y")
+        for ax in (metric_ax, time_ax):
+            ax.set_xlabel("run (oldest → newest)")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(True, alpha=0.3)
+        time_ax.legend(fontsize="small")
+        where = f" — environment {environment}" if len(environments) > 1 else ""
+        figure.suptitle(f"History: {task} ({division}){where}, {len(runs)} runs")
+        stem = "history-" + safe_name(f"{task}-{division}" + (f"-{environment}" if where else ""))
+        declutter(figure)
+        drawn[stem] = figure
+    return drawn
+
+
+def write_history_plots(rows: Sequence[Any], directory: Path) -> list[Path]:
+    """The history figures as PNG and SVG in ``directory``."""
+    directory = Path(directory)
+    paths: list[Path] = []
+    for stem, figure in history_figures(rows).items():
         directory.mkdir(parents=True, exist_ok=True)
         paths += _save(figure, directory, stem)
     return paths
