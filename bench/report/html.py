@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.core.record import Record
+from bench.report.answer import Answer, answers, ratio_text
 from bench.report.summary import GroupSummary
-from bench.report.tables import TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
+from bench.report.tables import ANSWER_HEADING, TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1400px;
@@ -34,6 +36,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 tr.flag td { background: #fde8e8 !important; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #e3e7ee; }
 figcaption { color: #556; font-size: 0.85em; }
+table.heat td.heat { text-align: center; white-space: nowrap; }
 pre { background: #f4f6fa; padding: 0.6em; overflow-x: auto; font-size: 0.8em; }
 """
 
@@ -77,6 +80,49 @@ def embedded_figure(path: Path) -> str:
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
+def heat_colour(ratio: float) -> str:
+    """Background of a heatmap cell: green at the fastest (1×), through yellow, to red from 10× on.
+
+    The hue falls with log10 of the time ratio (a ratio of 3.2× is half-way), so equal factors look
+    equally far apart; light (86 % lightness) so the text stays readable.
+    """
+    if not math.isfinite(ratio) or ratio <= 0:
+        return "#eeeeee"
+    share = min(max(math.log10(ratio), 0.0), 1.0)
+    return f"hsl({120 * (1 - share):.0f}, 70%, 86%)"
+
+
+def heatmap(items: list[Answer]) -> str:
+    """Tasks × backends per division, cells coloured by the fit-time ratio to the task's fastest."""
+    blocks = []
+    for division in dict.fromkeys(a.division for a in items):
+        rows = [a for a in items if a.division == division]
+        labels = list(dict.fromkeys(s.label for a in rows for s in a.standings))
+        head = "".join(f"<th>{esc(label)}</th>" for label in labels)
+        body = []
+        for a in rows:
+            by_label = {s.label: s for s in a.standings}
+            cells = []
+            for label in labels:
+                s = by_label.get(label)
+                if s is None:
+                    text = "not ranked" if label in a.unranked else "–"
+                    cells.append(f'<td class="heat" style="background:#eeeeee">{esc(text)}</td>')
+                    continue
+                tie = " (tie)" if s.time_tie else ""
+                shown = a.metric and math.isfinite(s.metric_mean)
+                metric = f"{a.metric} {s.metric_mean:.4g}" if shown else ""
+                cells.append(f'<td class="heat" style="background:{heat_colour(s.time_ratio)}">'
+                             f"<b>{esc(ratio_text(s.time_ratio) + tie)}</b><br>{esc(metric)}</td>")
+            body.append(f"<tr><th>{esc(a.task)}</th>{''.join(cells)}</tr>")
+        blocks.append(f"<h3>{esc(division)} division</h3><div class=\"scroll\"><table class=\"heat\" "
+                      f'id="heatmap-{esc(division)}"><thead><tr><th>task</th>{head}</tr></thead>'
+                      f"<tbody>{''.join(body)}</tbody></table></div>")
+    note = ("Fit time as a ratio to the fastest backend of the task (median over seeds), and the mean "
+            "metric; green is the fastest, red 10× slower or more (log scale).")
+    return "".join(blocks) + f'<p class="note">{esc(note)}</p>'
+
+
 def spec_details(summaries: list[GroupSummary]) -> str:
     seen: dict[str, dict[str, Any]] = {}
     for s in summaries:
@@ -107,7 +153,8 @@ def run_facts(records: list[Record]) -> str:
 def render_html(results_path: Path, records: list[Record], summaries: list[GroupSummary],
                 tables: ReportTables, plots: Iterable[Path]) -> str:
     sections = []
-    ids = {"Summary": "summary", "Time to target vs the NumPy reference": "time-to-target",
+    ids = {ANSWER_HEADING: "answer", "Summary": "summary",
+           "Time to target vs the NumPy reference": "time-to-target",
            "Failures and skips": "failures", "Deviations from the spec": "deviations",
            "Networks trained (resolved specs)": "specs", "Environment": "environment"}
     for heading, rows, note in tables.sections():
@@ -117,12 +164,15 @@ def render_html(results_path: Path, records: list[Record], summaries: list[Group
             block += f'<p class="note">{esc(note)}</p>'
         if table_id == "specs":
             block += spec_details(summaries)
+        if table_id == "answer":
+            block += heatmap(answers(records))
         sections.append(block)
+    place = 3 if tables.answer else 2  # where the failures and figures go: after the first tables
     if not tables.failures:
-        sections.insert(2, '<h2>Failures and skips</h2><p class="note">None: every run finished.</p>')
+        sections.insert(place, '<h2>Failures and skips</h2><p class="note">None: every run finished.</p>')
     figures = "".join(embedded_figure(p) for p in plots if p.suffix == ".png")
     if figures:
-        sections.insert(2, f"<h2>Figures</h2>{figures}")
+        sections.insert(place, f"<h2>Figures</h2>{figures}")
     title = f"nnbench results: {results_path.name}"
     generated = datetime.now().isoformat(timespec="seconds")
     return (

@@ -24,10 +24,11 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bench.core.record import Record, as_records  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
+from bench.report.ticks import declutter, log_axis  # noqa: E402
 
 FORMATS = ("png", "svg")
 PANEL_SIZE = (4.6, 3.4)
@@ -56,14 +57,8 @@ def _grid(tasks: list[str], title: str) -> tuple[Figure, list[Axes]]:
 
 
 def _log_axis(ax: Axes, which: str) -> None:
-    """Log scale with plain numbers (0.02, 0.05, 0.1) at 1, 2 and 5 × powers of ten."""
-    axis = ax.xaxis if which == "x" else ax.yaxis
-    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
-    plain = FuncFormatter(lambda value, _: f"{value:g}")
-    axis.set_major_locator(LogLocator(subs=(1.0,)))
-    axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
-    axis.set_major_formatter(plain)
-    axis.set_minor_formatter(plain)
+    """Log scale with plain numbers (0.02, 0.05, 0.1) at 1, 2 and 5 × powers of ten (after plotting)."""
+    log_axis(ax, which)
 
 
 def _save(figure: Figure, directory: Path, stem: str) -> list[Path]:
@@ -117,8 +112,9 @@ def plot_fit_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Fig
     backends = list(dict.fromkeys(s.backend for s in shown))
     if not tasks:
         return None
-    figure = Figure(figsize=(max(6.0, 1.2 * len(tasks) * max(1, len(backends)) / 2 + 2), 4.2),
-                    layout="constrained")
+    # each task's slot is wide enough for its bars and for its name (about 0.09 in a character)
+    slot = max(0.6 * max(1, len(backends)), 0.09 * max(len(t) for t in tasks) + 0.3)
+    figure = Figure(figsize=(max(6.0, slot * len(tasks) + 2), 4.2), layout="constrained")
     ax = figure.subplots()
     width = 0.8 / len(backends)
     for b, backend in enumerate(backends):
@@ -201,22 +197,89 @@ def plot_time_to_target(records: list[Record], colours: dict[str, Any]) -> Figur
                         target_line=True)
 
 
-def write_plots(records: Sequence[Record | Mapping[str, Any]], summaries: list[GroupSummary],
-                directory: Path) -> list[Path]:
-    """Write every figure there is data for, PNG and SVG; returns the paths (PNG first per figure)."""
-    directory = Path(directory)
+def figures(records: Sequence[Record | Mapping[str, Any]],
+            summaries: list[GroupSummary]) -> dict[str, Figure]:
+    """Every figure there is data for, by file stem, laid out with no colliding tick labels."""
     records = as_records(records)
     colours = backend_colours([r.backend for r in records])
-    figures = {
+    drawn = {
         "metric-vs-fit-time": plot_metric_vs_time(summaries, colours),
         "fit-time": plot_fit_time(summaries, colours),
         "learning-curves": plot_learning_curves(records, colours),
         "time-to-target": plot_time_to_target(records, colours),
     }
+    shown = {stem: figure for stem, figure in drawn.items() if figure is not None}
+    for figure in shown.values():
+        declutter(figure)  # fewer tick labels where they would collide at this size
+    return shown
+
+
+def write_plots(records: Sequence[Record | Mapping[str, Any]], summaries: list[GroupSummary],
+                directory: Path) -> list[Path]:
+    """Write every figure there is data for, PNG and SVG; returns the paths (PNG first per figure)."""
+    directory = Path(directory)
     paths: list[Path] = []
-    for stem, figure in figures.items():
-        if figure is None:
-            continue
+    for stem, figure in figures(records, summaries).items():
+        directory.mkdir(parents=True, exist_ok=True)
+        paths += _save(figure, directory, stem)
+    return paths
+
+
+# --- the history of many runs ----------------------------------------------------------------------
+
+def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
+    """Per task and division (and environment, when several): metric and fit time over the runs.
+
+    ``rows`` are :class:`bench.report.history.CellRun`; x is the run's position, oldest first
+    (run times are in the long table), one line per backend (× device × spec).
+    """
+    colours = backend_colours([r.key.backend for r in rows])
+    environments = list(dict.fromkeys(r.environment for r in rows))
+    panels: dict[tuple[str, str, str], list[Any]] = {}
+    for row in rows:
+        panels.setdefault((row.key.task, row.key.division, row.environment), []).append(row)
+    drawn: dict[str, Figure] = {}
+    for (task, division, environment), series in panels.items():
+        runs = list(dict.fromkeys(r.run for r in sorted(series, key=lambda r: (r.run_time, r.run))))
+        position = {run: i for i, run in enumerate(runs)}
+        figure = Figure(figsize=(9.2, 3.6), layout="constrained")
+        metric_ax, time_ax = figure.subplots(1, 2)
+        lines: dict[tuple[str, str, str], list[Any]] = {}
+        for row in series:
+            lines.setdefault((row.key.backend, row.key.device, row.key.spec), []).append(row)
+        labelled_twice = len({b for b, _, _ in lines}) < len(lines)
+        for (backend, device, spec), points in lines.items():
+            points.sort(key=lambda r: position[r.run])
+            label = backend + (f" {device} {spec}" if labelled_twice else "")
+            xs = [position[r.run] for r in points]
+            style = {"color": colours[backend], "marker": "o", "markersize": 4, "label": label}
+            metric_ax.plot(xs, [r.metric_value for r in points], **style)
+            time_ax.plot(xs, [r.fit_median for r in points], **style)
+        metric_name = next((r.metric for r in series if r.metric), None) or "metric"
+        metric_ax.set_ylabel(metric_name)
+        metric_ax.set_title(f"{metric_name}, mean over seeds", fontsize="medium")
+        time_ax.set_ylabel("fit seconds, median (log)")
+        time_ax.set_title("fit time, median over seeds", fontsize="medium")
+        if all(_finite(r.fit_median) and r.fit_median > 0 for r in series):
+            _log_axis(time_ax, "y")
+        for ax in (metric_ax, time_ax):
+            ax.set_xlabel("run (oldest → newest)")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(True, alpha=0.3)
+        time_ax.legend(fontsize="small")
+        where = f" — environment {environment}" if len(environments) > 1 else ""
+        figure.suptitle(f"History: {task} ({division}){where}, {len(runs)} runs")
+        stem = "history-" + safe_name(f"{task}-{division}" + (f"-{environment}" if where else ""))
+        declutter(figure)
+        drawn[stem] = figure
+    return drawn
+
+
+def write_history_plots(rows: Sequence[Any], directory: Path) -> list[Path]:
+    """The history figures as PNG and SVG in ``directory``."""
+    directory = Path(directory)
+    paths: list[Path] = []
+    for stem, figure in history_figures(rows).items():
         directory.mkdir(parents=True, exist_ok=True)
         paths += _save(figure, directory, stem)
     return paths

@@ -25,6 +25,7 @@ two divisions never share a row (the division is part of the group key).
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -112,7 +113,9 @@ def welch_p_value(old: list[float], new: list[float]) -> float:
         return math.nan
     from scipy import stats  # imported here: scipy.stats costs seconds at CLI start-up
 
-    return float(stats.ttest_ind(new, old, equal_var=False).pvalue)
+    with warnings.catch_warnings():  # nearly identical samples: scipy warns of precision loss, p stays usable
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(stats.ttest_ind(new, old, equal_var=False).pvalue)
 
 
 def metric_change(old: list[float], new: list[float], alpha: float = ALPHA) -> tuple[int, str]:

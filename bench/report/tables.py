@@ -38,10 +38,18 @@ TARGET_NOTE = (
 )
 
 Row = dict[str, str]
+ANSWER_HEADING = "The answer: ranking per task"
+TIE_NOTE = (
+    "Ratios to the best backend of the task and division (time: median fit time / fastest median; metric: "
+    "times worse than the best mean in the metric's direction). (tie): inside the seed noise of the best, "
+    "by compare's rules: Welch's t over seeds at α = 0.05 for the metric; for fit time, within "
+    "±max(10 %, relative IQR) or Welch's t on log times not significant."
+)
 #: Columns holding text (left-aligned in every format); the others hold numbers.
 TEXT_COLUMNS = frozenset({"task", "backend", "division", "device", "spec", "metric", "notes", "reason",
                           "verdict", "target", "deviation", "network", "used by", "field", "value", "note",
-                          f"vs {REFERENCE_BACKEND}", "why"})
+                          f"vs {REFERENCE_BACKEND}", "why", "best", "by metric", "fastest",
+                          "by fit time", "not ranked"})
 #: (title, rows, note) of one table
 Section = tuple[str, list[Row], str]
 
@@ -104,6 +112,8 @@ def _notes(summary: GroupSummary) -> str:
 class ReportTables:
     """The report's tables as rows of display strings (same content in every format)."""
 
+    #: the answer first: per task and division, backends ranked by metric and fit time
+    answer: list[Row] = field(default_factory=list)
     summary: list[Row] = field(default_factory=list)
     target: list[Row] = field(default_factory=list)
     failures: list[Row] = field(default_factory=list)
@@ -114,6 +124,7 @@ class ReportTables:
     def sections(self) -> list[tuple[str, list[Row], str]]:
         """(title, rows, note) of every non-empty table, in reading order."""
         parts = [
+            (ANSWER_HEADING, self.answer, TIE_NOTE),
             ("Summary", self.summary, STATISTICS_NOTE),
             ("Time to target vs the NumPy reference", self.target, TARGET_NOTE),
             ("Failures and skips", self.failures, ""),
@@ -237,7 +248,10 @@ def environment_rows(records: Iterable[Record]) -> list[Row]:
 
 
 def build_tables(summaries: list[GroupSummary], records: list[Record]) -> ReportTables:
+    from bench.report.answer import answer_rows, answers  # here: answer uses compare, which uses fmt
+
     return ReportTables(
+        answer=answer_rows(answers(records)),
         summary=summary_rows(summaries), target=target_rows(summaries),
         failures=failure_rows(summaries), deviations=deviation_rows(summaries),
         environment=environment_rows(records), specs=spec_rows(summaries),
@@ -353,7 +367,7 @@ def plain_table(rows: list[Row]) -> str:
 
 
 #: The tables a terminal shows of a report (the files hold them all).
-TERMINAL_SECTIONS = ("Summary", "Time to target vs the NumPy reference", "Failures and skips")
+TERMINAL_SECTIONS = (ANSWER_HEADING, "Summary", "Time to target vs the NumPy reference", "Failures and skips")
 
 
 def flag_style(row: Row) -> str | None:

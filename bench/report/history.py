@@ -1,0 +1,284 @@
+"""The history of many runs: every run's cells in one long table, and the newest run judged against it.
+
+A **run** is one results file; its time is the earliest ``started_at`` of
+its records (the file's modification time when none has one). A **cell** is
+a summary group (:class:`~bench.core.record.GroupKey`: task, backend,
+device, division, spec key) and, unless all environments are asked for, the
+**environment fingerprint** of its records: CPU, core count, Python and the
+package versions (times from another machine or library set do not compare).
+
+The newest run's value of a cell — median fit time over its seeds, mean of
+the task's metric — is judged against the same cell in every earlier run of
+the same environment by a robust rule, **median and MAD of the history**
+(median absolute deviation, scaled by 1.4826 to estimate σ for normal data):
+
+* **slower** when ``fit > median + 3 · 1.4826 · MAD`` *and* ``fit > 1.10 · median``
+  (the 10 % floor keeps a quiet history, MAD ≈ 0, from flagging a trivial
+  change); **faster** symmetrically;
+* **worse** / **better** metric when it leaves ``median ± 3 · 1.4826 · MAD`` in
+  the metric's bad / good direction (any change beyond 1e-9 when every run
+  gave the same value: deterministic results);
+* **failing** when the newest run has runs that are not ok and the history's
+  had none.
+
+Median and MAD ignore a few outlying runs in the history (a nightly on a
+loaded machine) that would inflate a mean and a standard deviation; with
+fewer than :data:`MIN_HISTORY` earlier runs a cell is not judged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.core.record import GroupKey, Record, latest_per_cell
+from bench.core.results import ResultsFileError, read_typed
+from bench.report.summary import group_records, lower_is_better, main_metric, metric_values, ok_values
+
+MAD_SCALE = 1.4826
+MAD_WIDTH = 3.0
+TIME_FLOOR = 0.10
+MIN_HISTORY = 3
+DETERMINISTIC_EPS = 1e-9
+#: verdicts that fail ``--fail-on-regression``
+REGRESSIONS = ("slower", "worse", "failing")
+
+
+class HistoryError(ResultsFileError):
+    """Bad input to ``history``: no such folder, no results files, a foreign file."""
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def results_files(paths: Iterable[Path]) -> list[Path]:
+    """The ``*.jsonl`` files of the folders given, and the files given; an error when there are none."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files += sorted(path.glob("*.jsonl"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise HistoryError(f"no such file or folder: {path}")
+    if not files:
+        raise HistoryError(f"no results files (*.jsonl) in {', '.join(str(p) for p in paths)}")
+    return list(dict.fromkeys(files))
+
+
+def fingerprint(env: dict[str, Any] | None) -> str:
+    """A short id of the environment a record ran in: cpu, cores, python, package versions."""
+    env = env or {}
+    body = {name: env.get(name) for name in ("cpu", "cores", "python")}
+    body["packages"] = dict(sorted((env.get("packages") or {}).items()))
+    return hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def run_time(path: Path, records: list[Record]) -> str:
+    started = sorted(str(r.started_at) for r in records if r.started_at)
+    if started:
+        return started[0]
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(os.path.getmtime(path), UTC).isoformat(timespec="seconds")
+
+
+# --- the long table --------------------------------------------------------------------------------
+
+@dataclass
+class CellRun:
+    """One cell in one run: the long table's row."""
+
+    run: str
+    run_time: str
+    environment: str
+    key: GroupKey
+    metric: str | None
+    metric_value: float
+    fit_median: float
+    ok: int
+    runs: int
+
+    def row(self) -> dict[str, Any]:
+        return {"run": self.run, "run_time": self.run_time, "environment": self.environment,
+                "division": self.key.division, "task": self.key.task, "backend": self.key.backend,
+                "device": self.key.device, "spec": self.key.spec, "metric": self.metric or "",
+                "metric_value": self.metric_value, "fit_median_s": self.fit_median,
+                "ok": self.ok, "runs": self.runs}
+
+
+def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
+    """The cells of one results file (the latest record of each matrix cell, as ``report`` reads it)."""
+    records = latest_per_cell(records)
+    when = run_time(path, records)
+    rows = []
+    for key, group in group_records(records).items():
+        prints = [fingerprint(r.env) for r in group if r.env]
+        environment = max(set(prints), key=prints.count) if prints else fingerprint(None)
+        metric = main_metric(group)
+        values = metric_values(group, metric) if metric else []
+        times = ok_values(group, "fit_seconds")
+        rows.append(CellRun(path.name, when, environment, key, metric,
+                            float(np.mean(values)) if values else math.nan,
+                            float(np.median(times)) if times else math.nan,
+                            sum(r.ok for r in group), len(group)))
+    return rows
+
+
+def read_history(paths: Iterable[Path], cache: Path | None = None) -> list[CellRun]:
+    """Every cell of every run, oldest run first; ``cache``: a Parquet file of the rows already read."""
+    from bench.report.history_cache import load, save, signature
+
+    files = results_files(paths)
+    cached = load(cache) if cache else {}
+    fresh: dict[str, tuple[tuple[int, int, str], list[CellRun]]] = {}
+    rows: list[CellRun] = []
+    changed = False
+    for path in files:
+        key = signature(path)
+        hit = cached.get(str(path.resolve()))
+        if hit is not None and hit[0] == key:
+            file_rows = hit[1]
+        else:
+            records = read_typed(path)  # another tool's file: ResultsFileError naming file:line
+            file_rows = cell_runs(path, records) if records else []
+            changed = True
+        fresh[str(path.resolve())] = (key, file_rows)
+        rows += file_rows
+    if cache and (changed or set(fresh) != set(cached)):
+        save(cache, fresh)
+    if not rows:
+        raise HistoryError("the results files hold no records")
+    rows.sort(key=lambda r: (r.run_time, r.run))
+    return rows
+
+
+# --- the verdict -----------------------------------------------------------------------------------
+
+def robust_band(history: list[float]) -> tuple[float, float]:
+    """``(median, 3 · 1.4826 · MAD)`` of the history's values."""
+    data = np.asarray(history, dtype=float)
+    median = float(np.median(data))
+    mad = float(np.median(np.abs(data - median)))
+    return median, MAD_WIDTH * MAD_SCALE * mad
+
+
+def time_verdict(history: list[float], newest: float) -> tuple[str, str]:
+    """``slower`` / ``faster`` / ``unchanged`` with the numbers that decided it."""
+    median, width = robust_band(history)
+    ratio = newest / median if median > 0 else math.nan
+    why = f"fit {newest:.3g} s vs median {median:.3g} s ± {width:.2g} (×{ratio:.2f})"
+    if newest > median + width and newest > (1 + TIME_FLOOR) * median:
+        return "slower", why
+    if newest < median - width and newest < median / (1 + TIME_FLOOR):
+        return "faster", why
+    return "unchanged", why
+
+
+def metric_verdict(history: list[float], newest: float, lower_better: bool, name: str) -> tuple[str, str]:
+    median, width = robust_band(history)
+    width = max(width, DETERMINISTIC_EPS)
+    why = f"{name} {newest:.4g} vs median {median:.4g} ± {width:.2g}"
+    if abs(newest - median) <= width:
+        return "unchanged", why
+    improved = (newest < median) == lower_better
+    return ("better" if improved else "worse"), why
+
+
+@dataclass
+class Verdict:
+    key: GroupKey
+    environment: str
+    verdict: str
+    reasons: list[str] = field(default_factory=list)
+    history_runs: int = 0
+
+    def row(self, show_environment: bool) -> dict[str, str]:
+        row = {"task": self.key.task, "backend": self.key.backend, "division": self.key.division}
+        if show_environment:
+            row["environment"] = self.environment
+        row.update({"device": self.key.device, "spec": self.key.spec, "history": str(self.history_runs),
+                    "verdict": self.verdict, "why": "; ".join(self.reasons)})
+        return row
+
+
+@dataclass
+class History:
+    """The long table, split by environment, and the verdicts of each environment's newest run."""
+
+    rows: list[CellRun]
+    verdicts: list[Verdict] = field(default_factory=list)
+    #: per environment: its newest run's file name
+    newest: dict[str, str] = field(default_factory=dict)
+    #: cells of an environment's earlier runs missing from its newest run
+    missing: list[tuple[str, GroupKey]] = field(default_factory=list)
+
+    def gate_failures(self) -> list[str]:
+        failures = [f"{v.key.backend} × {v.key.task} ({v.key.division}): {v.verdict}"
+                    for v in self.verdicts if v.verdict in REGRESSIONS]
+        failures += [f"{key.backend} × {key.task} ({key.division}) missing from the newest run"
+                     for _, key in self.missing]
+        if not any(r.ok for r in self.rows if self.newest.get(r.environment) == r.run):
+            failures.append("the newest run holds no complete record")
+        return failures
+
+
+def judge_cell(key: GroupKey, environment: str, earlier: list[CellRun], newest: CellRun,
+               lower_better: bool) -> Verdict:
+    verdict = Verdict(key, environment, "unchanged", history_runs=len(earlier))
+    if newest.ok < newest.runs and all(r.ok == r.runs for r in earlier):
+        verdict.verdict = "failing"
+        verdict.reasons.append(f"{newest.runs - newest.ok} of {newest.runs} runs not ok")
+        return verdict
+    if len(earlier) < MIN_HISTORY:
+        verdict.verdict = "too little history"
+        verdict.reasons.append(f"{len(earlier)} earlier run(s), {MIN_HISTORY} needed")
+        return verdict
+    judged = []
+    times = [r.fit_median for r in earlier if math.isfinite(r.fit_median)]
+    if len(times) >= MIN_HISTORY and math.isfinite(newest.fit_median):
+        judged.append(time_verdict(times, newest.fit_median))
+    values = [r.metric_value for r in earlier if math.isfinite(r.metric_value)]
+    if newest.metric and len(values) >= MIN_HISTORY and math.isfinite(newest.metric_value):
+        judged.append(metric_verdict(values, newest.metric_value, lower_better, newest.metric))
+    verdict.reasons = [why for _, why in judged]
+    names = [name for name, _ in judged]
+    for name in ("slower", "worse", "faster", "better"):
+        if name in names:
+            verdict.verdict = name
+            break
+    return verdict
+
+
+def history(paths: Iterable[Path], all_environments: bool = False, cache: Path | None = None) -> History:
+    """Read the runs (through ``cache`` when given) and judge each environment's newest run."""
+    rows = read_history(paths, cache)
+    if all_environments:
+        for row in rows:
+            row.environment = "all"
+    result = History(rows)
+    by_env: dict[str, list[CellRun]] = defaultdict(list)
+    for row in rows:
+        by_env[row.environment].append(row)
+    for environment, env_rows in by_env.items():
+        newest_run = env_rows[-1].run  # rows are sorted oldest first
+        result.newest[environment] = newest_run
+        cells: dict[GroupKey, list[CellRun]] = defaultdict(list)
+        for row in env_rows:
+            cells[row.key].append(row)
+        for key, series in cells.items():
+            latest = series[-1]
+            if latest.run != newest_run:
+                result.missing.append((environment, key))
+                continue
+            lower = lower_is_better(latest.metric) if latest.metric else False
+            result.verdicts.append(judge_cell(key, environment, series[:-1], latest, lower))
+    return result

@@ -1,0 +1,122 @@
+"""``python -m bench history``: the long table, the median/MAD verdict, the gate, environments, the cache."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+from pathlib import Path
+
+import pytest
+from synthetic_results import ENV, record, write
+
+from bench.cli import main
+from bench.report.history import history, metric_verdict, robust_band, time_verdict
+
+BACKENDS = (("numpy", 0.01), ("torch", 0.05), ("sklearn", 0.1))
+
+
+def write_runs(folder: Path, runs: int = 6, slow: tuple[str, str] | None = None, factor: float = 2.0,
+               env_of_last: dict | None = None) -> list[Path]:
+    """``runs`` synthetic runs a day apart; in the newest, ``slow`` (backend, task) is ``factor``× slower."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(0)
+    paths = []
+    for run in range(runs):
+        records = []
+        newest = run == runs - 1
+        for task in ("xor", "and"):
+            for backend, base in BACKENDS:
+                for seed in range(3):
+                    fit = base * (1 + 0.05 * rng.random())
+                    if newest and slow == (backend, task):
+                        fit *= factor
+                    records.append(record(backend, task, seed, fit=fit,
+                                          env=env_of_last if newest and env_of_last else ENV,
+                                          started_at=f"2026-11-{10 + run:02d}T03:00:0{seed}+00:00"))
+        paths.append(write(folder / f"202611{10 + run:02d}-030000.jsonl", records))
+    return paths
+
+
+def test_robust_rule():
+    assert robust_band([1.0, 1.0, 1.1, 5.0]) == (1.05, pytest.approx(3 * 1.4826 * 0.05))
+    assert time_verdict([1.0, 1.02, 0.98, 1.01], 1.5)[0] == "slower"
+    assert time_verdict([1.0, 1.02, 0.98, 1.01], 1.05)[0] == "unchanged"  # beyond the MAD band, under 10 %
+    assert time_verdict([1.0, 1.0, 1.0], 1.09)[0] == "unchanged"  # MAD 0: the 10 % floor decides
+    assert time_verdict([1.0, 1.02, 0.98, 1.01], 0.5)[0] == "faster"
+    assert time_verdict([1.0, 1.0, 9.0, 1.0], 1.02)[0] == "unchanged"  # one outlying past run is ignored
+    assert metric_verdict([1.0, 1.0, 1.0], 0.75, lower_better=False, name="accuracy")[0] == "worse"
+    assert metric_verdict([0.2, 0.2, 0.2], 0.1, lower_better=True, name="rmse")[0] == "better"
+    assert metric_verdict([1.0, 1.0, 1.0], 1.0, lower_better=False, name="accuracy")[0] == "unchanged"
+
+
+def test_slowed_cell_caught_and_unchanged_cells_pass(tmp_path, capsys):
+    write_runs(tmp_path / "results", slow=("torch", "xor"))
+    out = tmp_path / "out"
+    assert main(["history", str(tmp_path / "results"), "-o", str(out), "--fail-on-regression"]) == 1
+    captured = capsys.readouterr()
+    assert "regression: torch × xor (closed): slower" in captured.err
+    assert "1 slower, 5 unchanged" in captured.out
+    result = history([tmp_path / "results"])
+    verdicts = {(v.key.backend, v.key.task): v.verdict for v in result.verdicts}
+    assert verdicts.pop(("torch", "xor")) == "slower"
+    assert set(verdicts.values()) == {"unchanged"}
+    with (out / "history.csv").open() as stream:
+        rows = list(csv.DictReader(stream))
+    assert len(rows) == 6 * 6
+    assert {"run_time", "environment", "division", "metric", "fit_median_s"} <= set(rows[0])
+    figures = sorted(p.name for p in out.glob("history-*.png"))
+    assert figures == ["history-and-closed.png", "history-xor-closed.png"]
+
+
+def test_unchanged_history_passes_the_gate(tmp_path, capsys):
+    write_runs(tmp_path / "results")
+    assert main(["history", str(tmp_path / "results"), "--fail-on-regression", "--no-plots"]) == 0
+    assert "6 unchanged" in capsys.readouterr().out
+    assert (tmp_path / "results" / "history" / "history.csv").is_file()  # default: inside the folder
+
+
+def test_other_environment_is_kept_apart(tmp_path):
+    other = {**ENV, "cpu": "Another CPU"}
+    write_runs(tmp_path / "results", slow=("torch", "xor"), factor=3.0, env_of_last=other)
+    apart = history([tmp_path / "results"])
+    assert len(apart.newest) == 2
+    # the other machine's one run has no history: nothing judged, nothing flagged there
+    theirs = [v for v in apart.verdicts if v.environment != next(iter(apart.newest))]
+    assert {v.verdict for v in theirs} == {"too little history"}
+    together = history([tmp_path / "results"], all_environments=True)
+    slower = {(v.key.backend, v.key.task) for v in together.verdicts if v.verdict == "slower"}
+    assert slower == {("torch", "xor")}
+
+
+def test_bad_input_is_one_error_line(tmp_path, capsys):
+    assert main(["history", str(tmp_path / "nowhere")]) == 2
+    (tmp_path / "empty").mkdir()
+    assert main(["history", str(tmp_path / "empty")]) == 2
+    foreign = tmp_path / "foreign.jsonl"
+    foreign.write_text('{"name": "not ours"}\n')
+    assert main(["history", str(foreign), "-o", str(tmp_path / "out")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("error: ") for line in lines)
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_cache_is_used_and_rebuilt_when_a_file_changes(tmp_path):
+    paths = write_runs(tmp_path / "results", runs=4)
+    cache = tmp_path / "cache.parquet"
+    first = history([tmp_path / "results"], cache=cache)
+    assert cache.is_file()
+    stamp = cache.stat().st_mtime_ns
+    again = history([tmp_path / "results"], cache=cache)
+    assert [r.row() for r in again.rows] == [r.row() for r in first.rows]
+    assert cache.stat().st_mtime_ns == stamp  # nothing changed: the cache is not rewritten
+    # the newest run is re-run slower: its file changes, its rows are read again
+    newest = paths[-1]
+    records = [record(b, t, s, fit=base * 3, started_at=f"2026-11-13T03:00:0{s}+00:00")
+               for t in ("xor", "and") for b, base in BACKENDS for s in range(3)]
+    write(newest, records)
+    os.utime(newest, ns=(stamp + 10**9, stamp + 10**9))
+    changed = history([tmp_path / "results"], cache=cache)
+    assert {v.verdict for v in changed.verdicts} == {"slower"}
+    cache.write_bytes(b"not parquet")  # a broken cache is ignored and rewritten
+    assert len(history([tmp_path / "results"], cache=cache).rows) == len(changed.rows)
