@@ -12,7 +12,7 @@ from synthetic_results import record
 from bench.core.record import as_records
 from bench.report.plots import figures
 from bench.report.summary import summarise
-from bench.report.ticks import one_two_five
+from bench.report.ticks import one_two_five, shown_tick_labels
 
 #: fit seconds per backend, per task: a range of 5 decades below 0.01 s (the and/or panels), one
 #: well inside a single 1-2-5 step, one in seconds, and 7 decades (milliseconds to a minute)
@@ -35,19 +35,8 @@ def suite(ranges: dict[str, dict[str, float]]) -> list:
 
 
 def drawn_labels(ax, axis) -> list:
-    """Tick labels the rendered figure shows along one axis (public API only)."""
-    box = ax.get_window_extent()
-    horizontal = axis is ax.xaxis
-    shown = []
-    for label in axis.get_ticklabels(which="both"):
-        if not label.get_visible() or not label.get_text().strip():
-            continue
-        extent = label.get_window_extent()
-        centre = (extent.x0 + extent.x1) / 2 if horizontal else (extent.y0 + extent.y1) / 2
-        low, high = (box.x0, box.x1) if horizontal else (box.y0, box.y1)
-        if low - 1 <= centre <= high + 1:
-            shown.append((label.get_text(), extent))
-    return shown
+    """(text, window extent) of each tick label the rendered figure shows along one axis."""
+    return [(label.get_text(), label.get_window_extent()) for label in shown_tick_labels(ax, axis)]
 
 
 def intersect(a, b) -> bool:
