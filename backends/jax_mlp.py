@@ -203,9 +203,7 @@ class JaxMLP(Backend):
         return True, ""
 
     @classmethod
-    def device_available(cls, device: str) -> tuple[bool, str]:
-        if device != "gpu":
-            return super().device_available(device)
+    def gpu_available(cls) -> tuple[bool, str]:
         return gpu_available()
 
     def setup_threads(self) -> None:

@@ -144,9 +144,7 @@ class KerasMLP(Backend):
         return True, ""
 
     @classmethod
-    def device_available(cls, device: str) -> tuple[bool, str]:
-        if device != "gpu":
-            return super().device_available(device)
+    def gpu_available(cls) -> tuple[bool, str]:
         try:
             import tensorflow as tf
         except Exception as exc:  # noqa: BLE001
@@ -332,9 +330,7 @@ class KerasJaxMLP(KerasMLP):
             yield
 
     @classmethod
-    def device_available(cls, device: str) -> tuple[bool, str]:
-        if device != "gpu":
-            return Backend.device_available(device)
+    def gpu_available(cls) -> tuple[bool, str]:
         from backends.jax_mlp import gpu_available
 
         return gpu_available()
@@ -368,9 +364,7 @@ class KerasTorchMLP(KerasMLP):
         super().load(spec, weights)
 
     @classmethod
-    def device_available(cls, device: str) -> tuple[bool, str]:
-        if device != "gpu":
-            return Backend.device_available(device)
+    def gpu_available(cls) -> tuple[bool, str]:
         import torch
 
         if not torch.cuda.is_available():

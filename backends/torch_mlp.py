@@ -71,9 +71,7 @@ class TorchMLP(Backend):
         return True, ""
 
     @classmethod
-    def device_available(cls, device: str) -> tuple[bool, str]:
-        if device != "gpu":
-            return super().device_available(device)
+    def gpu_available(cls) -> tuple[bool, str]:
         ok, reason = cls.available()
         if not ok:
             return False, reason

@@ -95,7 +95,14 @@ class Backend(ABC):
         """Whether ``device`` ("cpu" or "gpu") can be used on this machine."""
         if device == "cpu":
             return True, ""
+        if device == "gpu" and "gpu" in cls.devices:
+            return cls.gpu_available()
         return False, f"{cls.name} has no {device} support"
+
+    @classmethod
+    def gpu_available(cls) -> tuple[bool, str]:
+        """For a backend listing "gpu" in ``devices``: whether its library sees one here (and why not)."""
+        return False, f"{cls.name} has no gpu support"
 
     def skip(self, spec: NetworkSpec, task_kind: str, division: str = "closed") -> tuple[bool, str]:
         """``(True, reason)`` when this backend cannot train ``spec`` at all in ``division``."""
