@@ -19,6 +19,8 @@ from bench.run.isolation import crash_reason, run_isolated
 from bench.run.suite import Suite
 
 TIMEOUT_SECONDS = 3
+#: How late a kill may land on a loaded 2-core CI machine; a hang left running would never end.
+KILL_SLACK_SECONDS = 10
 MEMORY_LIMIT_MB = 400
 
 #: backend → (status, text its reason must contain)
@@ -92,7 +94,7 @@ def test_hung_and_leaked_processes_are_killed(matrix: tuple[list[dict[str, Any]]
 def test_hang_is_cut_at_the_time_limit(matrix: tuple[list[dict[str, Any]], Path]) -> None:
     records, _ = matrix
     (hang,) = [r for r in records if r["backend"] == "fault-hang"]
-    assert TIMEOUT_SECONDS <= hang["wall_seconds"] < TIMEOUT_SECONDS + 2
+    assert TIMEOUT_SECONDS <= hang["wall_seconds"] < TIMEOUT_SECONDS + KILL_SLACK_SECONDS
 
 
 def test_real_divergence_of_the_numpy_backend_is_a_failed_record() -> None:

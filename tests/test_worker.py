@@ -23,7 +23,8 @@ def test_phase_seconds_split_the_wall_time() -> None:
     assert set(phases) == {"imports", "setup", "data", "fit", "curve", "predict", "scoring"}
     assert all(seconds >= 0 for seconds in phases.values())
     assert phases["fit"] == record["fit_seconds"]
-    assert phases["predict"] >= 3 * record["predict_seconds"]  # 1 untimed + 3 timed calls
+    # 1 untimed + 3 timed calls: the two slowest timed calls alone take at least twice their median.
+    assert phases["predict"] >= 2 * record["predict_seconds"]
     assert sum(phases.values()) <= record["wall_seconds"] == pytest.approx(sum(phases.values()), abs=0.05)
 
 
