@@ -17,6 +17,7 @@ import pytest
 from backends.scratch.activations import ACTIVATIONS
 from backends.scratch.losses import row_losses
 from backends.scratch.mlp import MultiLayerPerceptron
+from bench.core.record import CellKey
 from bench.perf import probe, report
 from bench.perf.matmul_only import MatmulOnlyEpoch
 from bench.perf.overhead import CellTiming, measure_cells
@@ -212,7 +213,7 @@ def test_harness_overhead_definition_with_a_fake_runner() -> None:
     assert timing.imports == [0.0, 0.0] and len(timing.walls) == 2  # no phase_seconds: nothing apart
     assert timing.overheads()[0] == pytest.approx(1.0 - 0.9 - 0.04)
     assert timing.startups == [0.5, 0.5] and timing.fit_cv() == 0.0
-    assert math.isnan(CellTiming(("numpy", "xor", 0), fits=[1.0]).fit_cv())
+    assert math.isnan(CellTiming(CellKey("numpy", "xor", 0, "cpu"), fits=[1.0]).fit_cv())
     lines, ratios = report.harness_lines(timings, "fake", 2)
     assert any("numpy × xor seed 0" in line for line in lines)
     assert [r.label for r in ratios] == ["harness overhead / cell time (worst cell)",
@@ -252,8 +253,20 @@ def test_harness_timings_from_a_results_file() -> None:
     assert ratios[0].verdict() in ("PASS", "MISS")
 
 
+def test_the_two_divisions_of_a_cell_are_timed_apart() -> None:
+    from bench.perf.overhead import timings_from_results
+
+    ok = {"backend": "torch", "task": "xor", "seed": 0, "device": "cpu", "status": "ok", "wall_seconds": 2.0,
+          "fit_seconds": 1.5, "predict_seconds": 0.005}
+    closed, open_ = {**ok, "division": "closed"}, {**ok, "division": "open", "fit_seconds": 0.5}
+    timings = timings_from_results([closed, open_])
+    assert [(t.key.division, t.fits) for t in timings] == [("closed", [1.5]), ("open", [0.5])]
+    lines, _ = report.harness_lines(timings, "default", 1)
+    assert any("torch × xor seed 0 (open)" in line for line in lines)
+
+
 def test_failed_cells_are_listed_not_hidden() -> None:
-    timing = CellTiming(("numpy", "xor", 0), failures=["failed: boom"])
+    timing = CellTiming(CellKey("numpy", "xor", 0, "cpu"), failures=["failed: boom"])
     lines, ratios = report.harness_lines([timing], "fake", 1)
     assert "boom" in lines[-1] and ratios[0].verdict() == "n/a (not measured)"
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.core.record import CellConfig, Record
+from bench.core.record import CellConfig, CellKey, Record
 from bench.perf.timing import coefficient_of_variation
 
 PREDICT_CALLS = 4  # one untimed warm-up + three timed calls in bench.run.worker._time_predict
@@ -43,9 +43,9 @@ Runner = Callable[[CellConfig], dict[str, Any]]
 
 @dataclass
 class CellTiming:
-    """The runs of one backend × task × seed cell."""
+    """The runs of one cell: backend × task × seed × device × division (two divisions are two cells)."""
 
-    key: tuple[str, str, int]
+    key: CellKey
     walls: list[float] = field(default_factory=list)
     fits: list[float] = field(default_factory=list)
     predicts: list[float] = field(default_factory=list)
@@ -57,8 +57,8 @@ class CellTiming:
 
     @property
     def label(self) -> str:
-        backend, task, seed = self.key
-        return f"{backend} × {task} seed {seed}"
+        key = self.key
+        return f"{key.backend} × {key.task} seed {key.seed} ({key.division})"
 
     def overheads(self) -> list[float]:
         return [w - i - d - f - p for w, i, d, f, p in
@@ -81,8 +81,9 @@ class CellTiming:
     def add(self, record: Record | dict[str, Any]) -> None:
         """One run's record (typed or a worker's dict): its timings if it is ok, else status and reason."""
         if not isinstance(record, Record):  # a runner's record: the cell it ran is this one
-            backend, task, seed = self.key
-            record = Record.from_dict({"backend": backend, "task": task, "seed": seed, "status": "failed",
+            key = self.key
+            record = Record.from_dict({"backend": key.backend, "task": key.task, "seed": key.seed,
+                                       "device": key.device, "division": key.division, "status": "failed",
                                        **record})
         r = record
         if not r.ok:
@@ -102,10 +103,10 @@ class CellTiming:
 
 def timings_from_results(records: list[Record] | list[dict[str, Any]]) -> list[CellTiming]:
     """Per-cell timings of the records of a results file."""
-    timings: dict[tuple[str, str, int], CellTiming] = {}
+    timings: dict[CellKey, CellTiming] = {}
     for record in records:
         record = record if isinstance(record, Record) else Record.from_dict(record)
-        key = (record.backend, record.task, int(record.seed))
+        key = record.cell_key
         timings.setdefault(key, CellTiming(key)).add(record)
     return list(timings.values())
 
@@ -117,10 +118,10 @@ def measure_cells(cells: list[CellConfig], repeats: int, runner: Runner | None =
         from bench.run.isolation import run_isolated
 
         runner = run_isolated
-    timings = {(c.backend, c.task, c.seed): CellTiming((c.backend, c.task, c.seed)) for c in cells}
+    timings = {c.key(): CellTiming(c.key()) for c in cells}
     for repeat in range(repeats):
         for config in cells:
-            timings[(config.backend, config.task, config.seed)].add(runner(config))
+            timings[config.key()].add(runner(config))
         if progress is not None:
             progress(f"harness repeat {repeat + 1}/{repeats} done ({len(cells)} cells)")
     return list(timings.values())

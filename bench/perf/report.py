@@ -90,15 +90,15 @@ def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> t
              "(overhead = wall − imports − data − fit − predict, share of wall − imports; curve = its "
              "learning-curve part; "
              "see bench/perf/overhead.py)",
-             f"  {'cell (ms)':<34} {'wall':>8} {'fit':>8} {'predict':>8} {'data':>7} {'imports':>8} "
+             f"  {'cell (ms)':<46} {'wall':>8} {'fit':>8} {'predict':>8} {'data':>7} {'imports':>8} "
              f"{'overhead':>8} {'curve':>7} {'share':>7} {'fit CV':>7}"]
     measured = [t for t in timings if t.walls]
     for t in timings:
         if not t.walls:
-            lines.append(f"  {t.label:<34} no successful run: {t.failures[0] if t.failures else '?'}")
+            lines.append(f"  {t.label:<46} no successful run: {t.failures[0] if t.failures else '?'}")
             continue
         lines.append(
-            f"  {t.label:<34} {statistics.median(t.walls) * 1e3:8.1f} {statistics.median(t.fits) * 1e3:8.1f} "
+            f"  {t.label:<46} {statistics.median(t.walls) * 1e3:8.1f} {statistics.median(t.fits) * 1e3:8.1f} "
             f"{statistics.median(t.predicts) * 1e3:8.2f} {statistics.median(t.datas) * 1e3:7.1f} "
             f"{statistics.median(t.imports) * 1e3:8.1f} {statistics.median(t.overheads()) * 1e3:8.1f} "
             f"{statistics.median(t.curves) * 1e3:7.1f} {t.overhead_share() * 100:6.1f}% "
