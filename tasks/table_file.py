@@ -170,6 +170,9 @@ class TableFileTask(Task):
         """Read and check the whole file: every bad input stops the run before it starts."""
         self.load()
 
+    def read_data(self) -> None:
+        self.load()
+
     def pinned_definition(self) -> dict[str, Any]:
         """The definition with the file's absolute path and sha256, as suites store it."""
         table, _ = self.load()

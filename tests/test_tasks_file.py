@@ -332,3 +332,28 @@ def test_definition_round_trips() -> None:
     assert FileTaskDefinition.from_mapping("t", definition.to_dict()) == definition
     with pytest.raises(TaskDataError, match="needs target"):
         FileTaskDefinition.from_mapping("t", {"file": "/a.csv"})
+
+
+def test_a_cell_books_reading_its_file_as_data_not_setup(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is read once, before the network (whose width it sets) is resolved, under ``data``."""
+    import time
+
+    from bench.core.record import CellConfig
+    from bench.run.worker import run_cell
+    from tasks import table_file
+
+    path = write(mixed_frame(), tmp_path / "mine.csv")
+    real_read, reads = table_file.read_table, []
+
+    def slow_read(where: Path) -> object:
+        reads.append(where)
+        time.sleep(1.0)
+        return real_read(where)
+
+    table_file._load.cache_clear()
+    monkeypatch.setattr(table_file, "read_table", slow_read)
+    definition = {"file": str(path), "target": "label"}
+    record = run_cell(CellConfig(backend="numpy", task="mine", task_file=definition, overrides={"epochs": 2}))
+    assert record["status"] == "ok" and len(reads) == 1
+    assert record["phase_seconds"]["data"] >= 1.0 > record["phase_seconds"]["setup"]

@@ -86,6 +86,15 @@ class Task(ABC):
         """
         return None
 
+    def read_data(self) -> None:
+        """Bring the data into memory before the cell's network is resolved (default: nothing to do).
+
+        A task whose network depends on its data (a user's file: its columns give
+        the input width) reads it here, so that the worker times the read as
+        ``data``, not as set-up.
+        """
+        return None
+
     def describe(self) -> dict[str, Any]:
         info = self.info()
         spec = self.default_spec()
