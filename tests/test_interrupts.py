@@ -41,8 +41,10 @@ def _pids(pidfile: Path) -> list[int]:
 def test_stopping_the_harness_mid_cell_kills_every_process_the_cell_started(
         tmp_path: Path, signum: signal.Signals) -> None:
     """fault-hang starts a sleeper and a setsid'd sleeper; none may outlive the harness."""
-    pidfile, results = tmp_path / "spawned.pids", tmp_path / "r.jsonl"
-    env = {**fault_backends.plugin_environment(), fault_backends.PIDFILE_VARIABLE: str(pidfile)}
+    pidfile, results, temp = tmp_path / "spawned.pids", tmp_path / "r.jsonl", tmp_path / "temp"
+    temp.mkdir()
+    env = {**fault_backends.plugin_environment(), fault_backends.PIDFILE_VARIABLE: str(pidfile),
+           "TMPDIR": str(temp)}
     harness = subprocess.Popen(
         [sys.executable, "-m", "bench", "run", "--backend", "numpy", "--backend", "fault-hang",
          "--task", "xor", "--seeds", "1", "--threads", "1", "--timeout", "60", "--set", "epochs=20",
@@ -60,6 +62,7 @@ def test_stopping_the_harness_mid_cell_kills_every_process_the_cell_started(
             harness.kill()
     assert _wait_for(lambda: not any(_alive(pid) for pid in sleepers), 10), \
         f"left behind: {[pid for pid in sleepers if _alive(pid)]}"
+    assert _wait_for(lambda: not list(temp.glob("nnbench-*")), 10), f"scratch left: {list(temp.iterdir())}"
     records = [json.loads(line) for line in results.read_text().splitlines()]
     assert [r["backend"] for r in records] == ["numpy"]  # the finished cell is kept, intact
     if signum == signal.SIGKILL:

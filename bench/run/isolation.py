@@ -14,9 +14,9 @@ the worker caps its own address space (``RLIMIT_AS``; 0 = no cap) *before*
 importing anything heavy, then runs :func:`bench.run.worker.main`. If the
 harness dies, even by ``kill -9``, the kernel tells the supervisor (Linux
 ``PR_SET_PDEATHSIG``), which kills the worker and every process it started,
-also one that called ``setsid``. Setting the cap in the child, rather than
-with ``preexec_fn``, keeps ``run_isolated`` safe to call from threads (a Dask
-worker's task threads).
+also one that called ``setsid``, and removes the cell's scratch folder.
+Setting the cap in the child, rather than with ``preexec_fn``, keeps
+``run_isolated`` safe to call from threads (a Dask worker's task threads).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -274,6 +275,13 @@ def _supervise(worker: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+def _remove_scratch(result_path: str) -> None:
+    """The harness died, so nobody else removes the cell's scratch folder (``nnbench-*`` in the temp dir)."""
+    scratch = Path(result_path).parent
+    if scratch.name.startswith("nnbench-") and scratch.parent == Path(tempfile.gettempdir()):
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def supervise_cell(limit_mb: int, parent_pid: int, config_path: str, result_path: str,
                    before_work: Callable[[], object] | None = None) -> int:
     """Become the cell's supervisor (subreaper, dies with ``parent_pid``), fork the worker, run it.
@@ -291,6 +299,7 @@ def supervise_cell(limit_mb: int, parent_pid: int, config_path: str, result_path
             return _supervise(worker)
     except _HarnessGone:
         kill_descendants()
+        _remove_scratch(result_path)
         os._exit(128 + signal.SIGTERM)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the worker: SIGTERM ends it as usual
     _die_with_parent(supervisor)
