@@ -158,8 +158,8 @@ def test_full_disk_stops_the_run_with_one_line_and_the_records_intact(
     assert not Path("r.md").exists()  # no report over a run cut short
 
 
-def _start_slow_run(folder: Path, output: str, seeds: int = 2) -> subprocess.Popen[str]:
-    env = {**fault_backends.plugin_environment(), fault_backends.SLOW_SECONDS_VARIABLE: "1"}
+def _start_slow_run(folder: Path, output: str, seeds: int = 2, seconds: float = 1) -> subprocess.Popen[str]:
+    env = {**fault_backends.plugin_environment(), fault_backends.SLOW_SECONDS_VARIABLE: str(seconds)}
     command = [sys.executable, "-m", "bench", "run", "--backend", "fault-slow", "--task", "xor",
                "--seeds", str(seeds), "--threads", "1", "--set", "epochs=5", "--output", output]
     return subprocess.Popen(command, cwd=folder, env=env, text=True,
@@ -177,7 +177,7 @@ def _wait_for_lock(path: Path, pid: int, seconds: float = 30) -> None:
 
 def test_one_writer_per_results_file(in_scratch: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A second run, or a --resume, of a file a run is writing is refused, naming the writer."""
-    first = _start_slow_run(in_scratch, "r.jsonl")
+    first = _start_slow_run(in_scratch, "r.jsonl", seconds=3)  # the lock outlives the two refusals below
     try:
         _wait_for_lock(in_scratch / "r.jsonl", first.pid)  # taken before the first cell: the file exists
         busy = f"error: r.jsonl is being written by another nnbench run (pid {first.pid})\n"

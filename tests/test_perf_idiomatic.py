@@ -86,7 +86,7 @@ class OpenReportsAfterwards(Divisions):
             return NumpyMLP.fit(self, spec, X, Y, initial_weights, on_epoch)
         losses: list[float] = []
         NumpyMLP.fit(self, spec, X, Y, None, lambda epoch, loss: losses.append(loss))
-        time.sleep(0.05)
+        time.sleep(0.5)  # the replayed callbacks span far less than BUNCHED_SHARE of fit, even under load
         for epoch, loss in enumerate(losses, start=1):
             on_epoch(epoch, loss)
 

@@ -25,7 +25,8 @@ def test_phase_seconds_split_the_wall_time() -> None:
     assert phases["fit"] == record["fit_seconds"]
     # 1 untimed + 3 timed calls: the two slowest timed calls alone take at least twice their median.
     assert phases["predict"] >= 2 * record["predict_seconds"]
-    assert sum(phases.values()) <= record["wall_seconds"] == pytest.approx(sum(phases.values()), abs=0.05)
+    # The phases cover the wall time but for the few statements between them (generous: a loaded machine).
+    assert sum(phases.values()) <= record["wall_seconds"] == pytest.approx(sum(phases.values()), abs=0.5)
 
 
 def test_curves_are_sampled_and_kept_for_the_first_split_only() -> None:
