@@ -38,6 +38,7 @@ import numpy as np
 
 from bench.core.record import GroupKey, Record, as_records, latest_per_cell
 from bench.core.results import read_typed
+from bench.report.numbers import fmt
 from bench.report.summary import (
     ALPHA,
     TimeStats,
@@ -51,7 +52,6 @@ from bench.report.summary import (
     ok_values,
     welch_p_value,
 )
-from bench.report.tables import fmt
 
 TIME_TOLERANCE = 0.10
 
