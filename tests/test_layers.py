@@ -125,3 +125,24 @@ def test_the_layers_import_and_report_never_imports_run() -> None:
     upward = ("bench.report.html", "bench.report.plots", "bench.report.writers")
     assert not [m for m in graph["bench.report.tables"] if m.startswith(upward)]
     assert not [m for m in graph["bench.report.html"] if m.startswith(upward[1:])]
+
+
+def defined_names(path: Path) -> set[str]:
+    """The names a file binds by a class, an assignment or an annotated assignment (aliases too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+@pytest.mark.parametrize("name", ["CellKey", "GroupKey"])
+def test_one_definition_of_each_key(name: str) -> None:
+    """One ``CellKey`` (a matrix cell: one seed) and one ``GroupKey`` (a summary group), both in
+    bench.core.record; other modules import them, none defines another class or alias of the name."""
+    defined = [module for module, path in project_modules().items() if name in defined_names(path)]
+    assert defined == ["bench.core.record"]
