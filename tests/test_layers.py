@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import importlib
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+
+from bench.core import metrics, registry
+from bench.core.task import Task
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bench", "backends", "tasks")
@@ -146,3 +152,44 @@ def test_one_definition_of_each_key(name: str) -> None:
     bench.core.record; other modules import them, none defines another class or alias of the name."""
     defined = [module for module, path in project_modules().items() if name in defined_names(path)]
     assert defined == ["bench.core.record"]
+
+
+# --- tasks declare their metrics -----------------------------------------------------------------
+
+def _task_class(name: str) -> type:
+    module, _, attribute = registry.BUILTIN_TASKS[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@pytest.mark.parametrize("name", sorted(registry.BUILTIN_TASKS))
+def test_each_builtin_task_declares_its_metrics(name: str) -> None:
+    """Declared in tasks/, not inherited from the contract's empty default; the same names, in the same
+    order, as the kind's defaults each task was scored on before it declared them (records unchanged)."""
+    cls = _task_class(name)
+    owner = next(c for c in cls.__mro__ if "metrics" in vars(c))
+    assert owner.__module__.startswith("tasks."), f"{name} inherits metrics from {owner.__module__}"
+    declared = metrics.task_metrics(cls)
+    assert cls.metrics and declared == tuple(cls.metrics) == metrics.default_metrics(cls.kind)
+    assert set(declared) <= set(metrics.METRICS)
+    metrics.check_metrics(cls.kind, declared)  # each one computable for the task's kind
+
+
+@pytest.mark.parametrize(("kind", "target"), [("binary", [0, 1] * 10), ("multiclass", [0, 1, 2, 3] * 5),
+                                              ("regression", [0.5 * i for i in range(20)])])
+def test_a_file_task_declares_its_kinds_metrics(tmp_path: Path, kind: str, target: list) -> None:
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"x": range(20), "y": target}).to_csv(path, index=False)
+    task = registry.task("mine", {"file": str(path), "target": "y", "kind": kind})
+    assert task.kind == kind
+    assert task.metrics == metrics.task_metrics(task) == metrics.default_metrics(kind)
+    outputs = np.zeros((20, 1 if kind != "multiclass" else 4))
+    Y = outputs.copy() if kind != "multiclass" else np.eye(4)[np.array(target)]
+    scored = metrics.score(kind, Y, outputs, names=task.metrics)
+    assert tuple(scored) == tuple(metrics.score(kind, Y, outputs))  # as before: the kind's defaults
+
+
+def test_a_plugin_task_without_metrics_gets_its_kinds_defaults() -> None:
+    assert Task.metrics == ()
+    for kind in ("binary", "multiclass", "regression"):
+        plugin = type("Plugin", (), {"kind": kind})
+        assert metrics.task_metrics(plugin) == metrics.default_metrics(kind)
