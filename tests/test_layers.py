@@ -1,5 +1,5 @@
-"""The architecture checks of issue 12: no import cycle anywhere in the project's own code, and
-the layer rule README's "How a run works" states.
+"""The architecture made checkable: no import cycle anywhere in the project's own code, the layer
+rule README's "How a run works" states, one ``CellKey``, and tasks that declare their metrics.
 
 The graph is built from the source (``ast``), not by importing, so it sees every ``import`` and
 ``from … import`` — at top level, inside a function or under ``if TYPE_CHECKING:`` alike: a
