@@ -62,6 +62,8 @@ class CreditRisk(Task):
 
     name = "credit-risk"
     kind = "multiclass"
+    #: Scored on (names from bench.core.metrics.METRICS): the classification set.
+    metrics = ("accuracy", "mse", "confusion_matrix")
     #: Reachable by the NumPy backend with the default network (see README, "Tasks").
     target = ("accuracy", 0.5, "max")
 

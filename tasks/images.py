@@ -51,6 +51,8 @@ class ImageTask(Task):
     """Images flattened to pixel rows, scaled to [0, 1], one-hot classes."""
 
     kind = "multiclass"
+    #: Scored on (names from bench.core.metrics.METRICS): the classification set.
+    metrics = ("accuracy", "mse", "confusion_matrix")
     n_pixels = 64
     classes: list[str] = DIGITS
 

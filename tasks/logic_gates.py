@@ -19,6 +19,8 @@ INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 class LogicGate(Task):
     kind = "binary"
     target = ("accuracy", 1.0, "max")
+    #: Scored on (names from bench.core.metrics.METRICS): the classification set.
+    metrics = ("accuracy", "mse", "confusion_matrix")
     classes: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def splits(self, seed: int) -> list[Split]:

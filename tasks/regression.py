@@ -41,6 +41,8 @@ class RegressionTask(Task):
     """A holdout regression task over a fixed table ``(X, y)``."""
 
     kind = "regression"
+    #: Scored on (names from bench.core.metrics.METRICS), in original units: the regression set.
+    metrics = ("rmse", "mae", "r2")
     n_features: int = 1
 
     @abstractmethod

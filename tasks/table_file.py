@@ -157,6 +157,13 @@ class TableFileTask(Task):
         return self.prepared.kind
 
     @property  # type: ignore[override]
+    def metrics(self) -> tuple[str, ...]:
+        """Scored on, by the kind the file's target has: the regression or the classification set."""
+        if self.prepared.kind == "regression":
+            return ("rmse", "mae", "r2")
+        return ("accuracy", "mse", "confusion_matrix")
+
+    @property  # type: ignore[override]
     def target(self) -> tuple[str, float, str]:
         """Beat the trivial baseline (the most common class's share, or R² 0) by :data:`BEAT_BASELINE_BY`."""
         prepared = self.prepared

@@ -57,11 +57,12 @@ def test_adam_with_sum_over_unequal_batches_is_stated() -> None:
 
 
 def test_float32_trains_in_float32() -> None:
+    """The kit's "float32" settings compare the weights with the reference's; this checks the estimator
+    itself holds float32 coefficients (float64 ones would agree to within the kit's tolerance)."""
     X, Y = softmax_data(9, seed=5)
-    spec = SOFTMAX_NET.replace(dtype="float32", epochs=3)
-    backend, reference = train_beside_reference(SklearnMLP(threads=1), spec, X, Y)
+    backend = SklearnMLP(threads=1)
+    backend.fit(SOFTMAX_NET.replace(dtype="float32", epochs=3), X, Y)
     assert backend.model.coefs_[0].dtype == np.float32
-    assert_same_weights(backend, reference)
 
 
 @pytest.mark.parametrize("change, kind, words", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.parity_helpers import assert_same_weights, softmax_data, softmax_net, train_beside_reference
+from tests.parity_helpers import softmax_data, softmax_net
 
 torch = pytest.importorskip("torch")
 from backends.torch_mlp import TorchMLP  # noqa: E402
@@ -18,20 +18,22 @@ def test_available_and_records_its_version() -> None:
     assert "torch" in TorchMLP.packages and "gpu" in TorchMLP.devices
 
 
-def test_gpu_request_without_a_gpu_names_cuda() -> None:
+def test_a_gpu_refusal_names_cuda() -> None:
+    """The kit (check_gpu_request_is_clean) checks the refusal says why and 'auto' means the CPU;
+    torch's reason also names the kind of GPU it looks for."""
     if torch.cuda.is_available():
         pytest.skip("this machine has a CUDA GPU")
-    ok, reason = TorchMLP.device_available("gpu")
-    assert ok is False and "no CUDA GPU" in reason
+    assert "CUDA" in TorchMLP.device_available("gpu")[1]
 
 
 def test_float32_trains_in_float32() -> None:
+    """The kit's "float32" settings compare the weights with the reference's; this checks the network
+    itself is float32 (a float64 one would agree with the reference to within the kit's tolerance)."""
     X, Y = softmax_data(9, seed=5)
-    spec = SOFTMAX_NET.replace(dtype="float32", epochs=3)
-    backend, reference = train_beside_reference(TorchMLP(threads=1), spec, X, Y)
+    backend = TorchMLP(threads=1)
+    backend.fit(SOFTMAX_NET.replace(dtype="float32", epochs=3), X, Y)
     assert backend.predict(X).dtype == np.float32
     assert all(p.dtype == torch.float32 for p in backend.layers.parameters())
-    assert_same_weights(backend, reference, atol=1e-5)
 
 
 def test_open_division_is_the_recipe_run_outside_nnbench() -> None:

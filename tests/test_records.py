@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
@@ -123,26 +122,3 @@ def test_one_json_encoder_for_worker_and_results_file(tmp_path: Path) -> None:
     ResultsWriter(path).append({**V1, "fit_seconds": np.float64(0.25), "curve": np.zeros(2)})
     (typed,) = read_typed(path)
     assert typed.fit_seconds == 0.25 and typed.curve == [0.0, 0.0]
-
-
-def _imports(path: Path) -> set[str]:
-    """Every module a file imports, at top level or inside a function."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
-    return names
-
-
-def test_the_layers_import_and_report_never_imports_run() -> None:
-    done = subprocess.run([sys.executable, "-c", "import bench.core, bench.run, bench.report"],
-                          cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    report = sorted((ROOT / "bench" / "report").glob("*.py"))
-    assert [p.name for p in report if any(m.startswith("bench.run") for m in _imports(p))] == []
-    # no report <-> html cycle: tables imports neither the page, the figures nor the writers
-    upward = ("bench.report.html", "bench.report.plots", "bench.report.writers")
-    assert not [m for m in _imports(ROOT / "bench/report/tables.py") if m.startswith(upward)]
-    assert not [m for m in _imports(ROOT / "bench/report/html.py") if m.startswith(upward[1:])]

@@ -63,7 +63,8 @@ class Task(ABC):
     #: (metric name, value, "max" or "min"): the time-to-target threshold.
     target: tuple[str, float, str] = ("accuracy", 1.0, "max")
     #: The metrics every run of the task is scored on, names from :data:`bench.core.metrics.METRICS`;
-    #: empty: the kind's defaults (:func:`bench.core.metrics.default_metrics`).
+    #: every built-in task declares its own; empty (a plugin that lists none): the kind's defaults
+    #: (:func:`bench.core.metrics.default_metrics`).
     metrics: tuple[str, ...] = ()
 
     @abstractmethod

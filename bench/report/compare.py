@@ -38,6 +38,7 @@ import numpy as np
 
 from bench.core.record import GroupKey, Record, as_records, latest_per_cell
 from bench.core.results import read_typed
+from bench.report.numbers import fmt
 from bench.report.summary import (
     ALPHA,
     TimeStats,
@@ -51,18 +52,17 @@ from bench.report.summary import (
     ok_values,
     welch_p_value,
 )
-from bench.report.tables import fmt
 
 TIME_TOLERANCE = 0.10
 
 __all__ = ["ALPHA", "TIME_TOLERANCE", "metric_change", "welch_p_value"]
 
-#: A compare cell is a summary group: every seed of one network, in one division.
-CellKey = GroupKey
+def cells(records: list[Record]) -> dict[GroupKey, list[Record]]:
+    """Records by group key, grouped as the summary groups them (a record without spec included).
 
-
-def cells(records: list[Record]) -> dict[CellKey, list[Record]]:
-    """Records by cell key, grouped as the summary groups them (a record without spec included)."""
+    A compare cell is a summary group (:class:`~bench.core.record.GroupKey`): every seed of one
+    network in one division — not a matrix cell (:class:`~bench.core.record.CellKey`), one seed.
+    """
     return group_records(records)
 
 
@@ -104,7 +104,7 @@ class CellComparison:
     reasons: list[str] = field(default_factory=list)
 
 
-def compare_cell(key: CellKey, old: list[Record], new: list[Record],
+def compare_cell(key: GroupKey, old: list[Record], new: list[Record],
                  alpha: float = ALPHA, tolerance: float = TIME_TOLERANCE) -> CellComparison:
     metric = main_metric(old + new)
     result = CellComparison(backend=key.backend, task=key.task, spec_key=key.spec, device=key.device,
@@ -144,8 +144,8 @@ def compare_cell(key: CellKey, old: list[Record], new: list[Record],
 @dataclass
 class Comparison:
     cells: list[CellComparison]
-    only_old: list[CellKey]
-    only_new: list[CellKey]
+    only_old: list[GroupKey]
+    only_new: list[GroupKey]
     warnings: list[str]
     #: complete records in each file (after a --retry-failed re-run replaced its cell)
     old_records: int = 0
@@ -244,6 +244,6 @@ def comparison_rows(comparison: Comparison) -> list[dict[str, str]]:
     return rows
 
 
-def describe_key(key: CellKey) -> str:
+def describe_key(key: GroupKey) -> str:
     """``backend × task (device, division, spec key)`` for the lines about unmatched cells."""
     return f"{key.backend} × {key.task} ({key.device}, {key.division}, spec {key.spec})"

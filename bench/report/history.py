@@ -42,6 +42,7 @@ import numpy as np
 
 from bench.core.record import GroupKey, Record, latest_per_cell
 from bench.core.results import ResultsFileError, read_typed
+from bench.report.history_cache import CellRun, load, save, signature
 from bench.report.summary import group_records, lower_is_better, main_metric, metric_values, ok_values
 
 MAD_SCALE = 1.4826
@@ -93,28 +94,6 @@ def run_time(path: Path, records: list[Record]) -> str:
 
 # --- the long table --------------------------------------------------------------------------------
 
-@dataclass
-class CellRun:
-    """One cell in one run: the long table's row."""
-
-    run: str
-    run_time: str
-    environment: str
-    key: GroupKey
-    metric: str | None
-    metric_value: float
-    fit_median: float
-    ok: int
-    runs: int
-
-    def row(self) -> dict[str, Any]:
-        return {"run": self.run, "run_time": self.run_time, "environment": self.environment,
-                "division": self.key.division, "task": self.key.task, "backend": self.key.backend,
-                "device": self.key.device, "spec": self.key.spec, "metric": self.metric or "",
-                "metric_value": self.metric_value, "fit_median_s": self.fit_median,
-                "ok": self.ok, "runs": self.runs}
-
-
 def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
     """The cells of one results file (the latest record of each matrix cell, as ``report`` reads it)."""
     records = latest_per_cell(records)
@@ -135,8 +114,6 @@ def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
 
 def read_history(paths: Iterable[Path], cache: Path | None = None) -> list[CellRun]:
     """Every cell of every run, oldest run first; ``cache``: a Parquet file of the rows already read."""
-    from bench.report.history_cache import load, save, signature
-
     files = results_files(paths)
     cached = load(cache) if cache else {}
     fresh: dict[str, tuple[tuple[int, int, str], list[CellRun]]] = {}

@@ -1,4 +1,5 @@
-"""A Parquet cache of ``history``'s long table, so that many runs read fast; never the only copy.
+"""``history``'s long table: its row (:class:`CellRun`) and a Parquet cache of the rows, so that many
+runs read fast; never the only copy.
 
 Each results file's rows are stored with the file's size, modification time
 (ns) and SHA-256; a file whose three differ is read again from its JSON
@@ -14,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.core.record import GroupKey
 
@@ -22,6 +25,28 @@ from bench.core.record import GroupKey
 Signature = tuple[int, int, str]
 COLUMNS = ("path", "size", "mtime_ns", "sha256", "run", "run_time", "environment", "task", "backend",
            "device", "division", "spec", "metric", "metric_value", "fit_median", "ok", "runs")
+
+
+@dataclass
+class CellRun:
+    """One cell in one run: the long table's row."""
+
+    run: str
+    run_time: str
+    environment: str
+    key: GroupKey
+    metric: str | None
+    metric_value: float
+    fit_median: float
+    ok: int
+    runs: int
+
+    def row(self) -> dict[str, Any]:
+        return {"run": self.run, "run_time": self.run_time, "environment": self.environment,
+                "division": self.key.division, "task": self.key.task, "backend": self.key.backend,
+                "device": self.key.device, "spec": self.key.spec, "metric": self.metric or "",
+                "metric_value": self.metric_value, "fit_median_s": self.fit_median,
+                "ok": self.ok, "runs": self.runs}
 
 
 def signature(path: Path) -> Signature:
@@ -37,8 +62,6 @@ def load(cache: Path) -> dict[str, tuple[Signature, list]]:
     """The cached rows by resolved file path; empty when there is no readable cache."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from bench.report.history import CellRun
 
     try:
         table = pq.read_table(cache).to_pylist()

@@ -230,7 +230,7 @@ def write_plots(records: Sequence[Record | Mapping[str, Any]], summaries: list[G
 def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
     """Per task and division (and environment, when several): metric and fit time over the runs.
 
-    ``rows`` are :class:`bench.report.history.CellRun`; x is the run's position, oldest first
+    ``rows`` are :class:`bench.report.history_cache.CellRun`; x is the run's position, oldest first
     (run times are in the long table), one line per backend (× device × spec).
     """
     colours = backend_colours([r.key.backend for r in rows])

@@ -11,7 +11,6 @@ formula get a leading quote (:func:`csv_safe`). The statistics are in
 from __future__ import annotations
 
 import html
-import math
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -21,9 +20,10 @@ from typing import IO, Any
 import pandas as pd
 
 from bench.core.record import Record
+from bench.report.answer import answer_rows, answers
+from bench.report.numbers import DASH, fmt, fmt_metric, fmt_time
 from bench.report.summary import OLYMPIC_MIN_RUNS, REFERENCE_BACKEND, GroupSummary, environments
 
-DASH = "–"
 STATISTICS_NOTE = (
     "Metric: mean ± half-width of the 95 % confidence interval over seeds (Student t, n − 1 d.f.). "
     "Times: median [interquartile range] over the seeds that ran; olympic = mean without the fastest "
@@ -55,29 +55,6 @@ Section = tuple[str, list[Row], str]
 
 
 # --- formatting ----------------------------------------------------------------------------------
-
-def fmt(value: float | None, digits: int = 3, scale: float = 1.0) -> str:
-    """A number to ``digits`` significant figures, or a dash when missing."""
-    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return DASH
-    return f"{value * scale:.{digits}g}"
-
-
-def fmt_metric(mean: float, ci: float) -> str:
-    if not math.isfinite(mean):
-        return DASH
-    body = f"{mean:.4f}" if abs(mean) < 1000 else f"{mean:.4g}"
-    return f"{body} ± {ci:.4f}" if math.isfinite(ci) else f"{body} (1 seed)"
-
-
-def fmt_time(stats: Any, scale: float = 1.0) -> str:
-    """``median [q1–q3]`` of a :class:`~bench.report.summary.TimeStats`."""
-    if not stats.n:
-        return DASH
-    if stats.n == 1:
-        return fmt(stats.median, scale=scale)
-    return f"{fmt(stats.median, scale=scale)} [{fmt(stats.q1, scale=scale)}–{fmt(stats.q3, scale=scale)}]"
-
 
 def spec_text(spec: dict[str, Any] | None) -> str:
     """One line naming the network and its training recipe."""
@@ -248,8 +225,6 @@ def environment_rows(records: Iterable[Record]) -> list[Row]:
 
 
 def build_tables(summaries: list[GroupSummary], records: list[Record]) -> ReportTables:
-    from bench.report.answer import answer_rows, answers  # here: answer uses compare, which uses fmt
-
     return ReportTables(
         answer=answer_rows(answers(records)),
         summary=summary_rows(summaries), target=target_rows(summaries),
