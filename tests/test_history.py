@@ -16,9 +16,16 @@ from bench.report.history import history, metric_verdict, robust_band, time_verd
 BACKENDS = (("numpy", 0.01), ("torch", 0.05), ("sklearn", 0.1))
 
 
+def env_of(backend: str, torch_version: str = "2.13.0") -> dict:
+    """As a worker records it: numpy and the backend's own packages."""
+    own = {"torch": {"torch": torch_version}, "sklearn": {"scikit-learn": "1.6.1"}}.get(backend, {})
+    return {**ENV, "packages": {**ENV["packages"], **own}}
+
+
 def write_runs(folder: Path, runs: int = 6, slow: tuple[str, str] | None = None, factor: float = 2.0,
-               env_of_last: dict | None = None) -> list[Path]:
-    """``runs`` synthetic runs a day apart; in the newest, ``slow`` (backend, task) is ``factor``× slower."""
+               env_of_last: dict | None = None, torch_of_last: str = "2.13.0") -> list[Path]:
+    """``runs`` synthetic runs a day apart; in the newest, ``slow`` (backend, task) is ``factor``× slower
+    and torch's version is ``torch_of_last``."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(0)
     paths = []
@@ -31,8 +38,9 @@ def write_runs(folder: Path, runs: int = 6, slow: tuple[str, str] | None = None,
                     fit = base * (1 + 0.05 * rng.random())
                     if newest and slow == (backend, task):
                         fit *= factor
+                    env = env_of(backend, torch_of_last if newest else "2.13.0")
                     records.append(record(backend, task, seed, fit=fit,
-                                          env=env_of_last if newest and env_of_last else ENV,
+                                          env=env_of_last if newest and env_of_last else env,
                                           started_at=f"2026-11-{10 + run:02d}T03:00:0{seed}+00:00"))
         paths.append(write(folder / f"202611{10 + run:02d}-030000.jsonl", records))
     return paths
@@ -89,6 +97,23 @@ def test_other_environment_is_kept_apart(tmp_path):
     assert slower == {("torch", "xor")}
 
 
+def test_a_runs_backends_share_one_environment_though_their_packages_differ(tmp_path):
+    """Every backend of a run is judged and drawn together: the machine is the environment."""
+    write_runs(tmp_path / "results")
+    result = history([tmp_path / "results"])
+    assert len(result.newest) == 1 and len({r.packages for r in result.rows}) == 3
+    assert {v.verdict for v in result.verdicts} == {"unchanged"}
+
+
+def test_a_library_upgrade_restarts_that_backends_history_only(tmp_path):
+    write_runs(tmp_path / "results", slow=("torch", "xor"), torch_of_last="2.14.0")
+    verdicts = {(v.key.backend, v.key.task): v for v in history([tmp_path / "results"]).verdicts}
+    upgraded = [verdicts.pop(("torch", task)) for task in ("xor", "and")]
+    assert {v.verdict for v in upgraded} == {"too little history"}
+    assert all("5 earlier run(s) with other library versions left out" in v.reasons for v in upgraded)
+    assert {v.verdict for v in verdicts.values()} == {"unchanged"}
+
+
 def test_bad_input_is_one_error_line(tmp_path, capsys):
     assert main(["history", str(tmp_path / "nowhere")]) == 2
     (tmp_path / "empty").mkdir()
@@ -112,7 +137,7 @@ def test_cache_is_used_and_rebuilt_when_a_file_changes(tmp_path):
     assert cache.stat().st_mtime_ns == stamp  # nothing changed: the cache is not rewritten
     # the newest run is re-run slower: its file changes, its rows are read again
     newest = paths[-1]
-    records = [record(b, t, s, fit=base * 3, started_at=f"2026-11-13T03:00:0{s}+00:00")
+    records = [record(b, t, s, fit=base * 3, env=env_of(b), started_at=f"2026-11-13T03:00:0{s}+00:00")
                for t in ("xor", "and") for b, base in BACKENDS for s in range(3)]
     write(newest, records)
     os.utime(newest, ns=(stamp + 10**9, stamp + 10**9))

@@ -4,8 +4,12 @@ A **run** is one results file; its time is the earliest ``started_at`` of
 its records (the file's modification time when none has one). A **cell** is
 a summary group (:class:`~bench.core.record.GroupKey`: task, backend,
 device, division, spec key) and, unless all environments are asked for, the
-**environment fingerprint** of its records: CPU, core count, Python and the
-package versions (times from another machine or library set do not compare).
+**environment** of its records: the machine's fingerprint (CPU, core count,
+Python), which groups a run's cells (every backend of one run is in one
+environment), and the fingerprint of the cell's own library versions (numpy
+and its backend's packages): a cell is judged only against earlier runs with
+the same versions (times from another machine or library set do not compare;
+a torch upgrade restarts torch's history, not numpy's).
 
 The newest run's value of a cell — median fit time over its seeds, mean of
 the task's metric — is judged against the same cell in every earlier run of
@@ -75,12 +79,23 @@ def results_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def fingerprint(env: dict[str, Any] | None) -> str:
-    """A short id of the environment a record ran in: cpu, cores, python, package versions."""
-    env = env or {}
-    body = {name: env.get(name) for name in ("cpu", "cores", "python")}
-    body["packages"] = dict(sorted((env.get("packages") or {}).items()))
+def _short_hash(body: object) -> str:
     return hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def fingerprint(env: dict[str, Any] | None) -> str:
+    """A short id of the machine a record ran on: cpu, cores, python (the same for every backend)."""
+    env = env or {}
+    return _short_hash({name: env.get(name) for name in ("cpu", "cores", "python")})
+
+
+def packages_fingerprint(env: dict[str, Any] | None) -> str:
+    """A short id of a record's library versions (numpy and its backend's packages)."""
+    return _short_hash(dict(sorted(((env or {}).get("packages") or {}).items())))
+
+
+def _most_common(values: list[str], default: str) -> str:
+    return max(set(values), key=values.count) if values else default
 
 
 def run_time(path: Path, records: list[Record]) -> str:
@@ -100,15 +115,16 @@ def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
     when = run_time(path, records)
     rows = []
     for key, group in group_records(records).items():
-        prints = [fingerprint(r.env) for r in group if r.env]
-        environment = max(set(prints), key=prints.count) if prints else fingerprint(None)
+        environment = _most_common([fingerprint(r.env) for r in group if r.env], fingerprint(None))
+        packages = _most_common([packages_fingerprint(r.env) for r in group if r.env],
+                                packages_fingerprint(None))
         metric = main_metric(group)
         values = metric_values(group, metric) if metric else []
         times = ok_values(group, "fit_seconds")
         rows.append(CellRun(path.name, when, environment, key, metric,
                             float(np.mean(values)) if values else math.nan,
                             float(np.median(times)) if times else math.nan,
-                            sum(r.ok for r in group), len(group)))
+                            sum(r.ok for r in group), len(group), packages))
     return rows
 
 
@@ -210,7 +226,12 @@ class History:
 
 def judge_cell(key: GroupKey, environment: str, earlier: list[CellRun], newest: CellRun,
                lower_better: bool) -> Verdict:
+    """The newest run of a cell against its earlier runs with the same library versions."""
+    other_versions = sum(r.packages != newest.packages for r in earlier)
+    earlier = [r for r in earlier if r.packages == newest.packages]
     verdict = Verdict(key, environment, "unchanged", history_runs=len(earlier))
+    if other_versions:
+        verdict.reasons.append(f"{other_versions} earlier run(s) with other library versions left out")
     if newest.ok < newest.runs and all(r.ok == r.runs for r in earlier):
         verdict.verdict = "failing"
         verdict.reasons.append(f"{newest.runs - newest.ok} of {newest.runs} runs not ok")
@@ -219,6 +240,7 @@ def judge_cell(key: GroupKey, environment: str, earlier: list[CellRun], newest: 
         verdict.verdict = "too little history"
         verdict.reasons.append(f"{len(earlier)} earlier run(s), {MIN_HISTORY} needed")
         return verdict
+    noted = verdict.reasons
     judged = []
     times = [r.fit_median for r in earlier if math.isfinite(r.fit_median)]
     if len(times) >= MIN_HISTORY and math.isfinite(newest.fit_median):
@@ -226,7 +248,7 @@ def judge_cell(key: GroupKey, environment: str, earlier: list[CellRun], newest: 
     values = [r.metric_value for r in earlier if math.isfinite(r.metric_value)]
     if newest.metric and len(values) >= MIN_HISTORY and math.isfinite(newest.metric_value):
         judged.append(metric_verdict(values, newest.metric_value, lower_better, newest.metric))
-    verdict.reasons = [why for _, why in judged]
+    verdict.reasons = [why for _, why in judged] + noted
     names = [name for name, _ in judged]
     for name in ("slower", "worse", "faster", "better"):
         if name in names:
@@ -240,7 +262,7 @@ def history(paths: Iterable[Path], all_environments: bool = False, cache: Path |
     rows = read_history(paths, cache)
     if all_environments:
         for row in rows:
-            row.environment = "all"
+            row.environment = row.packages = "all"
     result = History(rows)
     by_env: dict[str, list[CellRun]] = defaultdict(list)
     for row in rows:

@@ -23,8 +23,8 @@ from bench.core.record import GroupKey
 
 #: (size, mtime_ns, sha256) of one results file
 Signature = tuple[int, int, str]
-COLUMNS = ("path", "size", "mtime_ns", "sha256", "run", "run_time", "environment", "task", "backend",
-           "device", "division", "spec", "metric", "metric_value", "fit_median", "ok", "runs")
+COLUMNS = ("path", "size", "mtime_ns", "sha256", "run", "run_time", "environment", "packages", "task",
+           "backend", "device", "division", "spec", "metric", "metric_value", "fit_median", "ok", "runs")
 
 
 @dataclass
@@ -40,9 +40,12 @@ class CellRun:
     fit_median: float
     ok: int
     runs: int
+    #: fingerprint of the cell's library versions (numpy and its backend's packages)
+    packages: str = ""
 
     def row(self) -> dict[str, Any]:
         return {"run": self.run, "run_time": self.run_time, "environment": self.environment,
+                "packages": self.packages,
                 "division": self.key.division, "task": self.key.task, "backend": self.key.backend,
                 "device": self.key.device, "spec": self.key.spec, "metric": self.metric or "",
                 "metric_value": self.metric_value, "fit_median_s": self.fit_median,
@@ -77,7 +80,7 @@ def load(cache: Path) -> dict[str, tuple[Signature, list]]:
         key = GroupKey(row["task"], row["backend"], row["device"], row["division"], row["spec"])
         entry[1].append(CellRun(row["run"], row["run_time"], row["environment"], key,
                                 row["metric"] or None, _float(row["metric_value"]),
-                                _float(row["fit_median"]), row["ok"], row["runs"]))
+                                _float(row["fit_median"]), row["ok"], row["runs"], row["packages"] or ""))
     return out
 
 
@@ -97,13 +100,15 @@ def save(cache: Path, entries: dict[str, tuple[Signature, list]]) -> None:
             rows.append({**base, **{c: None for c in COLUMNS if c not in base}})
         for r in cell_runs:
             rows.append({**base, "run": r.run, "run_time": r.run_time, "environment": r.environment,
+                         "packages": r.packages,
                          "task": r.key.task, "backend": r.key.backend, "device": r.key.device,
                          "division": r.key.division, "spec": r.key.spec, "metric": r.metric or "",
                          "metric_value": r.metric_value, "fit_median": r.fit_median,
                          "ok": r.ok, "runs": r.runs})
     schema = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()),
                         ("sha256", pa.string()), ("run", pa.string()), ("run_time", pa.string()),
-                        ("environment", pa.string()), ("task", pa.string()), ("backend", pa.string()),
+                        ("environment", pa.string()), ("packages", pa.string()), ("task", pa.string()),
+                        ("backend", pa.string()),
                         ("device", pa.string()), ("division", pa.string()), ("spec", pa.string()),
                         ("metric", pa.string()), ("metric_value", pa.float64()), ("fit_median", pa.float64()),
                         ("ok", pa.int64()), ("runs", pa.int64())])
