@@ -364,3 +364,10 @@ def test_engine_script_trains_and_runs_side_by_side_in_its_own_process(
                                          f"{library} open / closed epoch time",
                                          f"{library} closed adapter / idiomatic script"]
     assert all(r.missing == "" and r.value > 0 for r in ratios)
+
+
+def test_bench_perf_measures_the_new_engines_by_default() -> None:
+    from bench.perf.measure import PerfOptions
+
+    assert {"jax", "keras-jax", "keras-torch"} <= set(PerfOptions().idiomatic)
+    assert all(library in idiomatic.DESCRIPTIONS for library in idiomatic.LIBRARIES)
