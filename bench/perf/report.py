@@ -166,7 +166,7 @@ def side_by_side_lines(result: dict[str, Any], full_rows: int | None = None) -> 
     rows, warmup = result["workload"]["rows"], result["workload"].get("warmup_epochs", 1)
     fewer = f", fewer than {full_rows:,}: see bench/perf/idiomatic" if full_rows and rows < full_rows else ""
     lines = [f"{library} ({rows:,} rows{fewer}); script: {idiomatic.DESCRIPTIONS[library]} "
-             f"(bench/perf/idiomatic/{library}.py)"]
+             f"({idiomatic.script_path(library)})"]
     missing = result.get("missing", {})
     for name, label in SIDE_BY_SIDE_LABELS.items():
         runs = result["times"].get(name) or []

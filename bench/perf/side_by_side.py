@@ -39,13 +39,17 @@ from bench.core.backend import Backend
 from bench.core.spec import NetworkSpec
 from bench.core.weights import initial_weights
 from bench.perf import idiomatic
-from bench.perf.timing import epoch_durations
+from bench.perf.timing import epoch_durations, median
 from bench.perf.workload import Workload, make_data
 
 CONTENDERS = ("open", "script", "closed")
 #: Epoch callbacks whose calls span less than this share of ``fit`` came all at its end (e.g. a
 #: library's loss history replayed after training): then each epoch is ``fit``'s wall time / epochs.
 BUNCHED_SHARE = 0.05
+#: ... provided consecutive calls are also this close (median seconds apart): a replayed history's calls
+#: are microseconds apart, while a jit-compiled library's first epoch (tracing, compiling) can be most
+#: of a short ``fit`` on its own, its later epochs still taking milliseconds each.
+BUNCHED_GAP = 1e-4
 
 
 def rotated(names: tuple[str, ...], turn: int) -> tuple[str, ...]:
@@ -86,7 +90,8 @@ def epoch_seconds(ends: list[float], start: float, stop: float) -> tuple[list[fl
     """Epoch durations from the callback times of one ``fit`` from ``start`` to ``stop``, and a note."""
     if not ends:
         raise RuntimeError("fit never called on_epoch")
-    if len(ends) > 1 and ends[-1] - ends[0] < BUNCHED_SHARE * (stop - start):
+    gaps = [later - earlier for earlier, later in zip(ends, ends[1:])]
+    if gaps and ends[-1] - ends[0] < BUNCHED_SHARE * (stop - start) and median(gaps) < BUNCHED_GAP:
         return ([(stop - start) / len(ends)] * len(ends),
                 "its on_epoch calls came together after training: each epoch = fit's wall time / epochs")
     return epoch_durations(ends, start), ""

@@ -9,21 +9,34 @@ own API and defaults, trains it, and returns the seconds of every epoch
 cross-entropy classifier. Each runs on its own too::
 
     python -m bench.perf.idiomatic.torch [--rows N] [--epochs N] [--threads N]
+    KERAS_BACKEND=jax python -m bench.perf.idiomatic.keras   # keras-jax (torch: keras-torch)
 
 ``bench perf`` runs each beside its library's open adapter
-(:mod:`bench.perf.side_by_side`).
+(:mod:`bench.perf.side_by_side`). ``keras-jax`` and ``keras-torch`` run the
+keras script on Keras' JAX and PyTorch backends: Keras reads
+``KERAS_BACKEND`` once, at its first import, so :func:`load` sets it before
+importing the script and refuses when Keras already runs on another backend
+in this process (the side-by-side runs one process per library).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from bench.perf.workload import Workload
 
-LIBRARIES = ("torch", "keras", "sklearn", "pybrain", "numpy")
+LIBRARIES = ("torch", "keras", "sklearn", "pybrain", "numpy", "jax", "keras-jax", "keras-torch")
+
+#: The script of each library whose module is not named after it.
+SCRIPTS = {"keras-jax": "keras", "keras-torch": "keras"}
+
+#: The Keras backend (``KERAS_BACKEND``) each Keras library's script runs on (its adapter's keras_backend).
+KERAS_ENGINES = {"keras": "tensorflow", "keras-jax": "jax", "keras-torch": "torch"}
 
 #: Rows a library's side-by-side measurement trains on when fewer than the workload's:
 #: PyBrain activates and backpropagates one row at a time in Python (about 2 ms a row on
@@ -37,20 +50,48 @@ DESCRIPTIONS = {
     "sklearn": "MLPClassifier(solver='sgd'), one partial_fit per epoch",
     "pybrain": "buildNetwork + BackpropTrainer, one train() per epoch (per-row updates: PyBrain's default)",
     "numpy": "backends/scratch/mlp.py used directly, Glorot-uniform weights drawn by the script",
+    "jax": "plain JAX + optax: lecun_normal init, optax.sgd(momentum), a jitted train step on NumPy batches "
+           "of a per-epoch permutation",
+    "keras-jax": "the keras script under KERAS_BACKEND=jax (keras.Sequential, compile + one fit)",
+    "keras-torch": "the keras script under KERAS_BACKEND=torch (keras.Sequential, compile + one fit)",
 }
 
 TrainFunction = Callable[..., list[float]]
 
 
 def module_name(library: str) -> str:
-    return f"{__name__}.{library}"
+    return f"{__name__}.{SCRIPTS.get(library, library)}"
+
+
+def script_path(library: str) -> str:
+    """``library``'s script, relative to the repository root."""
+    return f"bench/perf/idiomatic/{SCRIPTS.get(library, library)}.py"
+
+
+def keras_library(engine: str) -> str:
+    """The library name of the keras script running on Keras backend ``engine``."""
+    return {backend: library for library, backend in KERAS_ENGINES.items()}[engine]
 
 
 def load(library: str) -> TrainFunction:
-    """The ``train`` function of ``library``'s script (imports the library)."""
+    """The ``train`` function of ``library``'s script (imports the library; Keras on its backend)."""
     if library not in LIBRARIES:
         raise KeyError(f"no idiomatic script for {library!r}; known: {', '.join(LIBRARIES)}")
+    if library in KERAS_ENGINES:
+        _select_keras_backend(library, KERAS_ENGINES[library])
     return importlib.import_module(module_name(library)).train
+
+
+def _select_keras_backend(library: str, engine: str) -> None:
+    """Keras on ``engine``: ``KERAS_BACKEND`` set before its first import, else a RuntimeError."""
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = engine
+    import keras
+
+    if keras.backend.backend() != engine:
+        raise RuntimeError(f"the {library} script needs Keras on {engine}, but Keras runs on "
+                           f"{keras.backend.backend()} in this process (it reads KERAS_BACKEND once, at "
+                           "its first import): run it in a process of its own")
 
 
 def workload_for(library: str, workload: Workload) -> Workload:

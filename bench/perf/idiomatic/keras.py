@@ -7,7 +7,10 @@ shuffle=True)`` — https://keras.io/getting_started/intro_to_keras_for_engineer
 Epochs are timed by a ``Callback`` (the end of each epoch, from the start
 of ``fit``): a loop of ``fit(epochs=1)`` would rebuild the data pipeline
 every epoch, and users call ``fit`` once. ``verbose=0``: the progress bar
-is the user's choice, not the library's work.
+is the user's choice, not the library's work. The same script is the
+``keras-jax`` and ``keras-torch`` one: Keras runs on the backend that
+``KERAS_BACKEND`` names when it is first imported
+(``KERAS_BACKEND=jax python -m bench.perf.idiomatic.keras``).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ def train(X: np.ndarray, Y: np.ndarray, hidden: tuple[int, ...] = (256, 128), ac
 
 
 if __name__ == "__main__":
+    from bench.perf.idiomatic import keras_library
     from bench.perf.idiomatic.standalone import main
 
-    sys.exit(main("keras", train))
+    sys.exit(main(keras_library(keras.backend.backend()), train))
