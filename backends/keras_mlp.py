@@ -117,6 +117,7 @@ class KerasMLP(Backend):
     name = "keras"
     packages = ("numpy", "tensorflow", "tensorflow-cpu", "keras")
     devices = ("cpu", "gpu")
+    kit_deviations = {ADAM_NOTE: "adam-epsilon"}
     #: The Keras backend (``KERAS_BACKEND``) this adapter runs Keras on.
     keras_backend: ClassVar[str] = "tensorflow"
     #: Closed division: train cross-entropy from logits explicitly (a linear last layer) where Keras cannot
@@ -353,6 +354,7 @@ class KerasTorchMLP(KerasMLP):
     name = "keras-torch"
     packages = ("numpy", "keras", "torch")
     keras_backend = "torch"
+    kit_deviations = {**KerasMLP.kit_deviations, TORCH_FLOAT64_NOTE: "precision"}
 
     @contextlib.contextmanager
     def _placement(self) -> Iterator[None]:
