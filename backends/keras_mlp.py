@@ -117,6 +117,7 @@ class KerasMLP(Backend):
     name = "keras"
     packages = ("numpy", "tensorflow", "tensorflow-cpu", "keras")
     devices = ("cpu", "gpu")
+    kit_deviations = {ADAM_NOTE: "adam-epsilon"}
     #: The Keras backend (``KERAS_BACKEND``) this adapter runs Keras on.
     keras_backend: ClassVar[str] = "tensorflow"
     #: Closed division: train cross-entropy from logits explicitly (a linear last layer) where Keras cannot
@@ -344,7 +345,8 @@ class KerasJaxMLP(KerasMLP):
 class KerasTorchMLP(KerasMLP):
     """Keras 3 on PyTorch (``KERAS_BACKEND=torch``).
 
-    Its float64 networks differ from the reference by ~1e-8 (:data:`TORCH_FLOAT64_NOTE`, recorded).
+    Its float64 networks differ from the reference by ≤ 1e-7 after 3 epochs, ≤ 6e-6 after 25
+    (:data:`TORCH_FLOAT64_NOTE`, recorded; the kit compares them at float32's tolerance, ``kit_deviations``).
     Keras on torch places tensors on CUDA whenever torch sees a GPU (the harness hides CUDA from a
     ``cpu`` cell's process); ``keras.device("cpu:0")`` around ``train_on_batch`` loses the gradients
     (Keras 3.15: "No gradients provided"), so no placement scope is used.
@@ -353,6 +355,7 @@ class KerasTorchMLP(KerasMLP):
     name = "keras-torch"
     packages = ("numpy", "keras", "torch")
     keras_backend = "torch"
+    kit_deviations = {**KerasMLP.kit_deviations, TORCH_FLOAT64_NOTE: "precision"}
 
     @contextlib.contextmanager
     def _placement(self) -> Iterator[None]:

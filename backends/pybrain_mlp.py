@@ -4,9 +4,10 @@ PyBrain's trainer adds ``input × (target − output)`` backpropagated over the
 rows it is given and steps ``v = momentum·v + learningrate·Σ; params += v`` —
 the slides' update with ``reduction="sum"``; ``"mean"`` divides the learning
 rate by the rows of each batch, which is exact. Full batch is one
-``train()`` with ``batchlearning=True``; stochastic with shuffling is PyBrain's
-own per-row epoch (it shuffles with Python's ``random``, seeded here); other
-batchings hand the trainer one batch at a time (``setData`` + ``train()``).
+``train()`` with ``batchlearning=True``; every other batching hands the trainer
+one batch of the reference's order at a time (``setData`` + ``train()``; a
+shuffled per-row epoch too: PyBrain's own would shuffle with Python's
+``random``, another order than the reference's).
 ``pybrain3`` needs :mod:`backends.pybrain_compat` to import on modern SciPy.
 """
 
@@ -88,20 +89,12 @@ def _layer_class(activation: str, loss: str, output: bool) -> tuple[type, str]:
             "softmax": pb.SoftmaxLayer}[activation], ""
 
 
-SHUFFLE_NOTE = ("shuffled stochastic epochs: PyBrain's own per-row epoch, shuffled by its trainer with "
-                "Python's random (seeded with the spec's seed): the same rows, another order than the "
-                "reference's")
-
-
-ENTROPY_NOTE = ("cross_entropy with shuffled stochastic epochs: the epoch loss is a forward pass at the "
-                "epoch's start (BackpropTrainer reports only ½Σ(y − ŷ)²), not the running loss")
-
-
 class PyBrainMLP(Backend):
     """The slides' network trained by PyBrain's backpropagation (CPU, float64)."""
 
     name = "pybrain"
     packages = ("numpy", "scipy", "pybrain3")
+    kit_deviations = {"dtype float32: PyBrain computes in float64 only": "precision"}
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -161,22 +154,18 @@ class PyBrainMLP(Backend):
         self.resolve_spec(spec)  # records the float64 deviation when called without the harness
         X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
         batch_size = spec.effective_batch_size(len(X))
-        self.native_epoch = batch_size == len(X) or (batch_size == 1 and spec.shuffle)
-        if batch_size == 1 and spec.shuffle and len(X) > 1:
-            self._deviate(SHUFFLE_NOTE)
-            if spec.loss == "cross_entropy":
-                self._deviate(ENTROPY_NOTE)
+        self.native_epoch = batch_size == len(X)  # the order of a full batch's rows changes only rounding
         divisor = len(X) if spec.reduction == "mean" and batch_size == len(X) else 1
         pb = _pybrain()
         self.trainer = pb.BackpropTrainer(self.network, pb.SupervisedDataSet(X, Y),
                                           learningrate=spec.learning_rate / divisor, momentum=spec.momentum,
                                           batchlearning=batch_size > 1, lrdecay=1.0, weightdecay=0.0,
                                           verbose=False)
-        random.seed(spec.seed)  # BackpropTrainer.train() shuffles the rows with Python's random
+        random.seed(spec.seed)  # BackpropTrainer.train() shuffles a full batch's rows with Python's random
         return X, Y
 
     def train_epoch(self, X: np.ndarray, Y: np.ndarray, order: Order, batch_size: int) -> float:
-        """PyBrain's own epoch (full batch; shuffled stochastic), else one ``train()`` per reference batch.
+        """PyBrain's own epoch for a full batch, else one ``train()`` per batch of the reference's order.
 
         ``BackpropTrainer`` reports only ½Σ(y − ŷ)²; for cross-entropy the loss of a batch is a forward
         pass of its rows just before its ``train()`` (the same running loss as the reference's, the

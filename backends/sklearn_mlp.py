@@ -55,11 +55,20 @@ def _observed(estimator: str, on_epoch: Callable[[int, float], None]) -> type:
     return Observed
 
 
+_LOG_LOSS_ONLY = ("MLPClassifier trains log-loss only: mse on a sigmoid or softmax output is another "
+                  "objective (recorded as a deviation), so nothing of its training can be compared "
+                  "(measured: weights and epoch losses 0.79-1.7 from the reference's after 3 epochs)")
+
+
 class SklearnMLP(Backend):
     """The spec as an sklearn estimator holding the shared weights."""
 
     name = "sklearn"
     packages = ("numpy", "scikit-learn")
+    kit_deviations = {"adam adds ε to √v": "adam-epsilon",
+                      "adam with reduction 'sum' divides ε": "adam-epsilon"}
+    kit_skips = {f"check_trains_like_the_reference[{output} output, mse]": _LOG_LOSS_ONLY
+                 for output in ("sigmoid", "softmax")}
 
     @classmethod
     def available(cls) -> tuple[bool, str]:

@@ -14,10 +14,18 @@ from bench.core.spec import NetworkSpec
 from bench.core.weights import initial_weights
 from bench.testing import (
     CHECKS,
+    DEVIATION_BOUNDS,
+    TOLERANCE,
+    KitSkipWarning,
     check_backend,
+    check_declares_contract,
     check_loads_given_weights,
+    check_open_deterministic,
+    check_open_division_trains,
+    check_open_learns_xor,
     check_trains_like_the_reference,
     parametrize_with_checks,
+    training_comparisons,
 )
 from tests.conftest import OWN_PROCESS, OWN_PROCESS_BACKEND
 
@@ -103,12 +111,115 @@ def test_broken_training_adapters_pass_the_forward_pass_check_except_the_step() 
         check_loads_given_weights(StepAtZero)
 
 
-def test_a_recorded_deviation_is_what_lets_training_differ() -> None:
-    class DeclaredOrder(OtherRowOrder):
-        name = "declared-order"
+class DeclaredOrder(OtherRowOrder):
+    """OtherRowOrder that says so in its deviations, as a kind of no bound."""
 
-        def begin_training(self, spec, X, Y):  # type: ignore[no-untyped-def]
-            self._deviate("rows shuffled by the adapter's own generator")
-            return super().begin_training(spec, X, Y)
+    name = "declared-order"
 
-    check_trains_like_the_reference(DeclaredOrder)
+    def begin_training(self, spec, X, Y):  # type: ignore[no-untyped-def]
+        self._deviate("rows shuffled by the adapter's own generator")
+        return super().begin_training(spec, X, Y)
+
+
+def test_a_recorded_deviation_of_no_kind_widens_nothing() -> None:
+    """Recording a note used to let any difference pass; now it is compared at the dtype's tolerance."""
+    with pytest.raises(AssertionError, match=r"setting 'batch 1, shuffled' trains differently.*tolerance "
+                                             r"1e-09, no recorded deviation widens it.*own generator"):
+        check_trains_like_the_reference(DeclaredOrder)
+
+
+def test_a_deviation_widens_the_tolerance_only_to_its_kinds_bound() -> None:
+    """A precision note lets the rows' order differ no more than float32's tolerance: wrong order fails."""
+
+    class OrderAsPrecision(DeclaredOrder):
+        name = "order-as-precision"
+        kit_deviations = {"rows shuffled": "precision"}
+
+    bound = DEVIATION_BOUNDS["precision"].short
+    assert bound == TOLERANCE["float32"]
+    with pytest.raises(AssertionError, match=rf"setting 'batch 1, shuffled' trains differently.*"
+                                             rf"tolerance {bound:g}, widened by precision"):
+        check_trains_like_the_reference(OrderAsPrecision)
+
+
+class Float32Inside(NumpyMLP):
+    """Trains a float64 spec in float32 (as keras-torch's products are), saying so."""
+
+    name = "float32-inside"
+    NOTE = "float64: computed in float32"
+
+    def load(self, spec: NetworkSpec, weights) -> None:  # type: ignore[no-untyped-def]
+        if spec.dtype == "float64":
+            self._deviate(self.NOTE)
+        super().load(spec.replace(dtype="float32"), [(W.astype("float32"), None if b is None else
+                                                      b.astype("float32")) for W, b in weights])
+
+    def begin_training(self, spec, X, Y):  # type: ignore[no-untyped-def]
+        return super().begin_training(spec.replace(dtype="float32"), X, Y)
+
+
+def test_a_precision_deviation_is_compared_at_float32s_tolerance() -> None:
+    with pytest.raises(AssertionError, match=r"setting 'full batch' trains differently.*tolerance 1e-09"):
+        check_trains_like_the_reference(Float32Inside)
+
+    class Declared(Float32Inside):
+        name = "float32-inside-declared"
+        kit_deviations = {Float32Inside.NOTE: "precision"}
+
+    check_trains_like_the_reference(Declared)
+    found = {c.setting: c for c in training_comparisons(Declared)}
+    assert found["full batch"].widened_by == ("precision",)
+    assert found["full batch"].tolerance == TOLERANCE["float32"]
+    assert 1e-9 < found["full batch"].difference <= TOLERANCE["float32"]
+    assert found["float32"].widened_by == () and found["float32"].difference == 0.0
+
+
+def test_a_setting_declared_not_comparable_is_skipped_visibly() -> None:
+    """kit_skips["check_trains_like_the_reference[<setting>]"] skips that setting only, with a warning."""
+
+    class DeclaredStep(StepAtZero):
+        name = "declared-step"
+        kit_skips = {"check_trains_like_the_reference[step hidden]": "fires at 0, not the slides' 1"}
+
+    with pytest.warns(KitSkipWarning, match=r"declared-step: 1 training setting.*'step hidden' \(fires at 0"):
+        check_trains_like_the_reference(DeclaredStep)
+    (found,) = [c for c in training_comparisons(DeclaredStep) if c.setting == "step hidden"]
+    assert found.skipped == "kit_skips: fires at 0, not the slides' 1"
+    check_declares_contract(DeclaredStep)
+
+
+@pytest.mark.parametrize("declaration, message", [
+    (dict(kit_skips={"check_trains_like_the_reference[no such setting]": "why"}), "known \\[<setting>\\]"),
+    (dict(kit_skips={"check_learns_xor[full batch]": "why"}), "only the training checks"),
+    (dict(kit_deviations={"a note": "no-such-kind"}), "not a kind of"),
+])
+def test_the_contract_check_refuses_unknown_settings_and_kinds(declaration: dict, message: str) -> None:
+    broken = type("Undeclared", (NumpyMLP,), {"name": "undeclared", **declaration})
+    with pytest.raises(AssertionError, match=message):
+        check_declares_contract(broken)
+
+
+class ClosedOnly(NumpyMLP):
+    """An adapter without the open division (Backend.fit_open)."""
+
+    name = "closed-only"
+    fit_open = Backend.fit_open
+
+
+OPEN_CHECKS = [check_open_division_trains, check_open_learns_xor, check_open_deterministic]
+
+
+@pytest.mark.parametrize("check", OPEN_CHECKS)
+def test_an_adapter_without_fit_open_skips_the_open_checks_with_a_reason(check) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(pytest.skip.Exception, match="closed-only has no fit_open: the open division is not "
+                                                    "implemented"):
+        check(ClosedOnly)
+
+
+def test_check_backend_reports_the_open_checks_it_could_not_run() -> None:
+    with pytest.warns(KitSkipWarning) as caught:
+        ran = check_backend(ClosedOnly, skip=("check_missing_library_is_clean",
+                                              "check_trains_like_the_reference"))
+    opened = {check.__name__ for check in OPEN_CHECKS}
+    assert not opened & set(ran) and "check_learns_xor" in ran
+    assert {str(w.message).split()[1] for w in caught} == opened

@@ -68,8 +68,12 @@ class Backend(ABC):
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
     #: Whether the backend can train regression networks (linear output).
     supports_regression: ClassVar[bool] = True
-    #: Conformance-kit checks that do not apply to this backend: {check name: why} (bench.testing).
+    #: Conformance-kit checks that do not apply to this backend: {check name: why} (bench.testing); a
+    #: training setting the kit cannot compare: {"check_trains_like_the_reference[<setting>]": why}.
     kit_skips: ClassVar[dict[str, str]] = {}
+    #: What this backend's deviation notes are about, for the kit's training checks: {start of a note:
+    #: a kind of bench.testing.DEVIATION_BOUNDS}; such a recorded note widens the tolerance to its bound.
+    kit_deviations: ClassVar[dict[str, str]] = {}
 
     def __init__(self, device: str = "cpu", threads: int | None = None) -> None:
         self.device = device
