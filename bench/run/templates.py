@@ -15,7 +15,9 @@ same untouched template (no traced function, allocator cache, RNG draw or
 thread pool of an earlier cell).
 
 Fork-safety, checked on this project's pins (a child forked after the import
-trains and scores as a cold one; ``bench perf`` prints the fit-time ratio):
+trains and scores as a cold one: ``tests/test_templates_engines.py`` runs a
+keras, a torch and a jax cell warm and cold; ``bench perf`` prints the
+fit-time ratio):
 
 * TensorFlow/Keras: importing starts no runtime (one extra OS thread, idle);
   TF is not fork-safe once its runtime or thread pools have run, which a
