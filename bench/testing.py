@@ -392,7 +392,7 @@ def allowed_difference(cls: type[Backend], dtype: str, deviations: tuple[str, ..
     tolerance = (LONG_TOLERANCE if long else TOLERANCE)[dtype]
     kinds = deviation_kinds(cls, deviations)
     bounds = {kind: DEVIATION_BOUNDS[kind].long if long else DEVIATION_BOUNDS[kind].short for kind in kinds}
-    widened = tuple(kind for kind, bound in bounds.items() if bound > tolerance)
+    widened = tuple(bounds) if sum(bounds.values()) > tolerance else ()
     return max(tolerance, sum(bounds.values())), widened
 
 

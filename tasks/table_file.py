@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.core.metrics import default_metrics
 from bench.core.spec import NetworkSpec
 from bench.core.task import Split, Task, TaskDataError, TaskInfo
 from tasks.preprocessing import (
@@ -158,10 +159,8 @@ class TableFileTask(Task):
 
     @property  # type: ignore[override]
     def metrics(self) -> tuple[str, ...]:
-        """Scored on, by the kind the file's target has: the regression or the classification set."""
-        if self.prepared.kind == "regression":
-            return ("rmse", "mae", "r2")
-        return ("accuracy", "mse", "confusion_matrix")
+        """Scored on: the default metrics of the kind the file's target has."""
+        return default_metrics(self.prepared.kind)
 
     @property  # type: ignore[override]
     def target(self) -> tuple[str, float, str]:

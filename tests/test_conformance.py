@@ -222,4 +222,4 @@ def test_check_backend_reports_the_open_checks_it_could_not_run() -> None:
                                               "check_trains_like_the_reference"))
     opened = {check.__name__ for check in OPEN_CHECKS}
     assert not opened & set(ran) and "check_learns_xor" in ran
-    assert {str(w.message).split()[1] for w in caught} == opened
+    assert {str(w.message).split()[1] for w in caught if w.category is KitSkipWarning} == opened

@@ -114,6 +114,19 @@ def test_a_library_upgrade_restarts_that_backends_history_only(tmp_path):
     assert {v.verdict for v in verdicts.values()} == {"unchanged"}
 
 
+def test_a_newest_run_of_one_backend_judges_that_backend_only(tmp_path, capsys):
+    write_runs(tmp_path / "results")
+    newest = [record("torch", t, s, fit=0.05, env=env_of("torch"), started_at=f"2026-11-20T03:00:0{s}+00:00")
+              for t in ("xor", "and") for s in range(3)]
+    write(tmp_path / "results" / "20261120-030000.jsonl", newest)
+    result = history([tmp_path / "results"])
+    assert {v.key.backend for v in result.verdicts} == {"torch"} and not result.missing
+    newest = [r for r in newest if r["task"] == "xor"]  # torch ran, but not on and
+    write(tmp_path / "results" / "20261121-030000.jsonl",
+          [{**r, "started_at": r["started_at"].replace("-20T", "-21T")} for r in newest])
+    assert [key.task for _, key in history([tmp_path / "results"]).missing] == ["and"]
+
+
 def test_bad_input_is_one_error_line(tmp_path, capsys):
     assert main(["history", str(tmp_path / "nowhere")]) == 2
     (tmp_path / "empty").mkdir()

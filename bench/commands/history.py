@@ -1,14 +1,14 @@
 """``python -m bench history results/ [FILES…]``: many runs as one series, the newest one judged.
 
 Reads every ``*.jsonl`` of the folders given and the files given (each file
-one run), writes the long table of every run's cells (run time, environment
-fingerprint, division, cell, metric, fit time) as ``history.csv`` and a
+one run), writes the long table of every run's cells (run time, machine
+fingerprint, library versions, division, cell, metric, fit time) as ``history.csv`` and a
 figure per task and division of metric and fit time over the runs, into
 ``-o DIR`` (default: ``history/`` inside the first folder, or beside the
 first file). Prints, for the newest run of each environment, a verdict per
-cell against the earlier runs (median and MAD rule, see
-:mod:`bench.report.history`). Runs from different environments (CPU, cores,
-Python, package versions) are kept apart unless ``--all-environments``.
+cell against its earlier runs with the same library versions (median and MAD
+rule, see :mod:`bench.report.history`). Runs from different machines (CPU,
+cores, Python) are kept apart unless ``--all-environments``.
 ``--fail-on-regression`` exits 1 when a cell is slower, worse or failing, or
 missing from the newest run, for CI.
 """
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", type=Path, metavar="DIR",
                         help="folder for history.csv and the figures (default: <first folder>/history)")
     parser.add_argument("--all-environments", action="store_true",
-                        help="judge runs from different environments (CPU, Python, packages) together")
+                        help="judge runs from different machines (CPU, Python) and library versions together")
     parser.add_argument("--fail-on-regression", action="store_true",
                         help="exit 1 when a cell of the newest run is slower, worse or failing, or missing")
     parser.add_argument("--no-plots", action="store_true", help="do not draw the figures")

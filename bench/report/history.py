@@ -36,7 +36,7 @@ import hashlib
 import json
 import math
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +95,8 @@ def packages_fingerprint(env: dict[str, Any] | None) -> str:
 
 
 def _most_common(values: list[str], default: str) -> str:
-    return max(set(values), key=values.count) if values else default
+    """The most frequent value, the first seen on a tie (not set order: string hashes vary by process)."""
+    return Counter(values).most_common(1)[0][0] if values else default
 
 
 def run_time(path: Path, records: list[Record]) -> str:
@@ -273,10 +274,14 @@ def history(paths: Iterable[Path], all_environments: bool = False, cache: Path |
         cells: dict[GroupKey, list[CellRun]] = defaultdict(list)
         for row in env_rows:
             cells[row.key].append(row)
+        # A backend the newest run did not run at all (``run --backend torch``) is not judged; one it ran
+        # but without a cell of its history is missing.
+        ran = {row.key.backend for row in env_rows if row.run == newest_run}
         for key, series in cells.items():
             latest = series[-1]
             if latest.run != newest_run:
-                result.missing.append((environment, key))
+                if key.backend in ran:
+                    result.missing.append((environment, key))
                 continue
             lower = lower_is_better(latest.metric) if latest.metric else False
             result.verdicts.append(judge_cell(key, environment, series[:-1], latest, lower))

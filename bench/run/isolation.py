@@ -275,8 +275,14 @@ def _supervise(worker: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def _remove_scratch(result_path: str) -> None:
-    """The harness died, so nobody else removes the cell's scratch folder (``nnbench-*`` in the temp dir)."""
+def _remove_orphaned_scratch(parent_pid: int, result_path: str) -> None:
+    """Remove the cell's scratch folder (``nnbench-*`` in the temp dir) when its owner is gone.
+
+    The owner, the harness (cold) or the template (warm, which dies with the
+    harness), would remove it itself; a SIGTERM while it lives leaves it alone.
+    """
+    if os.getppid() == parent_pid:
+        return
     scratch = Path(result_path).parent
     if scratch.name.startswith("nnbench-") and scratch.parent == Path(tempfile.gettempdir()):
         shutil.rmtree(scratch, ignore_errors=True)
@@ -299,7 +305,7 @@ def supervise_cell(limit_mb: int, parent_pid: int, config_path: str, result_path
             return _supervise(worker)
     except _HarnessGone:
         kill_descendants()
-        _remove_scratch(result_path)
+        _remove_orphaned_scratch(parent_pid, result_path)
         os._exit(128 + signal.SIGTERM)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the worker: SIGTERM ends it as usual
     _die_with_parent(supervisor)
