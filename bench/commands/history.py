@@ -9,8 +9,8 @@ first file). Prints, for the newest run of each environment, a verdict per
 cell against its earlier runs with the same library versions (median and MAD
 rule, see :mod:`bench.report.history`). Runs from different machines (CPU,
 cores, Python) are kept apart unless ``--all-environments``.
-``--fail-on-regression`` exits 1 when a cell is slower, worse or failing, or
-missing from the newest run, for CI.
+``--fail-on-regression`` exits 1 when a cell is slower, worse, failing or
+broken (an ok run without a valid metric), or missing from the newest run, for CI.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-VERDICT_COLOURS = {"slower": "red", "worse": "red", "failing": "red", "faster": "green", "better": "green"}
+VERDICT_COLOURS = {"slower": "red", "worse": "red", "failing": "red", "broken": "red",
+                   "faster": "green", "better": "green"}
 
 
 def print_verdicts(result: History) -> None:

@@ -15,7 +15,9 @@ files: Welch's t over seeds at α = 0.05 for the metric
 (:func:`bench.report.summary.metric_change`), and for fit time the noise band
 ``1 ± max(10 %, relative IQR)`` together with Welch's t on log times
 (:func:`bench.report.compare.time_change`). Failed and skipped groups are not
-ranked (listed apart). The two divisions are never ranked together.
+ranked (listed apart), nor is a group with an ok run whose metric or fit time
+is missing, NaN or infinite: it is listed as ``label (no valid metric)``, never
+called best or fastest. The two divisions are never ranked together.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bench.report.compare import time_change
 from bench.report.summary import (
     ALPHA,
     group_records,
+    invalid_runs,
     lower_is_better,
     main_metric,
     metric_change,
@@ -110,6 +113,9 @@ def rank_task(task: str, division: str, groups: Mapping[GroupKey, list[Record]],
     for key, records in groups.items():
         if not any(r.ok for r in records):
             answer.unranked.append(labels[key])
+            continue
+        if invalid_runs(records, metric):
+            answer.unranked.append(f"{labels[key]} (no valid metric)")
             continue
         values = metric_values(records, metric) if metric else []
         times = [t for t in ok_values(records, "fit_seconds") if t > 0]

@@ -19,6 +19,10 @@ present in both files:
   has one seed).
 * **status**: a cell whose runs were all ok in OLD and are not all ok in NEW
   is worse; the reverse is better.
+* **validity**: an ok run whose metric or fit time is missing, NaN or
+  infinite has **no valid metric**; such runs in NEW make the cell worse
+  (its means are not compared), such runs only in OLD make it better. A
+  metric that broke never reads as "unchanged".
 
 A cell's verdict is "worse" when any of the three got worse, "better" when
 one improved and none got worse, else "unchanged". As a CI gate
@@ -44,6 +48,7 @@ from bench.report.summary import (
     TimeStats,
     environments,
     group_records,
+    invalid_runs,
     lower_is_better,
     main_metric,
     median_iqr,
@@ -117,7 +122,13 @@ def compare_cell(key: GroupKey, old: list[Record], new: list[Record],
         worse.append(f"{len(new) - ok_new} run(s) not ok")
     elif ok_new == len(new) and ok_old < len(old):
         better.append("all runs ok now")
-    if metric:
+    bad_old, bad_new = invalid_runs(old, metric), invalid_runs(new, metric)
+    if bad_new:
+        worse.append(f"{bad_new} ok run(s) with no valid {metric or 'metric'} or fit time "
+                     "(NaN, infinite or missing)")
+    elif bad_old:
+        better.append(f"valid {metric or 'metric'} again ({bad_old} ok run(s) of OLD had none)")
+    if metric and not (bad_old or bad_new):
         old_values, new_values = metric_values(old, metric), metric_values(new, metric)
         if old_values and new_values:
             result.old_metric, result.new_metric = float(np.mean(old_values)), float(np.mean(new_values))

@@ -23,7 +23,9 @@ the same environment by a robust rule, **median and MAD of the history**
   the metric's bad / good direction (any change beyond 1e-9 when every run
   gave the same value: deterministic results);
 * **failing** when the newest run has runs that are not ok and the history's
-  had none.
+  had none;
+* **broken** when an ok run of the newest run has no valid metric or fit time
+  (missing, NaN or infinite): its value is NaN, never "unchanged".
 
 Median and MAD ignore a few outlying runs in the history (a nightly on a
 loaded machine) that would inflate a mean and a standard deviation; with
@@ -47,7 +49,14 @@ import numpy as np
 from bench.core.record import GroupKey, Record, latest_per_cell
 from bench.core.results import ResultsFileError, read_typed
 from bench.report.history_cache import CellRun, load, save, signature
-from bench.report.summary import group_records, lower_is_better, main_metric, metric_values, ok_values
+from bench.report.summary import (
+    group_records,
+    invalid_runs,
+    lower_is_better,
+    main_metric,
+    metric_values,
+    ok_values,
+)
 
 MAD_SCALE = 1.4826
 MAD_WIDTH = 3.0
@@ -55,7 +64,7 @@ TIME_FLOOR = 0.10
 MIN_HISTORY = 3
 DETERMINISTIC_EPS = 1e-9
 #: verdicts that fail ``--fail-on-regression``
-REGRESSIONS = ("slower", "worse", "failing")
+REGRESSIONS = ("slower", "worse", "failing", "broken")
 
 
 class HistoryError(ResultsFileError):
@@ -120,8 +129,9 @@ def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
         packages = _most_common([packages_fingerprint(r.env) for r in group if r.env],
                                 packages_fingerprint(None))
         metric = main_metric(group)
-        values = metric_values(group, metric) if metric else []
-        times = ok_values(group, "fit_seconds")
+        broken = invalid_runs(group, metric) > 0  # an ok run without a valid value: no value for the cell
+        values = metric_values(group, metric) if metric and not broken else []
+        times = ok_values(group, "fit_seconds") if not broken else []
         rows.append(CellRun(path.name, when, environment, key, metric,
                             float(np.mean(values)) if values else math.nan,
                             float(np.median(times)) if times else math.nan,
@@ -236,6 +246,11 @@ def judge_cell(key: GroupKey, environment: str, earlier: list[CellRun], newest: 
     if newest.ok < newest.runs and all(r.ok == r.runs for r in earlier):
         verdict.verdict = "failing"
         verdict.reasons.append(f"{newest.runs - newest.ok} of {newest.runs} runs not ok")
+        return verdict
+    if newest.ok and not (math.isfinite(newest.metric_value) and math.isfinite(newest.fit_median)):
+        verdict.verdict = "broken"
+        verdict.reasons.append(f"an ok run has no valid {newest.metric or 'metric'} or fit time "
+                               "(NaN, infinite or missing)")
         return verdict
     if len(earlier) < MIN_HISTORY:
         verdict.verdict = "too little history"

@@ -24,7 +24,10 @@ from bench.core.record import GroupKey
 #: (size, mtime_ns, sha256) of one results file
 Signature = tuple[int, int, str]
 COLUMNS = ("path", "size", "mtime_ns", "sha256", "run", "run_time", "environment", "packages", "task",
-           "backend", "device", "division", "spec", "metric", "metric_value", "fit_median", "ok", "runs")
+           "backend", "device", "division", "spec", "metric", "metric_value", "fit_median", "ok", "runs",
+           "rules")
+#: the version of the rules that compute a row (a cache of other rules is read again)
+RULES = 2
 
 
 @dataclass
@@ -71,7 +74,7 @@ def load(cache: Path) -> dict[str, tuple[Signature, list]]:
     except (OSError, ValueError, pa.ArrowException):  # missing, truncated, foreign: read the JSON Lines
         return {}
     out: dict[str, tuple[Signature, list]] = {}
-    if not table or set(COLUMNS) - set(table[0]):
+    if not table or set(COLUMNS) - set(table[0]) or table[0]["rules"] != RULES:
         return {}
     for row in table:
         entry = out.setdefault(row["path"], ((row["size"], row["mtime_ns"], row["sha256"]), []))
@@ -95,7 +98,7 @@ def save(cache: Path, entries: dict[str, tuple[Signature, list]]) -> None:
 
     rows = []
     for path, ((size, mtime, sha), cell_runs) in entries.items():
-        base = {"path": path, "size": size, "mtime_ns": mtime, "sha256": sha}
+        base = {"path": path, "size": size, "mtime_ns": mtime, "sha256": sha, "rules": RULES}
         if not cell_runs:
             rows.append({**base, **{c: None for c in COLUMNS if c not in base}})
         for r in cell_runs:
@@ -111,7 +114,7 @@ def save(cache: Path, entries: dict[str, tuple[Signature, list]]) -> None:
                         ("backend", pa.string()),
                         ("device", pa.string()), ("division", pa.string()), ("spec", pa.string()),
                         ("metric", pa.string()), ("metric_value", pa.float64()), ("fit_median", pa.float64()),
-                        ("ok", pa.int64()), ("runs", pa.int64())])
+                        ("ok", pa.int64()), ("runs", pa.int64()), ("rules", pa.int64())])
     temporary = cache.with_name(cache.name + f".{os.getpid()}.tmp")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)

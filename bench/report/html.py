@@ -106,7 +106,8 @@ def heatmap(items: list[Answer]) -> str:
             for label in labels:
                 s = by_label.get(label)
                 if s is None:
-                    text = "not ranked" if label in a.unranked else "–"
+                    why = [u[len(label):].strip() for u in a.unranked if u.split(" (")[0] == label]
+                    text = f"not ranked {why[0]}".strip() if why else "–"
                     cells.append(f'<td class="heat" style="background:#eeeeee">{esc(text)}</td>')
                     continue
                 tie = " (tie)" if s.time_tie else ""

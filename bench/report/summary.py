@@ -177,6 +177,15 @@ def metric_values(records: Iterable[Record], metric: str) -> list[float]:
     return finite(r.metrics.get(metric) for r in records if r.ok)
 
 
+def invalid_runs(records: Iterable[Record], metric: str | None) -> int:
+    """Ok records whose ``metric`` (or fit time) is missing, NaN or infinite: "ok" runs that are not.
+
+    Such a run has no valid metric: it is never ranked, and a gate counts it against the run.
+    """
+    return sum(1 for r in records if r.ok and (metric is None or not finite([r.metrics.get(metric)])
+                                               or not finite([r.fit_seconds])))
+
+
 # --- the summary row ---------------------------------------------------------------------------
 
 @dataclass
