@@ -46,17 +46,30 @@ def leave_one_out_indices(n_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
 class Standardiser:
     """z = (x - mean) / std, with mean and std fitted on the rows given (the training rows).
 
-    Columns that are constant in those rows get std 1 (they become 0).
+    Each column is first divided by its largest magnitude, so values near the
+    float64 limit (±1e200, 1e300) standardise without overflowing; ``mean``
+    and ``std`` are in the original units. Columns that are constant in those
+    rows get std 1 (they become 0). A value that is not finite is refused
+    (``ValueError`` naming the column index).
     """
 
     def __init__(self, X_train: np.ndarray) -> None:
         X_train = np.asarray(X_train, dtype=float)
-        self.mean = X_train.mean(axis=0)
-        std = X_train.std(axis=0)
-        self.std = np.where(std > 0, std, 1.0)
+        bad = ~np.isfinite(X_train).all(axis=0) if X_train.ndim == 2 else ~np.isfinite(X_train)
+        if np.any(bad):
+            raise ValueError(f"column {int(np.flatnonzero(bad)[0])} holds a value that is not a finite number")
+        largest = np.max(np.abs(X_train), axis=0, initial=0.0)
+        self.scale = np.where(largest > 0, largest, 1.0)
+        scaled = X_train / self.scale
+        self.scaled_mean = scaled.mean(axis=0)
+        scaled_std = scaled.std(axis=0)
+        self.scaled_std = np.where(scaled_std > 0, scaled_std, 1.0)
+        self.mean = self.scaled_mean * self.scale
+        with np.errstate(over="ignore"):
+            self.std = self.scaled_std * self.scale
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        return (np.asarray(X, dtype=float) - self.mean) / self.std
+        return (np.asarray(X, dtype=float) / self.scale - self.scaled_mean) / self.scaled_std
 
 
 def standardise(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -104,6 +104,8 @@ def prepare(table: TableFile, target: str, kind: str = "auto", drop: list[str] |
     kind, classes, labels, rule = _target(frame[target], kind, where)
     if kind != "regression":
         _check_stratifiable(labels, classes, target, test_size, where)
+    else:
+        _check_scorable(len(frame), test_size, where)
     columns, blocks = _encode(frame[features], categorical, where, memory_available)
     X = np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
     values = labels if kind != "regression" else frame[target].to_numpy(dtype=float)
@@ -195,6 +197,19 @@ def _check_stratifiable(labels: np.ndarray, classes: list[str], target: str, tes
     if n_test < len(classes) or len(labels) - n_test < len(classes):
         raise TaskDataError(f"{where}: {len(labels)} rows split {len(labels) - n_test}/{n_test} leave too "
                             f"few for {len(classes)} classes on each side; change --test-size or add rows")
+
+
+#: the fewest test rows a regression holdout may have: r2 is undefined on one row
+MIN_REGRESSION_TEST_ROWS = 2
+
+
+def _check_scorable(rows: int, test_size: float, where: str) -> None:
+    """A regression holdout with too few test rows to score (r2 needs two) is refused before the run."""
+    n_test = math.ceil(test_size * rows)
+    if n_test < MIN_REGRESSION_TEST_ROWS or rows - n_test < MIN_REGRESSION_TEST_ROWS:
+        raise TaskDataError(f"{where}: {rows} rows split {rows - n_test}/{n_test} leave fewer than "
+                            f"{MIN_REGRESSION_TEST_ROWS} rows on a side (r2 is undefined on one test row); "
+                            "change --test-size or add rows")
 
 
 def _check_finite(series: pd.Series, where: str) -> None:

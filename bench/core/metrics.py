@@ -9,6 +9,7 @@ squared error (RMSE)"; the XOR example there gives MSE 0.252 / RMSE 0.501
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -23,25 +24,44 @@ def decode_classes(outputs: np.ndarray) -> np.ndarray:
     return outputs.argmax(axis=1)
 
 
+class UndefinedMetricError(FloatingPointError):
+    """A metric that is not a finite number on these rows (a record with it is not "ok")."""
+
+
+def _scaled(correct: np.ndarray, prediction: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Both divided by the largest magnitude among them, and that scale: sums of squares of values
+    near 1e200 then do not overflow (the scale is applied once, at the end)."""
+    correct, prediction = np.asarray(correct, float), np.asarray(prediction, float)
+    largest = float(max(np.max(np.abs(correct), initial=0.0), np.max(np.abs(prediction), initial=0.0)))
+    scale = largest if math.isfinite(largest) and largest > 0 else 1.0
+    return correct / scale, prediction / scale, scale
+
+
 def mean_squared_error(correct: np.ndarray, prediction: np.ndarray) -> float:
     """MSE = 1/N Σ (f_i - y_i)² over every output value."""
-    return float(np.mean((np.asarray(correct, float) - np.asarray(prediction, float)) ** 2))
+    c, p, scale = _scaled(correct, prediction)
+    with np.errstate(over="ignore"):
+        return float(np.mean((c - p) ** 2) * scale * scale)
 
 
 def root_mean_squared_error(correct: np.ndarray, prediction: np.ndarray) -> float:
-    return float(np.sqrt(mean_squared_error(correct, prediction)))
+    c, p, scale = _scaled(correct, prediction)
+    with np.errstate(over="ignore"):
+        return float(np.sqrt(np.mean((c - p) ** 2)) * scale)
 
 
 def mean_absolute_error(correct: np.ndarray, prediction: np.ndarray) -> float:
     """The slides' "simplest algorithm": the average of |correct - prediction|."""
-    return float(np.mean(np.abs(np.asarray(correct, float) - np.asarray(prediction, float))))
+    c, p, scale = _scaled(correct, prediction)
+    with np.errstate(over="ignore"):
+        return float(np.mean(np.abs(c - p)) * scale)
 
 
 def r2_score(correct: np.ndarray, prediction: np.ndarray) -> float:
-    correct = np.asarray(correct, float).reshape(-1)
-    prediction = np.asarray(prediction, float).reshape(-1)
-    total = np.sum((correct - correct.mean()) ** 2)
-    residual = np.sum((correct - prediction) ** 2)
+    """1 - SS_res / SS_tot; NaN when the targets do not vary (one row, or all equal)."""
+    c, p, _ = _scaled(np.asarray(correct, float).reshape(-1), np.asarray(prediction, float).reshape(-1))
+    total = np.sum((c - c.mean()) ** 2)
+    residual = np.sum((c - p) ** 2)
     return float(1 - residual / total) if total > 0 else float("nan")
 
 
@@ -159,5 +179,18 @@ def score(kind: str, Y_true: np.ndarray, outputs: np.ndarray, target_scale: floa
     for name in chosen:
         function = METRICS[name].function
         assert function is not None  # check_metrics refuses direction-only entries
-        scores[name] = function(correct, prediction)
+        scores[name] = value = function(correct, prediction)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UndefinedMetricError(why_undefined(name, value, correct))
     return scores
+
+
+def why_undefined(name: str, value: float, correct: np.ndarray) -> str:
+    """The reason a metric came out NaN or infinite, in words a user can act on."""
+    rows = len(correct)
+    if name == "r2" and (rows < 2 or np.ptp(np.asarray(correct, float)) == 0):
+        return (f"r2 is undefined on {rows} test row(s) whose targets are all equal; "
+                "use a larger test split (--test-size) or more rows")
+    largest = float(np.max(np.abs(correct), initial=0.0))
+    return (f"{name} is {value} on {rows} test row(s): it overflows float64 (targets up to {largest:.3g}); "
+            "rescale the target")
