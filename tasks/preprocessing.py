@@ -57,7 +57,8 @@ class Standardiser:
         X_train = np.asarray(X_train, dtype=float)
         bad = ~np.isfinite(X_train).all(axis=0) if X_train.ndim == 2 else ~np.isfinite(X_train)
         if np.any(bad):
-            raise ValueError(f"column {int(np.flatnonzero(bad)[0])} holds a value that is not a finite number")
+            first = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"column {first} holds a value that is not a finite number")
         largest = np.max(np.abs(X_train), axis=0, initial=0.0)
         self.scale = np.where(largest > 0, largest, 1.0)
         scaled = X_train / self.scale
