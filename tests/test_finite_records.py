@@ -102,3 +102,18 @@ def test_a_regression_split_too_small_to_score_is_refused_up_front(tmp_path, row
     frame = pd.DataFrame({"x": np.arange(rows, dtype=float), "y": np.arange(rows) * 1.5})
     with pytest.raises(TaskDataError, match="r2 is undefined on one test row"):
         table_task(tmp_path, frame, "y", test_size=test_size, kind="regression").check_data()
+
+
+@pytest.mark.parametrize("field", ["fit_seconds", "predict_seconds", "metric"])
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_the_worker_never_writes_ok_with_a_value_that_is_not_finite(field, value):
+    from bench.run.worker import not_finite
+
+    record = {"metrics": {"accuracy": 0.9, "confusion_matrix": [[1, 0], [0, 1]]},
+              "fit_seconds": 1.0, "predict_seconds": 0.1}
+    if field == "metric":
+        record["metrics"]["accuracy"] = value
+    else:
+        record[field] = value
+    assert not_finite(record) == ["accuracy" if field == "metric" else field]
+    assert not_finite({"metrics": {"accuracy": 0.9}, "fit_seconds": 1.0, "predict_seconds": 0.1}) == []

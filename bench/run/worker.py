@@ -240,9 +240,20 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         peak_memory_mb=environment.peak_rss_mb(),
     )
     phases["scoring"] = time.perf_counter() - scoring_start
+    broken = not_finite(record)
+    if broken:
+        record.update(status="failed", reason=f"not a finite number: {', '.join(broken)}")
     record["wall_seconds"] = time.perf_counter() - wall_start
     record["phase_seconds"] = phases
     return record
+
+
+def not_finite(record: dict[str, Any]) -> list[str]:
+    """The metrics and times of an ok record that are NaN or infinite (an ok record has none)."""
+    values = {**record["metrics"], "fit_seconds": record["fit_seconds"],
+              "predict_seconds": record["predict_seconds"]}
+    return [name for name, value in values.items()
+            if isinstance(value, float) and not math.isfinite(value)]
 
 
 def _cannot_import(record: dict[str, Any], config: CellConfig, reason: str) -> dict[str, Any]:
