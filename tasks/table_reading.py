@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from bench.core.task import TaskDataError
+from tasks.table_layout import check_layout, likely_delimiter
 
 #: Memory needed ≈ this × the uncompressed size: bytes read, decoded text, the frame, the float
 #: matrix with its one-hot columns, and the train/test copies each split makes.
@@ -147,7 +148,8 @@ def _read_text(path: Path, data: bytes) -> tuple[pd.DataFrame, str]:
         raise TaskDataError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     if not text.strip():
         raise TaskDataError(f"{path} is empty")
-    delimiter = detect_delimiter(text[:SNIFF_BYTES], path)
+    delimiter = detect_delimiter(text[:SNIFF_BYTES], path, text)
+    check_layout(text, delimiter, path)
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
     check_header(header, path)
     try:
@@ -158,8 +160,9 @@ def _read_text(path: Path, data: bytes) -> tuple[pd.DataFrame, str]:
     return frame, names.get(delimiter, f"csv ({delimiter!r}-separated)")
 
 
-def detect_delimiter(sample: str, path: Path) -> str:
-    """The field delimiter of the text ``sample`` (its first lines)."""
+def detect_delimiter(sample: str, path: Path, text: str | None = None) -> str:
+    """The field delimiter of the text ``sample`` (its first lines); when the lines disagree, the lines
+    of ``text`` whose field count differs from the header's are named (:func:`check_layout`)."""
     lines = [line for line in sample.splitlines()[:20] if line.strip()]
     if len(lines) > 1 and len(sample) >= SNIFF_BYTES:
         lines = lines[:-1]  # the sample may end inside a line
@@ -171,6 +174,9 @@ def detect_delimiter(sample: str, path: Path) -> str:
     steady = [d for d, seen in counts.items() if len(seen) == 1 and next(iter(seen)) > 0]
     if steady:
         return max(steady, key=lambda d: next(iter(counts[d])))
+    likely = likely_delimiter(sample, DELIMITERS)
+    if likely and text is not None:
+        check_layout(text, likely, path)  # names the ragged lines (raises unless the lines agree)
     raise TaskDataError(f"{path}: no column delimiter found (looked for comma, tab, semicolon and |); "
                         "a table needs a header line and at least two columns")
 
