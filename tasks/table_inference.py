@@ -12,7 +12,9 @@ Rules (README, "Tasks" → "Your own data"):
   half of its values parse as numbers) is an error, not a category; so are
   missing values (unless ``dropna``: rows with one are dropped and counted),
   infinite numbers and a string column with a distinct value in nearly every
-  row (an identifier: more than max(20, half the rows) values).
+  row (an identifier: more than max(20, half the rows) values). Numbers a
+  file stores as objects (Parquet decimals, integers beyond 64 bits) are
+  numbers; decimal commas are an error (:mod:`tasks.table_numbers`).
 * **Target kind** unless given: strings or booleans → classification; numbers
   that are all integers with at most :data:`MAX_INTEGER_CLASSES` distinct
   values → classification; any other numbers → regression. Classification
@@ -32,6 +34,7 @@ import pandas as pd
 
 from bench.core.task import TaskDataError
 from tasks.preprocessing import one_hot_columns
+from tasks.table_numbers import numbers_from_objects
 from tasks.table_reading import TableFile, megabytes
 
 KINDS = ("auto", "binary", "multiclass", "regression")
@@ -99,7 +102,7 @@ def prepare(table: TableFile, target: str, kind: str = "auto", drop: list[str] |
     features = [name for name in known if name != target and name not in drop]
     if not features:
         raise TaskDataError(f"{where}: no feature column left besides the target {target!r}")
-    frame = frame[[*features, target]]
+    frame = numbers_from_objects(frame[[*features, target]], categorical, where)
     frame, dropped = _missing_values(frame, where, dropna)
     kind, classes, labels, rule = _target(frame[target], kind, where)
     if kind != "regression":

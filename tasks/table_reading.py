@@ -30,6 +30,7 @@ import pandas as pd
 
 from bench.core.task import TaskDataError
 from tasks.table_layout import check_layout, likely_delimiter
+from tasks.table_numbers import widen_parquet
 
 #: Memory needed ≈ this × the uncompressed size: bytes read, decoded text, the frame, the float
 #: matrix with its one-hot columns, and the train/test copies each split makes.
@@ -136,7 +137,12 @@ def _read_parquet(path: Path, data: bytes) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(pa.BufferReader(data)).to_pandas()
+        names = pq.read_schema(pa.BufferReader(data)).names
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
+        raise TaskDataError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
+    check_header([str(name) for name in names], path)  # the names CSV refuses, Parquet refuses too
+    try:
+        return widen_parquet(pq.read_table(pa.BufferReader(data))).to_pandas()
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise TaskDataError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
 
