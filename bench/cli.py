@@ -19,6 +19,7 @@ from bench.core import registry
 from bench.core.results import ResultsFileError
 from bench.core.spec import SpecError
 from bench.core.task import TaskDataError
+from bench.core.text import VisibleStream, visible
 from bench.run.executors import ExecutorError
 from bench.run.suite import SuiteError
 
@@ -49,13 +50,23 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; its standard output and error show control characters as escapes."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(sys.stdout), VisibleStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     try:
         code = args.handler(args)
         sys.stdout.flush()  # a pipe's buffer is written here, where a closed reader can be caught
         return code
     except USAGE_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {visible(exc, newlines=False)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `python -m bench tasks | head`: the reader left; say nothing more
         # Python's documented recipe: point stdout at devnull so the exit flush cannot raise again.
@@ -63,5 +74,6 @@ def main(argv: list[str] | None = None) -> int:
         return 141  # 128 + SIGPIPE, as a shell reports a command killed by a closed pipe
     except OSError as exc:  # a file that cannot be written after all (a full disk, a vanished mount)
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(f"error: {visible(exc.strerror or exc, newlines=False)}{visible(where, newlines=False)}",
+              file=sys.stderr)
         return 1

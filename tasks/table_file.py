@@ -146,7 +146,7 @@ class TableFileTask(Task):
     def _stat(self) -> Any:
         try:
             return self.path.stat()
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in the name
             raise TaskDataError(f"{self.name}: no data file at {self.path}") from None
 
     @property

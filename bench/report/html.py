@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core.record import Record
+from bench.core.text import visible
 from bench.report.answer import Answer, answers, ratio_text
 from bench.report.summary import GroupSummary
 from bench.report.tables import ANSWER_HEADING, TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
@@ -49,7 +50,7 @@ FIGURE_CAPTIONS = {
 
 
 def esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(visible(text), quote=True)
 
 
 def cell_html(text: str) -> str:

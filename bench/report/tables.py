@@ -20,6 +20,7 @@ from typing import IO, Any
 import pandas as pd
 
 from bench.core.record import Record
+from bench.core.text import unfiltered, visible
 from bench.report.answer import answer_rows, answers
 from bench.report.numbers import DASH, fmt, fmt_metric, fmt_time
 from bench.report.summary import OLYMPIC_MIN_RUNS, REFERENCE_BACKEND, GroupSummary, environments
@@ -272,14 +273,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def csv_safe(value: Any) -> Any:
     """A text field starting like a formula gets a leading ``'``; numbers (and other values) stay.
 
-    Line breaks inside a text field become spaces as well: a reader that
+    Line breaks inside a text field become spaces as well (other control characters visible
+    escapes, :func:`bench.core.text.visible`): a reader that
     splits on a bare CR would otherwise start a new row with what follows.
     """
     if not isinstance(value, str):
         return value
     if value.startswith(FORMULA_STARTS):
         value = "'" + value
-    return value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return visible(value.replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
 
 
 def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -310,7 +312,7 @@ def markdown_text(text: Any) -> str:
     ``javascript:``-like scheme is escaped too, ``|`` and new lines cannot
     break the table row.
     """
-    text = html.escape(str(text), quote=False)
+    text = html.escape(visible(text), quote=False)
     text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("|", "\\|")
     text = _SCRIPT_SCHEME.sub(lambda m: f"{m[1]}{m[2]}&#58;", text)
     return text.replace("\r", " ").replace("\n", " ")
@@ -358,22 +360,26 @@ def print_sections(sections: Iterable[Section], stream: IO[str] | None = None, r
     use_rich = stream.isatty() if rich is None else rich
     if not use_rich:
         for heading, rows, _ in sections:
-            print(f"\n{heading}\n{plain_table(rows)}", file=stream)
+            print(visible(f"\n{heading}\n{plain_table(rows)}"), file=stream)
         return
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(file=stream)
+    console = Console(file=unfiltered(stream))  # rich's colours are its own; every cell is made visible
+
+    def shown(text: Any) -> str:
+        return escape(visible(text))
+
     for heading, rows, note in sections:
-        table = Table(title=escape(heading), title_justify="left", caption=escape(note) if note else None,
+        table = Table(title=shown(heading), title_justify="left", caption=shown(note) if note else None,
                       caption_justify="left")
         columns = table_columns(rows)
         for column in columns:
-            table.add_column(escape(column), justify="left" if column in TEXT_COLUMNS else "right",
+            table.add_column(shown(column), justify="left" if column in TEXT_COLUMNS else "right",
                              overflow="fold", no_wrap=column in {"task", "backend"})
         for row in rows:
-            table.add_row(*(escape(row.get(c, "")) for c in columns), style=row_style(row))
+            table.add_row(*(shown(row.get(c, "")) for c in columns), style=row_style(row))
         console.print(table)
 
 

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from bench.core.record import DEFAULT_DIVISION, CellConfig, Record
+from bench.core.text import unfiltered, visible
 
 
 def summary_line(record: Record | dict[str, Any]) -> str:
@@ -65,7 +66,7 @@ class MatrixProgress:
             self._progress = Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                console=Console(file=self.stream), transient=False,
+                console=Console(file=unfiltered(self.stream)), transient=False,
             )
             self._progress.start()
             first = cell_label(self.cells[0]) if self.cells else "starting"
@@ -86,7 +87,7 @@ class MatrixProgress:
 
     # --- the harness callback ----------------------------------------------------------------------
     def __call__(self, done: int, total: int, config: CellConfig, record: dict[str, Any]) -> None:
-        line = f"[{done}/{total}] {summary_line(record)}"
+        line = visible(f"[{done}/{total}] {summary_line(record)}", newlines=False)
         if self._progress is None:
             print(line, file=self.stream, flush=True)
             return
