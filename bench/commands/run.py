@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -205,7 +206,7 @@ def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], outp
         return print_report(output)
     if len(cells) > LARGE_MATRIX_CELLS:
         print(f"note: about to run {len(cells):,} cells, far more than usual; Ctrl-C stops cleanly "
-              f"and --resume {output} finishes later", file=sys.stderr, flush=True)
+              f"and --resume {shlex.quote(str(output))} finishes later", file=sys.stderr, flush=True)
     finished = Counter[str]()
 
     def count(done: int, total: int, config: CellConfig, record: dict) -> None:
@@ -246,12 +247,16 @@ def _signals_ignored() -> Iterator[None]:
 def _stopped_summary(finished: Counter[str], planned: int, output: Path, done_verb: str = "finished") -> str:
     """``2 of 5 cells finished (1 ok, 1 failed); out.jsonl holds 4 records; finish with: …``."""
     statuses = ", ".join(f"{n} {status}" for status, n in sorted(finished.items()))
+    head = f"{sum(finished.values())} of {planned} cells {done_verb}{f' ({statuses})' if statuses else ''}"
     try:
         held = len(read_records(output))
     except ResultsFileError:
         held = 0
-    head = f"{sum(finished.values())} of {planned} cells {done_verb}{f' ({statuses})' if statuses else ''}"
+    except OSError as exc:  # the file itself is gone or unreadable now
+        return (f"{head}; {output} cannot be read now ({exc.strerror or exc}): the records written to it are "
+                f"all it holds; once it is readable, finish the run with: "
+                f"python -m bench run --resume {shlex.quote(str(output))}")
     if not held:
         return f"{head}; {output} holds no record yet: start the run again (the same --output is free)"
     return (f"{head}; {output} holds {held} complete records, intact; "
-            f"finish the run with: python -m bench run --resume {output}")
+            f"finish the run with: python -m bench run --resume {shlex.quote(str(output))}")

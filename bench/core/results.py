@@ -55,7 +55,11 @@ class ResultsWriter:
         """Append one line; on failure the file is cut back to its complete lines and
         :class:`ResultsWriteError` says why (unbuffered: nothing is left to flush later)."""
         data = (dumps(record) + "\n").encode("utf-8")
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:  # the file made read-only, immutable, replaced by a folder, its mount gone
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ResultsWriteError(exc.errno or errno.EIO,
+                                    f"cannot append to {self.path} ({exc.strerror or exc})") from exc
         try:
             size = os.fstat(fd).st_size
             try:

@@ -13,6 +13,7 @@ overwrites only an earlier nnbench page.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,14 +137,14 @@ def claim_new_output(path: Path, inputs: Iterable[Path] = ()) -> ResultsLock:
         raise OutputError(f"{path} is not a file; choose another --output")
     if path.is_file() and path.stat().st_size:
         ResultsLock(path).acquire().release()  # raises if a run is writing it now
-        raise OutputError(f"{path} already exists; finish it with --resume {path} or choose another --output")
+        raise OutputError(already_exists(path))
     taken = [p for p in _all_paths(path)[1:] if p.exists()]
     if taken:
         raise OutputError(f"{taken[0]} already exists and is not this run's report; choose another --output")
     lock = ResultsLock(path).acquire(create=True)
     if path.stat().st_size:  # another run wrote its first record between the checks and the lock
         lock.release()
-        raise OutputError(f"{path} already exists; finish it with --resume {path} or choose another --output")
+        raise OutputError(already_exists(path))
     return lock
 
 
@@ -172,3 +173,9 @@ def fresh_results_path(directory: Path) -> Path:
         counter += 1
         path = path.with_name(f"{path.stem}-{counter}{RESULTS_SUFFIX}")
     return path
+
+
+def already_exists(path: Path) -> str:
+    """Why a new run refuses an existing results file, with the (shell-quoted) way to finish it."""
+    return (f"{path} already exists; finish it with --resume {shlex.quote(str(path))} "
+            "or choose another --output")
