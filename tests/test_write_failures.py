@@ -61,3 +61,41 @@ def test_every_resume_hint_is_shell_quoted(capsys, name):
     assert main(["run", *QUICK, "--output", name]) == 2
     err = capsys.readouterr().err
     assert f"--resume {shlex.quote(name)} " in err
+
+
+def fill_the_disk_on(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """The write of the report file ``kind`` gets half its bytes out, then ENOSPC."""
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    def full(target: Path) -> None:
+        Path(target).write_bytes(b"<svg partial")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def matches(target: object) -> bool:
+        return f".{kind}." in Path(str(target)).name
+
+    real_text, real_csv, real_fig = Path.write_text, pd.DataFrame.to_csv, Figure.savefig
+    monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: full(self) if matches(self)
+                        else real_text(self, *a, **k))
+    monkeypatch.setattr(pd.DataFrame, "to_csv", lambda self, target=None, *a, **k: full(target)
+                        if matches(target) else real_csv(self, target, *a, **k))
+    monkeypatch.setattr(Figure, "savefig", lambda self, target, *a, **k: full(target) if matches(target)
+                        else real_fig(self, target, *a, **k))
+
+
+@pytest.mark.parametrize("kind", ["md", "csv", "html", "png", "svg"])
+def test_a_full_disk_during_the_report_names_the_path_and_leaves_no_truncated_file(monkeypatch, capsys,
+                                                                                   kind):
+    results = write(Path("my r.jsonl"), [record(seed=s) for s in range(2)])
+    before = results.read_bytes()
+    fill_the_disk_on(monkeypatch, kind)
+    assert main(["report", str(results)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: cannot write ") and "Traceback" not in err
+    assert "(No space left on device); no half-written file is left" in err
+    assert f"{kind} (" in err.split(";")[0]  # the path named is the one being written
+    assert err.rstrip().endswith(f"python -m bench report {shlex.quote(str(results))}")
+    assert results.read_bytes() == before
+    every = [p for p in Path(".").rglob("*") if p.is_file()]
+    assert not [p for p in every if p.name.endswith(".tmp") or p.read_bytes() == b"<svg partial"]

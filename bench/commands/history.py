@@ -63,6 +63,7 @@ def check_output(directory: Path) -> str | None:
 def handle(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from bench.core.atomic import write_atomically
     from bench.report.history import history
     from bench.report.tables import csv_safe_frame
 
@@ -76,7 +77,8 @@ def handle(args: argparse.Namespace) -> int:
     result = history(args.paths, all_environments=args.all_environments, cache=cache)
     output.mkdir(parents=True, exist_ok=True)
     table = output / "history.csv"
-    csv_safe_frame(pd.DataFrame([r.row() for r in result.rows])).to_csv(table, index=False)
+    frame = csv_safe_frame(pd.DataFrame([r.row() for r in result.rows]))
+    write_atomically(table, lambda target: frame.to_csv(target, index=False))
     plots: list[Path] = []
     if not args.no_plots:
         from bench.report.plots import write_history_plots

@@ -11,6 +11,7 @@ output, and ``-o`` replaces only an earlier nnbench page.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -28,11 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def print_report(results: Path, plots: bool = True, html: bool = True, html_path: Path | None = None) -> int:
     """Write the report files, print the tables, then the paths written (stdout)."""
+    from bench.core.atomic import FileWriteError
     from bench.report.writers import WRITERS, write_reports
     from bench.run.outputs import check_report_paths, report_paths
 
     check_report_paths(results, report_paths(results, plots, html, html_path), own_page=html_path is None)
-    output = write_reports(results, plots=plots, html=html, html_path=html_path)
+    try:
+        output = write_reports(results, plots=plots, html=html, html_path=html_path)
+    except FileWriteError as exc:  # a full disk: the records are untouched, the report can be written again
+        print(f"error: {exc.strerror}; {results} is intact: write the report again with: "
+              f"python -m bench report {shlex.quote(str(results))}", file=sys.stderr)
+        return 1
     if not output.summaries:
         print(f"no finished runs in {results}")
     assert output.report is not None

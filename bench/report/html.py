@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bench.core.atomic import write_text_atomically
 from bench.core.record import Record
 from bench.core.text import visible
 from bench.report.answer import Answer, answers, ratio_text
@@ -190,5 +191,5 @@ def write_html(path: Path, results_path: Path, records: list[Record],
                summaries: list[GroupSummary], tables: ReportTables, plots: Iterable[Path]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(results_path, records, summaries, tables, plots), encoding="utf-8")
+    write_text_atomically(path, render_html(results_path, records, summaries, tables, plots))
     return path

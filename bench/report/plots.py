@@ -13,6 +13,7 @@ and no global state are involved (the Agg canvas renders the PNG).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -26,11 +27,14 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from bench.core.atomic import write_atomically  # noqa: E402
 from bench.core.record import Record, as_records  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
 from bench.report.ticks import declutter, log_axis  # noqa: E402
 
 FORMATS = ("png", "svg")
+#: text used as a file name part unchanged (no leading dot or dash)
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 PANEL_SIZE = (4.6, 3.4)
 MAX_COLUMNS = 3
 
@@ -42,7 +46,12 @@ def backend_colours(names: list[str]) -> dict[str, Any]:
 
 
 def safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "plot"
+    """A file name part for ``text``: itself when it is already one, else its safe characters and
+    ``~`` with a hash of the whole text, so two names ("a b", "a-b") never share a file."""
+    if SAFE_NAME.fullmatch(text):
+        return text
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or "plot"
+    return f"{readable}~{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
 def _grid(tasks: list[str], title: str) -> tuple[Figure, list[Axes]]:
@@ -66,7 +75,8 @@ def _save(figure: Figure, directory: Path, stem: str) -> list[Path]:
     for extension in FORMATS:
         path = directory / f"{stem}.{extension}"
         metadata = {"Date": None} if extension == "svg" else {"Software": None}
-        figure.savefig(path, dpi=100, metadata=metadata)
+        write_atomically(path, lambda target, e=extension, m=metadata: figure.savefig(  # type: ignore[misc]
+            target, dpi=100, metadata=m, format=e))
         paths.append(path)
     return paths
 

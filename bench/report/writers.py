@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from bench.core.atomic import write_atomically, write_text_atomically
 from bench.core.record import Record, latest_per_cell
 from bench.core.results import read_typed
 from bench.report import html as html_page
@@ -77,7 +78,7 @@ def write_terminal(report: Report, stream: IO[str] | None = None, rich: bool | N
 
 
 def write_markdown(report: Report, path: Path) -> list[Path]:
-    Path(path).write_text(to_markdown(report.sections, report.title), encoding="utf-8")
+    write_text_atomically(Path(path), to_markdown(report.sections, report.title))
     return [Path(path)]
 
 
@@ -86,7 +87,8 @@ def write_csv(report: Report, path: Path) -> list[Path]:
     frame = report.frame
     if frame is None:
         frame = pd.DataFrame(report.sections[0][1] if report.sections else [])
-    csv_safe_frame(frame).to_csv(path, index=False)
+    safe = csv_safe_frame(frame)
+    write_atomically(Path(path), lambda target: safe.to_csv(target, index=False))
     return [Path(path)]
 
 
