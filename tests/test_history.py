@@ -158,3 +158,26 @@ def test_cache_is_used_and_rebuilt_when_a_file_changes(tmp_path):
     assert {v.verdict for v in changed.verdicts} == {"slower"}
     cache.write_bytes(b"not parquet")  # a broken cache is ignored and rewritten
     assert len(history([tmp_path / "results"], cache=cache).rows) == len(changed.rows)
+
+
+@pytest.mark.parametrize("entry", ["folder", "dangling link", "link to a folder", "unreadable"])
+def test_an_entry_that_is_not_a_readable_results_file_is_one_error_line_exit_2(tmp_path, capsys, entry):
+    folder = tmp_path / "results"
+    write_runs(folder, runs=2)
+    odd = folder / "odd.jsonl"
+    if entry == "folder":
+        odd.mkdir()
+    elif entry == "dangling link":
+        odd.symlink_to(tmp_path / "nowhere.jsonl")
+    elif entry == "link to a folder":
+        (tmp_path / "dir").mkdir()
+        odd.symlink_to(tmp_path / "dir")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root reads unreadable files")
+        odd.write_text("{}\n")
+        odd.chmod(0)
+    assert main(["history", str(folder), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "odd.jsonl" in err
+    assert not (tmp_path / "out").exists()

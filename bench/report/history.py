@@ -78,7 +78,12 @@ def results_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(path.glob("*.jsonl"))
+            found = sorted(path.glob("*.jsonl"))
+            for entry in found:
+                if not entry.is_file():
+                    raise HistoryError(f"{entry} is not a results file: {_what(entry)}; "
+                                       f"move it out of {path}")
+            files += found
         elif path.is_file():
             files.append(path)
         else:
@@ -86,6 +91,12 @@ def results_files(paths: Iterable[Path]) -> list[Path]:
     if not files:
         raise HistoryError(f"no results files (*.jsonl) in {', '.join(str(p) for p in paths)}")
     return list(dict.fromkeys(files))
+
+
+def _what(path: Path) -> str:
+    if path.is_symlink() and not path.exists():
+        return "a link to nothing"
+    return "a folder" if path.is_dir() else "not a regular file"
 
 
 def _short_hash(body: object) -> str:
@@ -152,7 +163,10 @@ def read_history(paths: Iterable[Path], cache: Path | None = None) -> list[CellR
         if hit is not None and hit[0] == key:
             file_rows = hit[1]
         else:
-            records = read_typed(path)  # another tool's file: ResultsFileError naming file:line
+            try:
+                records = read_typed(path)  # another tool's file: ResultsFileError naming file:line
+            except OSError as exc:  # unreadable, or gone since it was listed
+                raise HistoryError(f"cannot read {path} ({exc.strerror or exc})") from None
             file_rows = cell_runs(path, records) if records else []
             changed = True
         fresh[str(path.resolve())] = (key, file_rows)
