@@ -70,6 +70,7 @@ class FileTaskDefinition:
     def from_mapping(cls, name: str, data: Any) -> FileTaskDefinition:
         """A definition from a suite table or a stored cell; one-line :class:`TaskDataError` when wrong."""
         where = f"task {name!r}"
+        check_task_name(name)
         if not isinstance(data, dict):
             raise TaskDataError(f"{where}: expected a table of file, target, ..., got {data!r}")
         known = set(cls.__dataclass_fields__)
@@ -97,6 +98,16 @@ class FileTaskDefinition:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_task_name(name: object) -> None:
+    """A task's name is shown, keyed on and used in file names: text, not blank, no surrounding spaces,
+    no control characters (:class:`TaskDataError` otherwise)."""
+    if not isinstance(name, str) or not name.strip():
+        raise TaskDataError(f"a task needs a name; got {name!r} (name the file, or the task in a suite: "
+                            "[tasks.NAME])")
+    if name != name.strip() or not name.isprintable():
+        raise TaskDataError(f"task name {name!r} has surrounding spaces or control characters; rename it")
 
 
 def task_name_for(path: Path) -> str:

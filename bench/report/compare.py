@@ -47,6 +47,8 @@ from bench.report.summary import (
     ALPHA,
     TimeStats,
     environments,
+    executor_counts,
+    executors_text,
     group_records,
     invalid_runs,
     lower_is_better,
@@ -192,6 +194,15 @@ def environment_warnings(old: list[Record], new: list[Record]) -> list[str]:
     return lines
 
 
+def executor_warnings(old: list[Record], new: list[Record]) -> list[str]:
+    """One line when the two files were run by different executors (serial and dask times do not compare)."""
+    before, after = executor_counts(old), executor_counts(new)
+    if not before or not after or set(before) == set(after):
+        return []
+    return [f"executors differ: {executors_text(before)} (old) vs {executors_text(after)} (new); "
+            "fit times may not be comparable"]
+
+
 def data_warnings(old: list[Record], new: list[Record]) -> list[str]:
     """One line per task whose data file (sha256 in ``evaluation.data``) differs between the two files."""
     def digests(records: list[Record]) -> dict[str, set[tuple[str, str]]]:
@@ -222,7 +233,7 @@ def compare_records(old: Sequence[Record | Mapping[str, Any]], new: Sequence[Rec
         cells=[compare_cell(k, old_cells[k], new_cells[k], alpha, tolerance) for k in shared],
         only_old=[k for k in old_cells if k not in new_cells],
         only_new=[k for k in new_cells if k not in old_cells],
-        warnings=environment_warnings(old, new) + data_warnings(old, new),
+        warnings=environment_warnings(old, new) + executor_warnings(old, new) + data_warnings(old, new),
         old_records=len(old), new_records=len(new),
     )
 

@@ -249,6 +249,8 @@ class GroupSummary:
     #: "same" (within the seed noise, Welch's t) or "" (this is the reference, or nothing to compare)
     versus_reference: str = ""
     versus_reference_note: str = ""
+    #: executor → runs (a resume with another executor mixes them: the report notes it)
+    executors: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> int:
@@ -297,7 +299,17 @@ def summarise_group(key: GroupKey, records: list[Record]) -> GroupSummary:
     summary.not_converged = sum(1 for r in ok if r.converged is False)
     summary.reasons = dict(Counter(str(r.reason or "no reason given") for r in records if not r.ok))
     summary.deviations = sorted({str(d) for r in records for d in r.deviations})
+    summary.executors = executor_counts(records)
     return summary
+
+
+def executor_counts(records: Iterable[Record]) -> dict[str, int]:
+    """Runs per executor, sorted by name (a record from before the field existed ran serially)."""
+    return dict(sorted(Counter(str(r.executor or "serial") for r in records).items()))
+
+
+def executors_text(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
 def compare_with_reference(summaries: list[GroupSummary], reference: str = REFERENCE_BACKEND,

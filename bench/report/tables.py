@@ -23,7 +23,13 @@ from bench.core.record import Record
 from bench.core.text import unfiltered, visible
 from bench.report.answer import answer_rows, answers
 from bench.report.numbers import DASH, fmt, fmt_metric, fmt_time
-from bench.report.summary import OLYMPIC_MIN_RUNS, REFERENCE_BACKEND, GroupSummary, environments
+from bench.report.summary import (
+    OLYMPIC_MIN_RUNS,
+    REFERENCE_BACKEND,
+    GroupSummary,
+    environments,
+    executors_text,
+)
 
 STATISTICS_NOTE = (
     "Metric: mean ± half-width of the 95 % confidence interval over seeds (Student t, n − 1 d.f.). "
@@ -81,6 +87,8 @@ def _notes(summary: GroupSummary) -> str:
         notes.append(f"{len(summary.deviations)} deviation{'s' * (len(summary.deviations) > 1)}")
     if summary.suspicious:
         notes.append("suspicious convergence")
+    if len(summary.executors) > 1:
+        notes.append(f"mixed executors ({executors_text(summary.executors)}): fit times not comparable")
     return "; ".join(notes)
 
 
@@ -258,7 +266,7 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
             "reference_epochs_to_target": s.reference_epochs_to_target, "epochs_ratio": s.epochs_ratio,
             "suspicious": s.suspicious, "reference_note": s.reference_note, "not_converged": s.not_converged,
             "reasons": "; ".join(f"{n}× {reason}" for reason, n in s.reasons.items()),
-            "deviations": "; ".join(s.deviations),
+            "deviations": "; ".join(s.deviations), "executors": executors_text(s.executors),
         })
         for name, (mean, ci) in s.other_metrics.items():
             row[f"{name}_mean"], row[f"{name}_ci95"] = mean, ci
