@@ -13,8 +13,11 @@
   user has, same file names.
 
 External files are found in ``$NNBENCH_DATA_DIR/<task folder>/``, then
-``$NNBENCH_DATA_DIR/`` (``python -m bench run --data-dir DIR`` sets it), then
-the task's system folder; nothing is downloaded. The IDX tasks keep the
+``$NNBENCH_DATA_DIR/`` (``python -m bench run --data-dir DIR`` sets it); only
+when it is not set, in the task's system folder: a folder given is used or
+the task fails saying where it looked, never silently replaced. Nothing is
+downloaded. Each record's ``evaluation.data_dir`` is the folder the files
+were read from (``evaluation.data.files`` their names). The IDX tasks keep the
 published train/test split (the seed varies the initial weights and the row
 order, not the split); ``digits`` and ``mnist-subset`` take a stratified 20 %
 holdout drawn from the seed.
@@ -162,13 +165,19 @@ class IdxImageTask(ImageTask):
     system_folder: Path | None = None
 
     def search_folders(self) -> list[Path]:
-        folders = []
+        """``$NNBENCH_DATA_DIR/<folder>`` and ``$NNBENCH_DATA_DIR`` when it is set, else the system folder."""
         data_dir = os.environ.get(DATA_DIR_VARIABLE)
         if data_dir:
-            folders += [Path(data_dir) / self.folder, Path(data_dir)]
-        if self.system_folder is not None:
-            folders.append(self.system_folder)
-        return folders
+            return [Path(data_dir) / self.folder, Path(data_dir)]
+        return [self.system_folder] if self.system_folder is not None else []
+
+    def data_read(self) -> dict[str, object]:
+        """Where the files are read from, for the record (empty when they are missing)."""
+        try:
+            paths = self.idx_paths()
+        except TaskDataError:
+            return {}
+        return {"data_dir": str(paths[0].parent.resolve()), "files": [p.name for p in paths]}
 
     def data_folder(self) -> Path:
         """The first folder holding the training images; a one-line error naming the file otherwise."""
@@ -180,7 +189,10 @@ class IdxImageTask(ImageTask):
             except TaskDataError:
                 continue
         looked = ", ".join(str(f) for f in folders) or f"no folder: {DATA_DIR_VARIABLE} is not set"
-        raise TaskDataError(f"{self.name}: missing data file {IDX_FILES[0]}[.gz] (looked in {looked}; "
+        given = os.environ.get(DATA_DIR_VARIABLE)
+        alone = (f"; the --data-dir given is used alone, {self.system_folder} is not searched"
+                 if given and self.system_folder is not None else "")
+        raise TaskDataError(f"{self.name}: missing data file {IDX_FILES[0]}[.gz] (looked in {looked}{alone}; "
                             f"give the folder with --data-dir or {DATA_DIR_VARIABLE})")
 
     def idx_paths(self) -> list[Path]:
@@ -228,6 +240,7 @@ class FashionMnist(IdxImageTask):
             licence="MIT", rows=70000, features=self.n_pixels, classes=self.classes,
             evaluation="published 60,000/10,000 split",
             notes="28x28 pixels 0..255 divided by 255 (inputs in [0, 1], not standardised)",
+            data=self.data_read(),
         )
 
 
@@ -245,4 +258,5 @@ class MnistIdx(IdxImageTask):
             licence="CC BY-SA 3.0", rows=70000, features=self.n_pixels, classes=self.classes,
             evaluation="published 60,000/10,000 split",
             notes="28x28 pixels 0..255 divided by 255 (inputs in [0, 1], not standardised)",
+            data=self.data_read(),
         )

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from backends.numpy_mlp import NumpyMLP
+from bench.core.task import TaskInfo
 from tasks.logic_gates import Xor
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -222,3 +223,10 @@ class NeedsDataDir(Xor):
             (folder / "xor.txt").read_bytes()
         except OSError as exc:
             raise TaskDataError(f"cannot read {folder / 'xor.txt'} ({exc.strerror})") from None
+
+    def info(self) -> TaskInfo:
+        """As the built-in task, plus the folder it read (``data_dir``: what the record states)."""
+        from dataclasses import replace
+
+        folder = Path(os.environ.get("NNBENCH_DATA_DIR", "data")).resolve()
+        return replace(super().info(), data={"data_dir": str(folder), "files": ["xor.txt"]})

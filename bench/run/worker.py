@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import statistics
 import sys
 import time
@@ -188,9 +187,9 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
               "data": read_seconds + time.perf_counter() - data_start,
               "fit": 0.0, "curve": 0.0, "predict": 0.0}
     info = task.info()
-    # data_dir: the folder external data files were looked up in (--data-dir), None when not set.
+    # data_dir: the folder the task's external data files were read from (None: it reads none)
     record["evaluation"] = {"scheme": info.evaluation, "folds": len(splits),
-                            "data_dir": os.environ.get(DATA_DIR_VARIABLE) or None,
+                            "data_dir": info.data.get("data_dir"),
                             **({"data": info.data} if info.data else {})}
     record["baseline_memory_mb"] = environment.rss_mb()
 
