@@ -20,7 +20,8 @@ import pandas as pd
 
 from bench.core.task import TaskDataError
 
-DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+#: ``3,14``, ``-0,5`` and with thousands points ``1.234,56``
+DECIMAL_COMMA = re.compile(r"^\s*[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+\s*$")
 
 
 def numbers_from_objects(frame: pd.DataFrame, skip: list[str], where: str) -> pd.DataFrame:

@@ -33,12 +33,19 @@ def broken(rec: dict, variant: str) -> dict:
         rec["fit_seconds"] = math.nan
     elif variant == "fit null":
         rec["fit_seconds"] = None
+    elif variant == "fit zero":
+        rec["fit_seconds"] = 0.0
+    elif variant == "fit negative":
+        rec["fit_seconds"] = -1.0
+    elif variant == "metrics null":
+        rec["metrics"] = None
     else:
         rec["metrics"]["accuracy"] = float(variant)
     return rec
 
 
-VARIANTS = ["nan", "inf", "-inf", "missing", "no metrics", "null", "text", "fit nan", "fit null"]
+VARIANTS = ["nan", "inf", "-inf", "missing", "no metrics", "null", "text", "fit nan", "fit null", "fit zero",
+            "fit negative", "metrics null"]
 
 
 def runs(backend: str = "numpy", fast: float = 1.0, bad: str | None = None, which: int = 0) -> list[dict]:

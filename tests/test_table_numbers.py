@@ -68,7 +68,8 @@ def test_an_integer_beyond_float64_is_an_error_naming_the_column(tmp_path):
 
 @pytest.mark.parametrize("write", [lambda v: f"{v:.2f}".replace(".", ","),
                                    lambda v: f"-{v:.3f}".replace(".", ","),
-                                   lambda v: f"+{v * 100:.1f}".replace(".", ",")])
+                                   lambda v: f"+{v * 100:.1f}".replace(".", ","),
+                                   lambda v: f"1.{int(v * 333) % 1000:03d},5"])  # thousands points too
 @pytest.mark.parametrize("column", ["x", "y"])
 def test_decimal_commas_are_an_error_naming_the_column(tmp_path, write, column):
     path = tmp_path / "t.csv"

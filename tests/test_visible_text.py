@@ -70,6 +70,15 @@ def test_report_prints_and_writes_no_raw_control_character(tmp_path, capsys, tex
 
 
 @pytest.mark.parametrize("text", HOSTILE[:4])
+def test_figures_hold_no_raw_control_character(tmp_path, capsys, text):
+    results = hostile_results(tmp_path, text)
+    assert main(["report", str(results), "--no-html"]) == 0
+    no_raw_output(capsys)  # not even matplotlib's "missing glyph" warning
+    svgs = list((tmp_path / "r-plots").glob("*.svg"))
+    assert svgs and not [p.name for p in svgs if RAW.search(p.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("text", HOSTILE[:4])
 def test_compare_and_history_print_no_raw_control_character(tmp_path, capsys, text):
     old = hostile_results(tmp_path, text, "old.jsonl")
     new = write(tmp_path / "new.jsonl", [record("torch", task=f"xor{text}", seed=0)])

@@ -29,8 +29,9 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bench.core.atomic import write_atomically  # noqa: E402
 from bench.core.record import Record, as_records  # noqa: E402
+from bench.core.text import visible  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
-from bench.report.ticks import declutter, log_axis  # noqa: E402
+from bench.report.ticks import declutter, log_axis, visible_texts  # noqa: E402
 
 FORMATS = ("png", "svg")
 #: text used as a file name part unchanged (no leading dot or dash)
@@ -71,6 +72,7 @@ def _log_axis(ax: Axes, which: str) -> None:
 
 
 def _save(figure: Figure, directory: Path, stem: str) -> list[Path]:
+    visible_texts(figure)  # names come from records: no control character in a PNG or an SVG
     paths = []
     for extension in FORMATS:
         path = directory / f"{stem}.{extension}"
@@ -140,7 +142,7 @@ def plot_fit_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Fig
             high.append(max(match.fit.q3 - match.fit.median, 0.0))
         ax.bar(xs, heights, width, yerr=[low, high], capsize=2, color=colours[backend], label=backend)
     _log_axis(ax, "y")
-    ax.set_xticks(range(len(tasks)), tasks)
+    ax.set_xticks(range(len(tasks)), [visible(task) for task in tasks])
     ax.set_ylabel("fit seconds, median (log)")
     ax.set_title("Fit time per backend and task (bars: median; whiskers: IQR)", fontsize="medium")
     ax.grid(True, axis="y", alpha=0.3)

@@ -178,12 +178,18 @@ def metric_values(records: Iterable[Record], metric: str) -> list[float]:
 
 
 def invalid_runs(records: Iterable[Record], metric: str | None) -> int:
-    """Ok records whose ``metric`` (or fit time) is missing, NaN or infinite: "ok" runs that are not.
+    """Ok records whose ``metric`` is missing, NaN or infinite, or whose fit time is not a positive
+    finite number: "ok" runs that are not.
 
     Such a run has no valid metric: it is never ranked, and a gate counts it against the run.
     """
     return sum(1 for r in records if r.ok and (metric is None or not finite([r.metrics.get(metric)])
-                                               or not finite([r.fit_seconds])))
+                                               or not _positive(r.fit_seconds)))
+
+
+def _positive(value: Any) -> bool:
+    """A measured time: a finite number above zero."""
+    return bool(finite([value])) and value > 0
 
 
 # --- the summary row ---------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
+from bench.core.text import visible
+
 #: Most major ticks a log axis keeps at each step after the 2 and 5 labels are gone.
 LOG_NUMTICKS = (None, 6, 4, 3, 2)
 LINEAR_BINS = (6, 4, 3, 2)
@@ -119,8 +121,15 @@ def _thin(ax: Axes, axis: Axis, step: int) -> bool:
     return True
 
 
+def visible_texts(figure: Figure) -> None:
+    """Every text of the figure with its control characters shown as escapes (names come from records)."""
+    for text in figure.findobj(Text):
+        text.set_text(visible(text.get_text()))
+
+
 def declutter(figure: Figure, rounds: int = MAX_ROUNDS) -> None:
     """Lay the figure out and take labels away from every axis whose tick labels collide."""
+    visible_texts(figure)
     steps: dict[int, int] = {}
     for _ in range(rounds):
         figure.draw_without_rendering()
