@@ -183,8 +183,10 @@ def detect_delimiter(sample: str, path: Path, text: str | None = None) -> str:
     likely = likely_delimiter(sample, DELIMITERS)
     if likely and text is not None:
         check_layout(text, likely, path)  # names the ragged lines (raises unless the lines agree)
-    raise TaskDataError(f"{path}: no column delimiter found (looked for comma, tab, semicolon and |); "
-                        "a table needs a header line and at least two columns")
+    spaced = lines and all(len(line.split()) > 1 for line in lines)
+    hint = ("; its fields are separated by spaces, which nnbench does not read: convert them to commas "
+            "(e.g. tr -s ' ' ',')") if spaced else "; a table needs a header line and at least two columns"
+    raise TaskDataError(f"{path}: no column delimiter found (looked for comma, tab, semicolon and |){hint}")
 
 
 def check_header(header: list[str], path: Path) -> None:

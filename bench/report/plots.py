@@ -35,7 +35,9 @@ from bench.report.ticks import declutter, log_axis, visible_texts  # noqa: E402
 
 FORMATS = ("png", "svg")
 #: text used as a file name part unchanged (no leading dot or dash)
-SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+SAFE_NAME = re.compile(r"[a-z0-9_][a-z0-9_.-]*")
+#: characters of a name kept in a file name (a file name holds at most 255 bytes)
+MAX_NAME = 80
 PANEL_SIZE = (4.6, 3.4)
 MAX_COLUMNS = 3
 
@@ -48,10 +50,11 @@ def backend_colours(names: list[str]) -> dict[str, Any]:
 
 def safe_name(text: str) -> str:
     """A file name part for ``text``: itself when it is already one, else its safe characters and
-    ``~`` with a hash of the whole text, so two names ("a b", "a-b") never share a file."""
-    if SAFE_NAME.fullmatch(text):
+    ``~`` with a hash of the whole text, so two names ("a b", "a-b"; "A", "a" on a case-insensitive
+    disk) never share a file; a long name is cut to :data:`MAX_NAME` characters before its hash."""
+    if SAFE_NAME.fullmatch(text) and len(text) <= MAX_NAME:
         return text
-    readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or "plot"
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:MAX_NAME] or "plot"
     return f"{readable}~{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
