@@ -184,12 +184,7 @@ def invalid_runs(records: Iterable[Record], metric: str | None) -> int:
     Such a run has no valid metric: it is never ranked, and a gate counts it against the run.
     """
     return sum(1 for r in records if r.ok and (metric is None or not finite([r.metrics.get(metric)])
-                                               or not _positive(r.fit_seconds)))
-
-
-def _positive(value: Any) -> bool:
-    """A measured time: a finite number above zero."""
-    return bool(finite([value])) and value > 0
+                                               or not [t for t in finite([r.fit_seconds]) if t > 0]))
 
 
 # --- the summary row ---------------------------------------------------------------------------
