@@ -79,7 +79,8 @@ def test_cli_says_it_in_one_line_exit_2_nothing_written(tmp_path, capsys, monkey
     assert not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize("content", ["a b c\n1 2 3\n4 5 6\n", "Weight Waist Pulse\n191  36  50\n189  37  52\n"])
+@pytest.mark.parametrize("content", ["a b c\n1 2 3\n4 5 6\n",
+                                     "Weight Waist Pulse\n191  36  50\n189  37  52\n"])
 def test_a_space_separated_file_is_named_as_such(tmp_path, content):
     path = tmp_path / "t.txt"
     path.write_text(content)
