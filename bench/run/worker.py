@@ -21,6 +21,7 @@ import numpy as np
 
 from bench.core import metrics, registry
 from bench.core.backend import OPEN_DTYPE, Backend
+from bench.core.conditions import Stability
 from bench.core.record import (
     MAX_CURVE_POINTS,
     CellConfig,
@@ -33,6 +34,7 @@ from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Split, Task
 from bench.core.weights import initial_weights
 from bench.run import environment
+from bench.run.contention import ContentionMeter
 
 #: Text of an import error that means memory ran out (the ``RLIMIT_AS`` cap, or the machine), not that
 #: the library is missing: such a cell is failed (out of memory), so ``--retry-failed`` reruns it.
@@ -196,6 +198,8 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
 
     fit_seconds = predict_seconds = 0.0
     outputs, truths, recorders = [], [], []
+    meter = ContentionMeter(config.threads)
+    meter.start()  # contention is measured over the timed phases (fit and predict), curves included
     for index, split in enumerate(splits):
         recorder = EpochRecorder(backend, task, split, spec.epochs, evaluate=index == 0,
                                  max_points=config.curve_points)
@@ -242,6 +246,10 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
     phases["scoring"] = time.perf_counter() - scoring_start
     record["wall_seconds"] = time.perf_counter() - wall_start
     record["phase_seconds"] = phases
+    # after the wall time: a short cell's window is widened by sampling while the cell is idle
+    conditions = meter.stop(timed_seconds=phases["fit"] + phases["curve"] + phases["predict"])
+    conditions.stability = Stability.of(epoch_times.tolist())
+    record["conditions"] = conditions.to_dict()
     return record
 
 
