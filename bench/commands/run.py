@@ -36,6 +36,7 @@ from bench.run.outputs import (
     fresh_results_path,
     suite_inputs,
 )
+from bench.run.quiet import QUIET_MODES, WAIT_LIMIT_SECONDS, QuietPolicy, refuse_if_busy
 from bench.run.suite import DEVICES, DIVISIONS, Suite, SuiteError, load_suite
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
@@ -85,6 +86,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executor", help=f"where cells run: {' or '.join(EXECUTORS)} (default serial)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
+    parser.add_argument("--quiet-machine", choices=QUIET_MODES, default="warn",
+                        help="when other processes compete for the CPUs: warn (default: run, and mark each "
+                             "contended cell), wait (before each cell, until the machine is quiet, up to "
+                             "--quiet-wait-limit), refuse (stop before the run, writing nothing)")
+    parser.add_argument("--quiet-wait-limit", type=float, default=WAIT_LIMIT_SECONDS, metavar="SECONDS",
+                        help="with --quiet-machine wait: the longest pause before one cell "
+                             "(default %(default)g s); the cell then runs, marked")
     parser.add_argument("--workers", type=int, default=2,
                         help="with --executor dask and no --scheduler: local worker processes (default 2)")
 
@@ -161,6 +169,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         suite = build_suite(args)
         cells = suite.cells()
         output = Path(args.output) if args.output else fresh_results_path(RESULTS_DIR)
+        refuse_if_busy(quiet_policy(args, suite.threads))
         return suite, cells, output, claim_new_output(output, suite_inputs(args.suite, suite.task_files))
     from bench.run.resume import cut_torn_tail, plan_resume
 
@@ -168,6 +177,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
     if given:
         raise SuiteError(f"--resume takes the suite from the results file; drop {' '.join(given)}")
     export_data_dir(args)
+    refuse_if_busy(quiet_policy(args, 1))  # the strictest: the resumed suite's threads are not read yet
     lock = claim_resumed_output(args.resume)  # before reading: no other run may be appending
     try:
         resumed = plan_resume(args.resume, retry_failed=args.retry_failed)
@@ -183,19 +193,30 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
     return resumed.suite, resumed.missing, args.resume, lock
 
 
+def quiet_policy(args: argparse.Namespace, threads: int) -> QuietPolicy:
+    """``--quiet-machine`` and ``--quiet-wait-limit`` for cells of ``threads`` threads."""
+    return QuietPolicy(getattr(args, "quiet_machine", "warn"), threads,
+                       getattr(args, "quiet_wait_limit", WAIT_LIMIT_SECONDS))
+
+
 def handle(args: argparse.Namespace) -> int:
+    quiet_policy(args, 1)  # bad --quiet-wait-limit: an error before anything else
+    if args.quiet_machine == "wait" and (args.executor == "dask" or args.scheduler):
+        raise SuiteError("--quiet-machine wait needs the serial executor: Dask's parallel cells "
+                         "would wait for each other")
     # First: an unreachable scheduler is an error before any file is claimed.
     executor = make_executor(args.executor, args.scheduler, args.workers)
     try:
         suite, cells, output, lock = plan(args)
         with lock:
-            return _run_planned(executor, suite, cells, output, args.start)
+            return _run_planned(executor, suite, cells, output, args.start,
+                                quiet_policy(args, suite.threads))
     finally:
         executor.close()
 
 
 def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], output: Path,
-                 start: str = "warm") -> int:
+                 start: str = "warm", quiet: QuietPolicy | None = None) -> int:
     from bench.commands.report import print_report
     from bench.run.harness import run_suite
     from bench.run.progress import MatrixProgress
@@ -216,7 +237,8 @@ def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], outp
         with sigterm_raises():
             print(f"running {len(cells)} cells ({suite.name}, {executor.name}) → {output}", file=sys.stderr)
             with MatrixProgress(cells) as progress:
-                run_suite(suite, output, progress=count, executor=executor, cells=cells, start=start)
+                run_suite(suite, output, progress=count, executor=executor, cells=cells, start=start,
+                          quiet=quiet)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         number = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
         with _signals_ignored():  # a second Ctrl-C must not cut the summary short

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from bench.core import metrics as registry
+from bench.core.conditions import untrusted
 from bench.core.record import GroupKey, Record, as_records, spec_key
 
 #: The backend whose epochs-to-target is the reference convergence point.
@@ -240,6 +241,9 @@ class GroupSummary:
     #: "same" (within the seed noise, Welch's t) or "" (this is the reference, or nothing to compare)
     versus_reference: str = ""
     versus_reference_note: str = ""
+    #: ok runs measured while other processes competed for the CPUs / with unstable epoch times
+    contended: int = 0
+    unstable: int = 0
 
     @property
     def ok(self) -> int:
@@ -288,6 +292,8 @@ def summarise_group(key: GroupKey, records: list[Record]) -> GroupSummary:
     summary.not_converged = sum(1 for r in ok if r.converged is False)
     summary.reasons = dict(Counter(str(r.reason or "no reason given") for r in records if not r.ok))
     summary.deviations = sorted({str(d) for r in records for d in r.deviations})
+    marks = untrusted(ok)
+    summary.contended, summary.unstable = marks.get("contended", 0), marks.get("unstable", 0)
     return summary
 
 
