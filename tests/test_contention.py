@@ -37,6 +37,7 @@ TICK = 0.01
     (1.30, 4, 2, 0.0, 0.0, QUIET),           # the hogs use cores the cell left free
     (2.40, 4, 2, 0.0, 0.0, CONTENDED),       # ... and more than those
     (0.00, 2, 2, 0.0, 0.12, CONTENDED),      # a hypervisor stealing 12 %
+    (0.00, 2, 2, 0.08, 0.06, QUIET),         # 6 % stolen, within a short window's resolution
 ])
 def test_contention_verdict(others: float, cpus: int, threads: int, resolution: float,
                             steal: float | None, expected: str) -> None:
@@ -144,6 +145,24 @@ def test_steal_and_unreadable_proc_stat() -> None:
     sources.proc_stat = lambda: None
     blind = sample_machine(0.5, 2, sources)
     assert blind.verdict == "unknown" and not blind.contended
+
+
+def test_own_tree_finds_a_live_child() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from bench.run.contention import child_pids, own_tree_seconds
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert child.pid in child_pids(os.getpid())
+        times = os.times()
+        assert own_tree_seconds() >= times.user + times.system
+    finally:
+        child.kill()
+        child.wait()
+    assert child.pid not in child_pids(os.getpid())
 
 
 # --- the record field -----------------------------------------------------------------------------

@@ -39,8 +39,8 @@ def contention_verdict(others_cores: float, cpus: int, threads: int, resolution_
 
     Contended when the other processes' average CPU use, less the cores the
     cell left free (``cpus − threads``) and less the measurement's
-    resolution, exceeds :data:`OTHERS_CORES_LIMIT`; or when the steal share
-    exceeds :data:`STEAL_LIMIT`.
+    resolution, exceeds :data:`OTHERS_CORES_LIMIT`; or when the steal share,
+    less the resolution's share of the CPUs, exceeds :data:`STEAL_LIMIT`.
     """
     reasons = []
     spare = max(0, cpus - max(threads, 1))
@@ -49,7 +49,7 @@ def contention_verdict(others_cores: float, cpus: int, threads: int, resolution_
         spare_text = f", {spare} left free by the cell" if spare else ""
         reasons.append(f"other processes used {others_cores:.2f} of {cpus} cores{spare_text} "
                        f"(limit {OTHERS_CORES_LIMIT:g} beyond the free cores)")
-    if steal_share is not None and steal_share > STEAL_LIMIT:
+    if steal_share is not None and steal_share - resolution_cores / max(cpus, 1) > STEAL_LIMIT:
         reasons.append(f"the hypervisor stole {steal_share:.0%} of the CPU time (limit {STEAL_LIMIT:.0%})")
     return (CONTENDED if reasons else QUIET), reasons
 

@@ -75,17 +75,41 @@ def usable_cpus() -> set[int]:
     return set(range(os.cpu_count() or 1))
 
 
-def own_tree_seconds() -> float:
-    """CPU seconds of this process (all threads), its live descendants and the children it reaped."""
-    process = psutil.Process()
-    times = process.cpu_times()
-    seconds = times.user + times.system + times.children_user + times.children_system
-    for child in process.children(recursive=True):
+def child_pids(pid: int) -> list[int]:
+    """The live children of ``pid``, from every one of its threads' ``/proc/PID/task/TID/children``."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    found = []
+    for tid in tasks:
         try:
-            child_times = child.cpu_times()
+            found += [int(x) for x in Path(f"/proc/{pid}/task/{tid}/children").read_text("ascii").split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def own_tree_seconds() -> float:
+    """CPU seconds of this process (all threads), the children it reaped and its live descendants.
+
+    ``os.times`` for this process (microseconds), ``/proc`` for the descendants: well under a
+    millisecond, where psutil's recursive ``children()`` scans every process (~8 ms here).
+    """
+    times = os.times()
+    seconds = times.user + times.system + times.children_user + times.children_system
+    pending, seen = child_pids(os.getpid()), set()
+    while pending:
+        pid = pending.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            child = psutil.Process(pid).cpu_times()
         except psutil.Error:  # ended meanwhile: its time is in children_* once reaped
             continue
-        seconds += child_times.user + child_times.system
+        seconds += child.user + child.system
+        pending += child_pids(pid)
     return seconds
 
 
