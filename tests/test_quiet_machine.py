@@ -101,3 +101,34 @@ def test_run_records_the_mode_and_the_wait(tmp_path: Path, fake_load: FakeLoad, 
     assert conditions["quiet_machine"]["mode"] == mode and conditions["quiet_machine"]["gave_up"] is False
     assert conditions["verdict"] in (QUIET, CONTENDED)  # measured by the worker, whatever the machine
     assert fake_load.samples == (3 if mode == "wait" else 0)
+
+
+def test_the_suite_key_refuses_and_the_flag_overrides_it(tmp_path: Path, fake_load: FakeLoad) -> None:
+    suite = tmp_path / "suite.toml"
+    suite.write_text('backends = ["numpy"]\ntasks = ["xor"]\nseeds = [0]\nquiet_machine = "refuse"\n')
+    output = tmp_path / "out" / "r.jsonl"
+    assert main(["run", "--suite", str(suite), "--output", str(output)]) == 2 and not output.parent.exists()
+    fake_load.busy, fake_load.samples = 1000, 0
+    assert main(["run", "--suite", str(suite), "--output", str(output), "--quiet-machine", "warn"]) == 0
+    (line,) = output.read_text().splitlines()
+    assert json.loads(line)["suite_config"]["quiet_machine"] == "warn" and fake_load.samples == 0
+
+
+@pytest.mark.parametrize("value", ['"sometimes"', "true"])
+def test_a_bad_suite_key_is_one_error_line(tmp_path: Path, value: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    suite = tmp_path / "suite.toml"
+    suite.write_text(f'backends = ["numpy"]\ntasks = ["xor"]\nquiet_machine = {value}\n')
+    assert main(["run", "--suite", str(suite), "--output", str(tmp_path / "r.jsonl")]) == 2
+    assert "quiet_machine" in capsys.readouterr().err and not (tmp_path / "r.jsonl").exists()
+
+
+def test_resume_refuses_before_touching_the_file(tmp_path: Path, fake_load: FakeLoad) -> None:
+    output = tmp_path / "r.jsonl"
+    assert main(["run", "--backend", "numpy", "--task", "xor", "--seeds", "2", "--output", str(output)]) == 0
+    lines = output.read_text().splitlines()
+    output.write_text(lines[0] + "\n")  # as if interrupted after the first cell
+    fake_load.busy, fake_load.samples = 1, 0
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["run", "--resume", str(output), "--quiet-machine", "refuse"]) == 2
+    assert output.read_text() == lines[0] + "\n" and sorted(p.name for p in tmp_path.iterdir()) == before

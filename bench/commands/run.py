@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.commands.tasks import DATA_FLAGS, add_data_arguments, file_task_from_args
+from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS
 from bench.core.record import MAX_CURVE_POINTS, CellConfig
 from bench.core.results import RESULTS_DIR, ResultsFileError, ResultsLock, ResultsWriteError, read_records
 from bench.core.spec import SpecError
@@ -36,7 +37,7 @@ from bench.run.outputs import (
     fresh_results_path,
     suite_inputs,
 )
-from bench.run.quiet import QUIET_MODES, WAIT_LIMIT_SECONDS, QuietPolicy, refuse_if_busy
+from bench.run.quiet import QuietPolicy, refuse_if_busy
 from bench.run.suite import DEVICES, DIVISIONS, Suite, SuiteError, load_suite
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
@@ -86,13 +87,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executor", help=f"where cells run: {' or '.join(EXECUTORS)} (default serial)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
-    parser.add_argument("--quiet-machine", choices=QUIET_MODES, default="warn",
-                        help="when other processes compete for the CPUs: warn (default: run, and mark each "
-                             "contended cell), wait (before each cell, until the machine is quiet, up to "
-                             "--quiet-wait-limit), refuse (stop before the run, writing nothing)")
-    parser.add_argument("--quiet-wait-limit", type=float, default=WAIT_LIMIT_SECONDS, metavar="SECONDS",
-                        help="with --quiet-machine wait: the longest pause before one cell "
-                             "(default %(default)g s); the cell then runs, marked")
+    parser.add_argument("--quiet-machine", choices=QUIET_MODES,
+                        help="when other processes compete for the CPUs: warn (the default: run, and mark "
+                             "each contended cell), wait (before each cell, until the machine is quiet, up "
+                             "to --quiet-wait-limit), refuse (stop before the run, writing nothing); "
+                             "suite key quiet_machine")
+    parser.add_argument("--quiet-wait-limit", type=float, metavar="SECONDS",
+                        help=f"with --quiet-machine wait: the longest pause before one cell (default "
+                             f"{WAIT_LIMIT_SECONDS:g} s; suite key quiet_wait_limit); then the cell runs, "
+                             "marked")
     parser.add_argument("--workers", type=int, default=2,
                         help="with --executor dask and no --scheduler: local worker processes (default 2)")
 
@@ -131,6 +134,7 @@ def build_suite(args: argparse.Namespace) -> Suite:
         suite.memory_limit_mb = args.memory_limit_mb
     if args.curve_points is not None:
         suite.curve_points = args.curve_points
+    apply_quiet_flags(suite, args)
     add_file_task(suite, args)
     export_data_dir(args)
     suite.validate()
@@ -169,7 +173,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         suite = build_suite(args)
         cells = suite.cells()
         output = Path(args.output) if args.output else fresh_results_path(RESULTS_DIR)
-        refuse_if_busy(quiet_policy(args, suite.threads))
+        check_quiet(suite, args)
         return suite, cells, output, claim_new_output(output, suite_inputs(args.suite, suite.task_files))
     from bench.run.resume import cut_torn_tail, plan_resume
 
@@ -177,12 +181,13 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
     if given:
         raise SuiteError(f"--resume takes the suite from the results file; drop {' '.join(given)}")
     export_data_dir(args)
-    refuse_if_busy(quiet_policy(args, 1))  # the strictest: the resumed suite's threads are not read yet
     lock = claim_resumed_output(args.resume)  # before reading: no other run may be appending
     try:
         resumed = plan_resume(args.resume, retry_failed=args.retry_failed)
+        apply_quiet_flags(resumed.suite, args)
         resumed.suite.validate()
         check_not_inputs(args.resume, suite_inputs(None, resumed.suite.task_files))
+        check_quiet(resumed.suite, args)
         if resumed.missing:
             cut_torn_tail(args.resume)
     except BaseException:
@@ -193,14 +198,27 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
     return resumed.suite, resumed.missing, args.resume, lock
 
 
-def quiet_policy(args: argparse.Namespace, threads: int) -> QuietPolicy:
-    """``--quiet-machine`` and ``--quiet-wait-limit`` for cells of ``threads`` threads."""
-    return QuietPolicy(getattr(args, "quiet_machine", "warn"), threads,
-                       getattr(args, "quiet_wait_limit", WAIT_LIMIT_SECONDS))
+def apply_quiet_flags(suite: Suite, args: argparse.Namespace) -> None:
+    """``--quiet-machine`` / ``--quiet-wait-limit`` override the suite's keys (also a resumed suite's)."""
+    if getattr(args, "quiet_machine", None) is not None:
+        suite.quiet_machine = args.quiet_machine
+    if getattr(args, "quiet_wait_limit", None) is not None:
+        suite.quiet_wait_limit = args.quiet_wait_limit
+
+
+def quiet_policy(suite: Suite) -> QuietPolicy:
+    return QuietPolicy(suite.quiet_machine, suite.threads, suite.quiet_wait_limit)
+
+
+def check_quiet(suite: Suite, args: argparse.Namespace) -> None:
+    """Before anything is written: ``wait`` needs the serial executor; ``refuse`` needs a quiet machine."""
+    if suite.quiet_machine == "wait" and (args.executor == "dask" or args.scheduler):
+        raise SuiteError("--quiet-machine wait needs the serial executor: Dask's parallel cells "
+                         "would wait for each other")
+    refuse_if_busy(quiet_policy(suite))
 
 
 def handle(args: argparse.Namespace) -> int:
-    quiet_policy(args, 1)  # bad --quiet-wait-limit: an error before anything else
     if args.quiet_machine == "wait" and (args.executor == "dask" or args.scheduler):
         raise SuiteError("--quiet-machine wait needs the serial executor: Dask's parallel cells "
                          "would wait for each other")
@@ -209,8 +227,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         suite, cells, output, lock = plan(args)
         with lock:
-            return _run_planned(executor, suite, cells, output, args.start,
-                                quiet_policy(args, suite.threads))
+            return _run_planned(executor, suite, cells, output, args.start, quiet_policy(suite))
     finally:
         executor.close()
 

@@ -29,6 +29,12 @@ MIN_STEADY_EPOCHS = 8
 #: Steady epochs shorter than this are not judged: timer and scheduler jitter alone dominate them.
 MIN_EPOCH_SECONDS = 0.001
 
+#: ``run --quiet-machine`` (suite key ``quiet_machine``): what a run does on a contended machine.
+QUIET_MODES = ("warn", "wait", "refuse")
+#: The longest ``wait`` pauses before one cell by default (``--quiet-wait-limit``; suite
+#: ``quiet_wait_limit``).
+WAIT_LIMIT_SECONDS = 300.0
+
 QUIET, CONTENDED, UNKNOWN = "quiet", "contended", "unknown"
 STABLE, UNSTABLE, NOT_JUDGED = "stable", "unstable", "not judged"
 

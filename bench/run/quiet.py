@@ -5,7 +5,7 @@
 * **wait**: before each cell, sample the machine for
   :data:`SAMPLE_SECONDS` and, while other processes take more than the
   contention limit, sample again, for at most ``limit`` seconds
-  (:data:`WAIT_LIMIT_SECONDS` unless ``--quiet-wait-limit``); then run the
+  (300 s unless ``--quiet-wait-limit``); then run the
   cell anyway, recording how long it waited and that it gave up.
 * **refuse**: sample the machine for :data:`REFUSE_SAMPLE_SECONDS` before
   the run; when it is contended, stop with one ``error:`` line and exit 2
@@ -19,18 +19,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bench.core.conditions import Conditions, QuietMachine
+from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS, Conditions, QuietMachine
 from bench.core.record import CellConfig
 from bench.run.contention import Sources, sample_machine
 from bench.run.executors import Runner
 from bench.run.suite import SuiteError
 
-QUIET_MODES = ("warn", "wait", "refuse")
 #: How long each look at the machine lasts, before a cell (wait) and before the run (refuse).
 SAMPLE_SECONDS = 0.5
 REFUSE_SAMPLE_SECONDS = 1.0
-#: The longest ``wait`` pauses before one cell, by default.
-WAIT_LIMIT_SECONDS = 300.0
 
 
 class MachineBusyError(SuiteError):
@@ -48,9 +45,9 @@ class QuietPolicy:
 
     def __post_init__(self) -> None:
         if self.mode not in QUIET_MODES:
-            raise SuiteError(f"--quiet-machine must be one of {', '.join(QUIET_MODES)}, got {self.mode!r}")
-        if not self.limit >= 0:
-            raise SuiteError(f"--quiet-wait-limit must be >= 0 seconds, got {self.limit}")
+            raise SuiteError(f"quiet_machine must be one of {', '.join(QUIET_MODES)}, got {self.mode!r}")
+        if isinstance(self.limit, bool) or not isinstance(self.limit, (int, float)) or not self.limit >= 0:
+            raise SuiteError(f"quiet_wait_limit must be >= 0 seconds, got {self.limit!r}")
 
     def sample(self, seconds: float) -> Conditions:
         return sample_machine(seconds, self.threads, self.sources)
