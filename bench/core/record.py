@@ -47,7 +47,8 @@ TIMING_POLICY = (
     "the shared initial weights and held-out evaluation during training excluded; "
     "first_epoch_seconds includes any compilation/warm-up, steady_epoch_seconds is the median "
     "epoch after the first; "
-    "predict: one untimed warm-up call, then the median of 3 timed calls on the test rows"
+    "predict: one untimed warm-up call, then the median of 3 timed calls on the test rows; "
+    "conditions: the CPU other processes took over the timed phases, and the steady epochs' spread"
 )
 
 

@@ -3,7 +3,9 @@
 Started by :mod:`bench.run.isolation` as ``python -m bench.run.worker CONFIG RESULT``
 so that every backend × task × seed gets a fresh interpreter. The backend
 only trains and predicts; this module times it and scores its outputs with
-:mod:`bench.core.metrics`, the same code for every backend.
+:mod:`bench.core.metrics`, the same code for every backend, and records the
+conditions of the timed phases (CPU taken by other processes, the epochs'
+stability: :mod:`bench.run.contention`).
 """
 
 from __future__ import annotations
