@@ -210,18 +210,20 @@ def quiet_policy(suite: Suite) -> QuietPolicy:
     return QuietPolicy(suite.quiet_machine, suite.threads, suite.quiet_wait_limit)
 
 
-def check_quiet(suite: Suite, args: argparse.Namespace) -> None:
-    """Before anything is written: ``wait`` needs the serial executor; ``refuse`` needs a quiet machine."""
-    if suite.quiet_machine == "wait" and (args.executor == "dask" or args.scheduler):
+def check_serial_wait(mode: str | None, args: argparse.Namespace) -> None:
+    if mode == "wait" and (args.executor == "dask" or args.scheduler):
         raise SuiteError("--quiet-machine wait needs the serial executor: Dask's parallel cells "
                          "would wait for each other")
+
+
+def check_quiet(suite: Suite, args: argparse.Namespace) -> None:
+    """Before anything is written: ``wait`` needs the serial executor; ``refuse`` needs a quiet machine."""
+    check_serial_wait(suite.quiet_machine, args)
     refuse_if_busy(quiet_policy(suite))
 
 
 def handle(args: argparse.Namespace) -> int:
-    if args.quiet_machine == "wait" and (args.executor == "dask" or args.scheduler):
-        raise SuiteError("--quiet-machine wait needs the serial executor: Dask's parallel cells "
-                         "would wait for each other")
+    check_serial_wait(args.quiet_machine, args)  # before a Dask cluster starts
     # First: an unreachable scheduler is an error before any file is claimed.
     executor = make_executor(args.executor, args.scheduler, args.workers)
     try:

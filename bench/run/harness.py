@@ -106,5 +106,6 @@ def run_suite(
     """Run ``cells`` of ``suite`` (default: its whole matrix), appending to ``output``."""
     suite.validate()
     planned = suite.cells() if cells is None else cells
+    quiet = quiet or QuietPolicy(suite.quiet_machine, suite.threads, suite.quiet_wait_limit)
     return run_cells(planned, ResultsWriter(output), runner, progress, executor,
                      stamp={"suite_config": suite.to_dict()}, start=start, quiet=quiet)
