@@ -24,7 +24,7 @@ from bench.run.executors import ExecutorError
 from bench.run.suite import SuiteError
 
 #: Subcommand modules under bench.commands, in help order.
-COMMANDS = ["run", "report", "compare", "history", "tasks", "backends", "perf", "scaling"]
+COMMANDS = ["run", "report", "compare", "history", "tasks", "backends", "perf", "scaling", "doctor"]
 
 USAGE_ERRORS: tuple[type[Exception], ...] = (
     registry.UnknownNameError, SuiteError, SpecError, ResultsFileError, TaskDataError, ExecutorError,

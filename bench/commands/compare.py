@@ -6,7 +6,8 @@ beyond the noise measured across seeds (rules in :mod:`bench.report.compare`).
 Environment differences (CPU, Python, package versions) are warned about,
 one line each, on stderr. ``--fail-on-regression`` exits 1 when any cell is
 worse, when cells of OLD are missing from NEW, or when NEW holds no complete
-record, for CI.
+record, for CI. A fit time measured under contention (or with unstable
+epochs) on either side gets no slower/faster verdict unless ``--trust-contended``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.report.compare import ALPHA, TIME_TOLERANCE
+from bench.report.compare import ALPHA, NOT_JUDGED, TIME_TOLERANCE
 
 NAME = "compare"
 HELP = "compare two results files (metric deltas, time ratios, verdicts)"
@@ -31,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"significance level of Welch's t-test (default {ALPHA})")
     parser.add_argument("--time-tolerance", type=float, default=TIME_TOLERANCE,
                         help=f"smallest fit-time change flagged, as a fraction (default {TIME_TOLERANCE})")
+    parser.add_argument("--trust-contended", action="store_true",
+                        help="judge fit times measured while other processes competed for the CPUs "
+                             "(or with unstable epochs); by default they get no slower/faster verdict")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -39,7 +43,7 @@ def handle(args: argparse.Namespace) -> int:
     if not 0 < args.alpha < 1:
         print(f"error: --alpha must be between 0 and 1, got {args.alpha}", file=sys.stderr)
         return 2
-    comparison = compare_files(args.old, args.new, args.alpha, args.time_tolerance)
+    comparison = compare_files(args.old, args.new, args.alpha, args.time_tolerance, args.trust_contended)
     for warning in comparison.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     rows = comparison_rows(comparison)
@@ -50,8 +54,9 @@ def handle(args: argparse.Namespace) -> int:
     for label, keys in (("only in old", comparison.only_old), ("only in new", comparison.only_new)):
         for key in keys:
             print(f"{label}: {describe_key(key)}")
-    counts = {v: sum(r["verdict"] == v for r in rows) for v in ("better", "worse", "unchanged")}
-    print(f"\n{counts['better']} better, {counts['worse']} worse, {counts['unchanged']} unchanged "
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in ("better", "worse", "unchanged", NOT_JUDGED)}
+    withheld = f", {counts[NOT_JUDGED]} not judged (timed on a busy machine)" if counts[NOT_JUDGED] else ""
+    print(f"\n{counts['better']} better, {counts['worse']} worse, {counts['unchanged']} unchanged{withheld} "
           f"(old {args.old}, new {args.new})")
     failures = comparison.gate_failures()
     if args.fail_on_regression and failures:
@@ -60,7 +65,7 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-VERDICT_COLOURS = {"better": "green", "worse": "red"}
+VERDICT_COLOURS = {"better": "green", "worse": "red", NOT_JUDGED: "yellow"}
 
 
 def print_rows(rows: list[dict[str, str]]) -> None:

@@ -9,6 +9,8 @@ first file). Prints, for the newest run of each environment, a verdict per
 cell against its earlier runs with the same library versions (median and MAD
 rule, see :mod:`bench.report.history`). Runs from different machines (CPU,
 cores, Python) are kept apart unless ``--all-environments``.
+Fit times measured on a busy machine (contended or unstable) are left out of
+the history and get no slower/faster verdict unless ``--trust-contended``.
 ``--fail-on-regression`` exits 1 when a cell is slower, worse, failing or
 broken (an ok run without a valid metric), or missing from the newest run, for CI.
 """
@@ -38,6 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="judge runs from different machines (CPU, Python) and library versions together")
     parser.add_argument("--fail-on-regression", action="store_true",
                         help="exit 1 when a cell of the newest run is slower, worse or failing, or missing")
+    parser.add_argument("--trust-contended", action="store_true",
+                        help="judge fit times measured while other processes competed for the CPUs (or "
+                             "with unstable epochs); by default they are left out and get no slower/faster "
+                             "verdict")
     parser.add_argument("--no-plots", action="store_true", help="do not draw the figures")
     parser.add_argument("--no-cache", action="store_true",
                         help=f"read every results file again (no DIR/{CACHE_NAME}; it is only a cache)")
@@ -74,7 +80,8 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     cache = None if args.no_cache else output / CACHE_NAME
     # bad input (no folder, no results files, a foreign file): error, exit 2, nothing written
-    result = history(args.paths, all_environments=args.all_environments, cache=cache)
+    result = history(args.paths, all_environments=args.all_environments, cache=cache,
+                     trust_contended=args.trust_contended)
     output.mkdir(parents=True, exist_ok=True)
     table = output / "history.csv"
     frame = csv_safe_frame(pd.DataFrame([r.row() for r in result.rows]))
@@ -96,7 +103,7 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-VERDICT_COLOURS = {"slower": "red", "worse": "red", "failing": "red", "broken": "red",
+VERDICT_COLOURS = {"not judged": "yellow", "slower": "red", "worse": "red", "failing": "red", "broken": "red",
                    "faster": "green", "better": "green"}
 
 

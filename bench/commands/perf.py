@@ -7,7 +7,9 @@ library (bench/perf/idiomatic/) and against its closed path, and the time the
 harness adds around each cell of a suite;
 prints each ratio with its target and PASS or MISS, plus absolute times, the
 thread count, CPU model and NumPy's BLAS. Exit status 0 whatever the
-verdicts (they are findings, not errors).
+verdicts (they are findings, not errors). Before measuring it watches the
+machine for a second: when other processes compete for the CPUs it warns at
+the top and the bottom of the report (``--refuse-busy``: stops instead, exit 2).
 """
 
 from __future__ import annotations
@@ -70,6 +72,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="read the harness timings from this results file (e.g. of `make bench`) "
                              "instead of running cells")
     parser.add_argument("--harness-seeds", type=int, default=1, help="how many of the suite's seeds")
+    parser.add_argument("--refuse-busy", action="store_true",
+                        help="stop (exit 2) instead of measuring when other processes compete for the CPUs")
+
+
+def busy_warning(threads: int, refuse: bool) -> str:
+    """A loud warning when the machine is contended now ("" when quiet); with ``refuse``, an error instead."""
+    from bench.run.contention import sample_machine
+    from bench.run.quiet import REFUSE_SAMPLE_SECONDS, MachineBusyError
+
+    conditions = sample_machine(REFUSE_SAMPLE_SECONDS, threads)
+    if not conditions.contended:
+        return ""
+    why = "; ".join(conditions.reasons)
+    if refuse:
+        raise MachineBusyError(f"the machine is not quiet: {why}; nothing was measured (--refuse-busy)")
+    return (f"WARNING: THE MACHINE IS NOT QUIET: {why} (load average {conditions.load1_start}). "
+            "The ratios below are not a fair measure; see `python -m bench doctor`.")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -93,5 +112,10 @@ def handle(args: argparse.Namespace) -> int:
                           harness_seeds=args.harness_seeds, harness_results=args.harness_results,
                           idiomatic=libraries, idiomatic_runs=args.idiomatic_runs,
                           idiomatic_epochs=args.idiomatic_epochs)
+    warning = busy_warning(args.threads, args.refuse_busy)
+    if warning:
+        print(warning, flush=True)
     measure(options, echo=lambda line: print(line, flush=True))
+    if warning:
+        print(warning, flush=True)
     return 0

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.commands.tasks import DATA_FLAGS, add_data_arguments, file_task_from_args
+from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS
 from bench.core.record import MAX_CURVE_POINTS, CellConfig
 from bench.core.results import RESULTS_DIR, ResultsFileError, ResultsLock, ResultsWriteError, read_records
 from bench.core.spec import SpecError
@@ -37,6 +38,7 @@ from bench.run.outputs import (
     fresh_results_path,
     suite_inputs,
 )
+from bench.run.quiet import QuietPolicy, refuse_if_busy
 from bench.run.suite import DEVICES, DIVISIONS, Suite, SuiteError, load_suite
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
@@ -86,6 +88,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executor", help=f"where cells run: {' or '.join(EXECUTORS)} (default serial)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
+    parser.add_argument("--quiet-machine", choices=QUIET_MODES,
+                        help="when other processes compete for the CPUs: warn (the default: run, and mark "
+                             "each contended cell), wait (before each cell, until the machine is quiet, up "
+                             "to --quiet-wait-limit), refuse (stop before the run, writing nothing); "
+                             "suite key quiet_machine")
+    parser.add_argument("--quiet-wait-limit", type=float, metavar="SECONDS",
+                        help=f"with --quiet-machine wait: the longest pause before one cell (default "
+                             f"{WAIT_LIMIT_SECONDS:g} s; suite key quiet_wait_limit); then the cell runs, "
+                             "marked")
     parser.add_argument("--workers", type=int, default=2,
                         help="with --executor dask and no --scheduler: local worker processes (default 2)")
 
@@ -124,6 +135,7 @@ def build_suite(args: argparse.Namespace) -> Suite:
         suite.memory_limit_mb = args.memory_limit_mb
     if args.curve_points is not None:
         suite.curve_points = args.curve_points
+    apply_quiet_flags(suite, args)
     add_file_task(suite, args)
     export_data_dir(args)
     suite.validate()
@@ -162,6 +174,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         suite = build_suite(args)
         cells = suite.cells()
         output = Path(args.output) if args.output else fresh_results_path(RESULTS_DIR)
+        check_quiet(suite, args)
         return suite, cells, output, claim_new_output(output, suite_inputs(args.suite, suite.task_files))
     from bench.run.resume import cut_torn_tail, plan_resume
 
@@ -172,8 +185,10 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
     lock = claim_resumed_output(args.resume)  # before reading: no other run may be appending
     try:
         resumed = plan_resume(args.resume, retry_failed=args.retry_failed)
+        apply_quiet_flags(resumed.suite, args)
         resumed.suite.validate()
         check_not_inputs(args.resume, suite_inputs(None, resumed.suite.task_files))
+        check_quiet(resumed.suite, args)
         if resumed.missing:
             cut_torn_tail(args.resume)
     except BaseException:
@@ -184,19 +199,44 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
     return resumed.suite, resumed.missing, args.resume, lock
 
 
+def apply_quiet_flags(suite: Suite, args: argparse.Namespace) -> None:
+    """``--quiet-machine`` / ``--quiet-wait-limit`` override the suite's keys (also a resumed suite's)."""
+    if getattr(args, "quiet_machine", None) is not None:
+        suite.quiet_machine = args.quiet_machine
+    if getattr(args, "quiet_wait_limit", None) is not None:
+        suite.quiet_wait_limit = args.quiet_wait_limit
+
+
+def quiet_policy(suite: Suite) -> QuietPolicy:
+    return QuietPolicy(suite.quiet_machine, suite.threads, suite.quiet_wait_limit)
+
+
+def check_serial_wait(mode: str | None, args: argparse.Namespace) -> None:
+    if mode == "wait" and (args.executor == "dask" or args.scheduler):
+        raise SuiteError("--quiet-machine wait needs the serial executor: Dask's parallel cells "
+                         "would wait for each other")
+
+
+def check_quiet(suite: Suite, args: argparse.Namespace) -> None:
+    """Before anything is written: ``wait`` needs the serial executor; ``refuse`` needs a quiet machine."""
+    check_serial_wait(suite.quiet_machine, args)
+    refuse_if_busy(quiet_policy(suite))
+
+
 def handle(args: argparse.Namespace) -> int:
+    check_serial_wait(args.quiet_machine, args)  # before a Dask cluster starts
     # First: an unreachable scheduler is an error before any file is claimed.
     executor = make_executor(args.executor, args.scheduler, args.workers)
     try:
         suite, cells, output, lock = plan(args)
         with lock:
-            return _run_planned(executor, suite, cells, output, args.start)
+            return _run_planned(executor, suite, cells, output, args.start, quiet_policy(suite))
     finally:
         executor.close()
 
 
 def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], output: Path,
-                 start: str = "warm") -> int:
+                 start: str = "warm", quiet: QuietPolicy | None = None) -> int:
     from bench.commands.report import print_report
     from bench.run.harness import run_suite
     from bench.run.progress import MatrixProgress
@@ -217,7 +257,8 @@ def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], outp
         with sigterm_raises():
             print(f"running {len(cells)} cells ({suite.name}, {executor.name}) → {output}", file=sys.stderr)
             with MatrixProgress(cells) as progress:
-                run_suite(suite, output, progress=count, executor=executor, cells=cells, start=start)
+                run_suite(suite, output, progress=count, executor=executor, cells=cells, start=start,
+                          quiet=quiet)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         number = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
         with _signals_ignored():  # a second Ctrl-C must not cut the summary short

@@ -21,8 +21,9 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
-#: The record layout this code writes; files without the field are version 1.
-SCHEMA_VERSION = 2
+#: The record layout this code writes; files without the field are version 1. Version 3 added
+#: ``conditions`` (contention and stability of the timed phases, :mod:`bench.core.conditions`).
+SCHEMA_VERSION = 3
 DIVISIONS = ("closed", "open")
 DEFAULT_DIVISION = "closed"
 
@@ -33,7 +34,7 @@ RESULT_FIELDS = (
     "steady_epoch_seconds", "epochs", "final_loss", "time_to_target_seconds",
     "epochs_to_target", "target", "peak_memory_mb", "baseline_memory_mb", "deviations",
     "evaluation", "spec", "recipe", "curve", "timing_policy", "env", "started_at", "wall_seconds",
-    "phase_seconds", "process_seconds", "start", "executor", "cell", "suite_config",
+    "phase_seconds", "process_seconds", "conditions", "start", "executor", "cell", "suite_config",
 )
 #: Fields without which a JSON object is not an nnbench record at all.
 REQUIRED_FIELDS = ("backend", "task", "seed", "status")
@@ -46,7 +47,8 @@ TIMING_POLICY = (
     "the shared initial weights and held-out evaluation during training excluded; "
     "first_epoch_seconds includes any compilation/warm-up, steady_epoch_seconds is the median "
     "epoch after the first; "
-    "predict: one untimed warm-up call, then the median of 3 timed calls on the test rows"
+    "predict: one untimed warm-up call, then the median of 3 timed calls on the test rows; "
+    "conditions: the CPU other processes took over the timed phases, and the steady epochs' spread"
 )
 
 
@@ -222,6 +224,9 @@ class Record:
     wall_seconds: float | None = None
     phase_seconds: dict[str, Any] | None = None
     process_seconds: Any = None
+    #: contention and stability over the timed phases (:class:`bench.core.conditions.Conditions` as a
+    #: dict); None in records before schema 3 and in cells that never reached their timed phases
+    conditions: dict[str, Any] | None = None
     #: how the cell's process was started: mode cold | warm, template, imports_preloaded (bench.run.templates)
     start: dict[str, Any] | None = None
     executor: str | None = None

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.core.conditions import untrusted
 from bench.core.record import GroupKey, Record, as_records
 from bench.report.compare import time_change
 from bench.report.summary import (
@@ -58,6 +59,8 @@ class Standing:
     fit_median: float = math.nan
     time_ratio: float = math.nan
     time_tie: bool = False
+    #: "contended" / "unstable" when any ok run's timing was (its time ranking is not to be trusted)
+    marks: str = ""
 
 
 @dataclass
@@ -121,7 +124,8 @@ def rank_task(task: str, division: str, groups: Mapping[GroupKey, list[Record]],
         times = [t for t in ok_values(records, "fit_seconds") if t > 0]
         standing = Standing(labels[key], key.backend,
                             metric_mean=float(np.mean(values)) if values else math.nan,
-                            fit_median=float(np.median(times)) if times else math.nan)
+                            fit_median=float(np.median(times)) if times else math.nan,
+                            marks=", ".join(untrusted([r for r in records if r.ok])))
         entries.append((standing, values, times))
     with_metric = [e for e in entries if e[1]]
     if with_metric:
@@ -157,9 +161,9 @@ def ratio_text(ratio: float) -> str:
     return f"{ratio:.2f}×" if ratio < 10 else f"{ratio:.3g}×"
 
 
-def _entry(label: str, ratio: float, tie: bool, fallback: str) -> str:
+def _entry(label: str, ratio: float, tie: bool, fallback: str, marks: str = "") -> str:
     text = ratio_text(ratio) if math.isfinite(ratio) else fallback
-    return f"{label} {text}" + (" (tie)" if tie else "")
+    return f"{label} {text}" + (" (tie)" if tie else "") + (f" [{marks}]" if marks else "")
 
 
 def metric_ranking_text(answer: Answer) -> str:
@@ -168,7 +172,7 @@ def metric_ranking_text(answer: Answer) -> str:
 
 
 def time_ranking_text(answer: Answer) -> str:
-    return ", ".join(_entry(s.label, s.time_ratio, s.time_tie, "–") for s in answer.by_time) or "–"
+    return ", ".join(_entry(s.label, s.time_ratio, s.time_tie, "–", s.marks) for s in answer.by_time) or "–"
 
 
 def answer_rows(items: list[Answer]) -> list[Row]:
@@ -185,7 +189,8 @@ def answer_rows(items: list[Answer]) -> list[Row]:
         row["best"] = f"{best.label} {best.metric_mean:.4g}" if best else "–"
         row["by metric"] = metric_ranking_text(a)
         fastest = a.by_time[0] if a.by_time else None
-        row["fastest"] = f"{fastest.label} {fastest.fit_median:.3g} s" if fastest else "–"
+        row["fastest"] = _entry(fastest.label, math.nan, False, f"{fastest.fit_median:.3g} s",
+                                fastest.marks) if fastest else "–"
         row["by fit time"] = time_ranking_text(a)
         if any(x.unranked for x in items):
             row["not ranked"] = ", ".join(a.unranked) or "–"

@@ -17,6 +17,10 @@ present in both files:
   IQR / median, the seeds' own spread) and (b) Welch's t-test on the log
   times rejects at ``alpha`` (skipped, i.e. (a) alone decides, when a side
   has one seed).
+* **contention**: when a side's ok runs include any measured under
+  contention or with unstable epochs (``conditions``,
+  :mod:`bench.core.conditions`), its fit time gets no verdict (noted, with
+  the counts) unless ``trust_contended``: a busy machine is not a regression.
 * **status**: a cell whose runs were all ok in OLD and are not all ok in NEW
   is worse; the reverse is better.
 * **validity**: an ok run whose metric or fit time is missing, NaN or
@@ -40,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.core.conditions import untrusted_text
 from bench.core.record import GroupKey, Record, as_records, latest_per_cell
 from bench.core.results import read_typed
 from bench.report.numbers import fmt
@@ -61,6 +66,8 @@ from bench.report.summary import (
 )
 
 TIME_TOLERANCE = 0.10
+#: The verdict of a cell whose only change was a fit time measured under contention.
+NOT_JUDGED = "not judged"
 
 __all__ = ["ALPHA", "TIME_TOLERANCE", "metric_change", "welch_p_value"]
 
@@ -111,8 +118,15 @@ class CellComparison:
     reasons: list[str] = field(default_factory=list)
 
 
-def compare_cell(key: GroupKey, old: list[Record], new: list[Record],
-                 alpha: float = ALPHA, tolerance: float = TIME_TOLERANCE) -> CellComparison:
+def untrusted_sides(old: list[Record], new: list[Record]) -> str:
+    """``OLD 2/3 contended; NEW 1/3 unstable``: the sides whose ok runs' timings are untrusted, or ``""``."""
+    sides = [f"{name} {text}" for name, records in (("OLD", old), ("NEW", new))
+             if (text := untrusted_text([r for r in records if r.ok]))]
+    return "; ".join(sides)
+
+
+def compare_cell(key: GroupKey, old: list[Record], new: list[Record], alpha: float = ALPHA,
+                 tolerance: float = TIME_TOLERANCE, trust_contended: bool = False) -> CellComparison:
     metric = main_metric(old + new)
     result = CellComparison(backend=key.backend, task=key.task, spec_key=key.spec, device=key.device,
                             division=key.division, metric=metric)
@@ -145,11 +159,18 @@ def compare_cell(key: GroupKey, old: list[Record], new: list[Record],
     if old_times and new_times:
         result.old_fit, result.new_fit = median_iqr(old_times)[0], median_iqr(new_times)[0]
     result.time_ratio, slower, note = time_change(old_times, new_times, alpha, tolerance)
+    doubt = untrusted_sides(old, new)
+    withheld = bool(doubt and slower and not trust_contended)
+    if withheld:
+        slower, note = 0, (f"fit time ×{result.time_ratio:.2f} not judged: timed on a busy machine "
+                           f"({doubt}; --trust-contended judges it)")
+    elif doubt:
+        note = f"{note}; {doubt}"
     if slower:
         (worse if slower > 0 else better).append(f"fit time ×{result.time_ratio:.2f} ({note})")
     elif note:
-        result.reasons.append(f"time: {note}")
-    result.verdict = "worse" if worse else "better" if better else "unchanged"
+        result.reasons.append(note if withheld else f"time: {note}")
+    result.verdict = "worse" if worse else "better" if better else NOT_JUDGED if withheld else "unchanged"
     result.reasons = worse + better + result.reasons
     return result
 
@@ -225,12 +246,14 @@ def data_warnings(old: list[Record], new: list[Record]) -> list[str]:
 
 
 def compare_records(old: Sequence[Record | Mapping[str, Any]], new: Sequence[Record | Mapping[str, Any]],
-                    alpha: float = ALPHA, tolerance: float = TIME_TOLERANCE) -> Comparison:
+                    alpha: float = ALPHA, tolerance: float = TIME_TOLERANCE,
+                    trust_contended: bool = False) -> Comparison:
     old, new = as_records(old), as_records(new)
     old_cells, new_cells = cells(old), cells(new)
     shared = [k for k in old_cells if k in new_cells]
     return Comparison(
-        cells=[compare_cell(k, old_cells[k], new_cells[k], alpha, tolerance) for k in shared],
+        cells=[compare_cell(k, old_cells[k], new_cells[k], alpha, tolerance, trust_contended)
+               for k in shared],
         only_old=[k for k in old_cells if k not in new_cells],
         only_new=[k for k in new_cells if k not in old_cells],
         warnings=environment_warnings(old, new) + executor_warnings(old, new) + data_warnings(old, new),
@@ -238,10 +261,10 @@ def compare_records(old: Sequence[Record | Mapping[str, Any]], new: Sequence[Rec
     )
 
 
-def compare_files(old: Path, new: Path, alpha: float = ALPHA,
-                  tolerance: float = TIME_TOLERANCE) -> Comparison:
+def compare_files(old: Path, new: Path, alpha: float = ALPHA, tolerance: float = TIME_TOLERANCE,
+                  trust_contended: bool = False) -> Comparison:
     return compare_records(latest_per_cell(read_typed(old)), latest_per_cell(read_typed(new)),
-                           alpha, tolerance)
+                           alpha, tolerance, trust_contended)
 
 
 def comparison_rows(comparison: Comparison) -> list[dict[str, str]]:

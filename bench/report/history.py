@@ -27,6 +27,11 @@ the same environment by a robust rule, **median and MAD of the history**
 * **broken** when an ok run of the newest run has no valid metric or fit time
   (missing, NaN or infinite): its value is NaN, never "unchanged".
 
+Fit times measured while other processes competed for the CPUs, or with
+unstable epochs (``conditions``, :mod:`bench.core.conditions`), are not
+trusted: an earlier run's is left out of the history (noted), and the newest
+run's gets no slower/faster verdict (noted) unless ``trust_contended``.
+
 Median and MAD ignore a few outlying runs in the history (a nightly on a
 loaded machine) that would inflate a mean and a standard deviation; with
 fewer than :data:`MIN_HISTORY` earlier runs a cell is not judged.
@@ -46,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.core.conditions import untrusted_text
 from bench.core.record import GroupKey, Record, latest_per_cell
 from bench.core.results import ResultsFileError, read_typed
 from bench.report.history_cache import CellRun, load, save, signature
@@ -146,7 +152,8 @@ def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
         rows.append(CellRun(path.name, when, environment, key, metric,
                             float(np.mean(values)) if values else math.nan,
                             float(np.median(times)) if times else math.nan,
-                            sum(r.ok for r in group), len(group), packages))
+                            sum(r.ok for r in group), len(group), packages,
+                            untrusted_text([r for r in group if r.ok])))
     return rows
 
 
@@ -249,8 +256,25 @@ class History:
         return failures
 
 
+def judge_time(earlier: list[CellRun], newest: CellRun, trust_contended: bool) -> tuple[str, str] | None:
+    """The fit-time verdict, or None without enough trusted history; untrusted timings are noted."""
+    trusted = [r for r in earlier if trust_contended or not r.untrusted]
+    times = [r.fit_median for r in trusted if math.isfinite(r.fit_median)]
+    if len(times) < MIN_HISTORY or not math.isfinite(newest.fit_median):
+        return None
+    name, why = time_verdict(times, newest.fit_median)
+    if len(trusted) < len(earlier):
+        why += f" ({len(earlier) - len(trusted)} earlier run(s) timed on a busy machine left out)"
+    if newest.untrusted and name in ("slower", "faster"):
+        if not trust_contended:
+            return "not judged", (f"{why}: {name}? not judged, timed on a busy machine "
+                                  f"({newest.untrusted}; --trust-contended judges it)")
+        why += f" ({newest.untrusted})"
+    return name, why
+
+
 def judge_cell(key: GroupKey, environment: str, earlier: list[CellRun], newest: CellRun,
-               lower_better: bool) -> Verdict:
+               lower_better: bool, trust_contended: bool = False) -> Verdict:
     """The newest run of a cell against its earlier runs with the same library versions."""
     other_versions = sum(r.packages != newest.packages for r in earlier)
     earlier = [r for r in earlier if r.packages == newest.packages]
@@ -272,22 +296,23 @@ def judge_cell(key: GroupKey, environment: str, earlier: list[CellRun], newest: 
         return verdict
     noted = verdict.reasons
     judged = []
-    times = [r.fit_median for r in earlier if math.isfinite(r.fit_median)]
-    if len(times) >= MIN_HISTORY and math.isfinite(newest.fit_median):
-        judged.append(time_verdict(times, newest.fit_median))
+    timed = judge_time(earlier, newest, trust_contended)
+    if timed is not None:
+        judged.append(timed)
     values = [r.metric_value for r in earlier if math.isfinite(r.metric_value)]
     if newest.metric and len(values) >= MIN_HISTORY and math.isfinite(newest.metric_value):
         judged.append(metric_verdict(values, newest.metric_value, lower_better, newest.metric))
     verdict.reasons = [why for _, why in judged] + noted
     names = [name for name, _ in judged]
-    for name in ("slower", "worse", "faster", "better"):
+    for name in ("slower", "worse", "faster", "better", "not judged"):
         if name in names:
             verdict.verdict = name
             break
     return verdict
 
 
-def history(paths: Iterable[Path], all_environments: bool = False, cache: Path | None = None) -> History:
+def history(paths: Iterable[Path], all_environments: bool = False, cache: Path | None = None,
+            trust_contended: bool = False) -> History:
     """Read the runs (through ``cache`` when given) and judge each environment's newest run."""
     rows = read_history(paths, cache)
     if all_environments:
@@ -313,5 +338,5 @@ def history(paths: Iterable[Path], all_environments: bool = False, cache: Path |
                     result.missing.append((environment, key))
                 continue
             lower = lower_is_better(latest.metric) if latest.metric else False
-            result.verdicts.append(judge_cell(key, environment, series[:-1], latest, lower))
+            result.verdicts.append(judge_cell(key, environment, series[:-1], latest, lower, trust_contended))
     return result

@@ -25,7 +25,7 @@ from bench.core.record import GroupKey
 Signature = tuple[int, int, str]
 COLUMNS = ("path", "size", "mtime_ns", "sha256", "run", "run_time", "environment", "packages", "task",
            "backend", "device", "division", "spec", "metric", "metric_value", "fit_median", "ok", "runs",
-           "rules")
+           "untrusted", "rules")
 #: the version of the rules that compute a row (a cache of other rules is read again)
 RULES = 2
 
@@ -45,6 +45,8 @@ class CellRun:
     runs: int
     #: fingerprint of the cell's library versions (numpy and its backend's packages)
     packages: str = ""
+    #: its ok runs measured under contention or unstable, e.g. ``2/3 contended`` ("" when none)
+    untrusted: str = ""
 
     def row(self) -> dict[str, Any]:
         return {"run": self.run, "run_time": self.run_time, "environment": self.environment,
@@ -52,7 +54,7 @@ class CellRun:
                 "division": self.key.division, "task": self.key.task, "backend": self.key.backend,
                 "device": self.key.device, "spec": self.key.spec, "metric": self.metric or "",
                 "metric_value": self.metric_value, "fit_median_s": self.fit_median,
-                "ok": self.ok, "runs": self.runs}
+                "ok": self.ok, "runs": self.runs, "untrusted": self.untrusted}
 
 
 def signature(path: Path) -> Signature:
@@ -83,7 +85,8 @@ def load(cache: Path) -> dict[str, tuple[Signature, list]]:
         key = GroupKey(row["task"], row["backend"], row["device"], row["division"], row["spec"])
         entry[1].append(CellRun(row["run"], row["run_time"], row["environment"], key,
                                 row["metric"] or None, _float(row["metric_value"]),
-                                _float(row["fit_median"]), row["ok"], row["runs"], row["packages"] or ""))
+                                _float(row["fit_median"]), row["ok"], row["runs"], row["packages"] or "",
+                                row["untrusted"] or ""))
     return out
 
 
@@ -107,14 +110,15 @@ def save(cache: Path, entries: dict[str, tuple[Signature, list]]) -> None:
                          "task": r.key.task, "backend": r.key.backend, "device": r.key.device,
                          "division": r.key.division, "spec": r.key.spec, "metric": r.metric or "",
                          "metric_value": r.metric_value, "fit_median": r.fit_median,
-                         "ok": r.ok, "runs": r.runs})
+                         "ok": r.ok, "runs": r.runs, "untrusted": r.untrusted})
     schema = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()),
                         ("sha256", pa.string()), ("run", pa.string()), ("run_time", pa.string()),
                         ("environment", pa.string()), ("packages", pa.string()), ("task", pa.string()),
                         ("backend", pa.string()),
                         ("device", pa.string()), ("division", pa.string()), ("spec", pa.string()),
                         ("metric", pa.string()), ("metric_value", pa.float64()), ("fit_median", pa.float64()),
-                        ("ok", pa.int64()), ("runs", pa.int64()), ("rules", pa.int64())])
+                        ("ok", pa.int64()), ("runs", pa.int64()), ("untrusted", pa.string()),
+                        ("rules", pa.int64())])
     temporary = cache.with_name(cache.name + f".{os.getpid()}.tmp")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,16 @@ from bench.core.record import Record
 from bench.core.text import visible
 from bench.report.answer import Answer, answers, ratio_text
 from bench.report.summary import GroupSummary
-from bench.report.tables import ANSWER_HEADING, TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
+from bench.report.tables import (
+    ANSWER_HEADING,
+    TEXT_COLUMNS,
+    ReportTables,
+    Row,
+    spec_text,
+    table_columns,
+    untrusted_row,
+)
+from bench.report.trust import conditions_banner
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1400px;
@@ -36,6 +45,8 @@ th, td { border: 1px solid #d5dbe5; padding: 0.3em 0.6em; text-align: left; vert
 th { background: #eef2f8; } tr:nth-child(even) td { background: #f8fafc; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.flag td { background: #fde8e8 !important; }
+tr.contended td { background: #fff4d6 !important; }
+div.banner { border: 2px solid #d08a00; background: #fff4d6; padding: 0.6em 1em; margin: 1em 0; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #e3e7ee; }
 figcaption { color: #556; font-size: 0.85em; }
 table.heat td.heat { text-align: center; white-space: nowrap; }
@@ -70,7 +81,8 @@ def html_table(rows: list[Row], table_id: str) -> str:
         flagged = "suspicious" in row.get("verdict", "") or "suspicious" in row.get("notes", "")
         cells = "".join(f'<td{"" if c in TEXT_COLUMNS else " class=num"}>{cell_html(row.get(c, ""))}</td>'
                         for c in columns)
-        body.append(f'<tr{" class=flag" if flagged else ""}>{cells}</tr>')
+        css = " class=flag" if flagged else " class=contended" if untrusted_row(row) else ""
+        body.append(f'<tr{css}>{cells}</tr>')
     return (f'<div class="scroll"><table id="{esc(table_id)}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
@@ -177,11 +189,14 @@ def render_html(results_path: Path, records: list[Record], summaries: list[Group
     if figures:
         sections.insert(place, f"<h2>Figures</h2>{figures}")
     title = f"nnbench results: {results_path.name}"
+    banner = conditions_banner(records)
+    warning = (f'<div class="banner" id="conditions"><strong>Warning.</strong> {esc(banner)}</div>'
+               if banner else "")
     generated = datetime.now().isoformat(timespec="seconds")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>{esc(title)}</h1>{run_facts(records)}"
+        f"<h1>{esc(title)}</h1>{warning}{run_facts(records)}"
         f'<p class="meta">Generated {esc(generated)} by <code>python -m bench report</code>.</p>'
         + "".join(sections) + "</body></html>\n"
     )

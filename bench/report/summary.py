@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from bench.core import metrics as registry
+from bench.core.conditions import untrusted
 from bench.core.record import GroupKey, Record, as_records, spec_key
 
 #: The backend whose epochs-to-target is the reference convergence point.
@@ -252,6 +253,9 @@ class GroupSummary:
     versus_reference_note: str = ""
     #: executor → runs (a resume with another executor mixes them: the report notes it)
     executors: dict[str, int] = field(default_factory=dict)
+    #: ok runs measured while other processes competed for the CPUs / with unstable epoch times
+    contended: int = 0
+    unstable: int = 0
 
     @property
     def ok(self) -> int:
@@ -301,6 +305,8 @@ def summarise_group(key: GroupKey, records: list[Record]) -> GroupSummary:
     summary.reasons = dict(Counter(str(r.reason or "no reason given") for r in records if not r.ok))
     summary.deviations = sorted({str(d) for r in records for d in r.deviations})
     summary.executors = executor_counts(records)
+    marks = untrusted(ok)
+    summary.contended, summary.unstable = marks.get("contended", 0), marks.get("unstable", 0)
     return summary
 
 

@@ -89,6 +89,9 @@ def _notes(summary: GroupSummary) -> str:
         notes.append("suspicious convergence")
     if len(summary.executors) > 1:
         notes.append(f"mixed executors ({executors_text(summary.executors)}): fit times not comparable")
+    for mark, count in (("contended", summary.contended), ("unstable", summary.unstable)):
+        if count:
+            notes.append(f"{count}/{summary.ok} {mark}")
     return "; ".join(notes)
 
 
@@ -267,6 +270,7 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
             "suspicious": s.suspicious, "reference_note": s.reference_note, "not_converged": s.not_converged,
             "reasons": "; ".join(f"{n}× {reason}" for reason, n in s.reasons.items()),
             "deviations": "; ".join(s.deviations), "executors": executors_text(s.executors),
+            "contended_runs": s.contended, "unstable_runs": s.unstable,
         })
         for name, (mean, ci) in s.other_metrics.items():
             row[f"{name}_mean"], row[f"{name}_ci95"] = mean, ci
@@ -335,8 +339,10 @@ def markdown_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(sections: Iterable[Section], title: str) -> str:
+def to_markdown(sections: Iterable[Section], title: str, banner: str = "") -> str:
     parts = [f"# {markdown_text(title)}"]
+    if banner:
+        parts.append(f"> **Warning.** {markdown_text(banner)}")
     for heading, rows, note in sections:
         parts.append(f"## {heading}")
         parts.append(markdown_table(rows))
@@ -355,9 +361,21 @@ def plain_table(rows: list[Row]) -> str:
 TERMINAL_SECTIONS = (ANSWER_HEADING, "Summary", "Time to target vs the NumPy reference", "Failures and skips")
 
 
+#: What marks a row whose times were measured under contention or were unstable (notes, answer entries).
+UNTRUSTED_MARKS = ("contended", "unstable")
+
+
+def untrusted_row(row: Row) -> bool:
+    """Whether a row's notes or rankings carry a contention / instability mark."""
+    return any(mark in row.get(column, "") for mark in UNTRUSTED_MARKS
+               for column in ("notes", "by fit time", "fastest"))
+
+
 def flag_style(row: Row) -> str | None:
-    """Red for a suspicious verdict or a failure reason, the report's rule."""
-    return "red" if "suspicious" in row.get("verdict", "") or row.get("reason") else None
+    """Red for a suspicious verdict or a failure reason, yellow for untrusted timings, the report's rule."""
+    if "suspicious" in row.get("verdict", "") or row.get("reason"):
+        return "red"
+    return "yellow" if untrusted_row(row) else None
 
 
 def print_sections(sections: Iterable[Section], stream: IO[str] | None = None, rich: bool | None = None,

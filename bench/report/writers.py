@@ -36,6 +36,7 @@ from bench.report.tables import (
     summary_frame,
     to_markdown,
 )
+from bench.report.trust import conditions_banner
 
 
 @dataclass
@@ -55,6 +56,8 @@ class Report:
     tables: ReportTables | None = None
     #: figures already written (the HTML page embeds them)
     plots: list[Path] = field(default_factory=list)
+    #: the warning that opens (and on a terminal also closes) the report: timings measured under contention
+    banner: str = ""
 
     @classmethod
     def of_results(cls, results_path: Path, records: list[Record]) -> Report:
@@ -63,7 +66,8 @@ class Report:
         tables = build_tables(summaries, records)
         return cls(title=f"nnbench results: {Path(results_path).name}", sections=tables.sections(),
                    terminal_sections=TERMINAL_SECTIONS, frame=summary_frame(summaries),
-                   results_path=Path(results_path), records=records, summaries=summaries, tables=tables)
+                   results_path=Path(results_path), records=records, summaries=summaries, tables=tables,
+                   banner=conditions_banner(records))
 
 
 Writer = Callable[[Report, Any], list[Path]]
@@ -71,14 +75,19 @@ Writer = Callable[[Report, Any], list[Path]]
 
 def write_terminal(report: Report, stream: IO[str] | None = None, rich: bool | None = None) -> list[Path]:
     """Rich tables on a TTY, plain text otherwise; writes no file."""
+    stream = stream or sys.stdout
     shown = [s for s in report.sections
              if report.terminal_sections is None or s[0] in report.terminal_sections]
-    print_sections(shown, stream or sys.stdout, rich, report.row_style)
+    if report.banner:
+        print(f"WARNING: {report.banner}", file=stream)
+    print_sections(shown, stream, rich, report.row_style)
+    if report.banner:
+        print(f"\nWARNING: {report.banner}", file=stream)
     return []
 
 
 def write_markdown(report: Report, path: Path) -> list[Path]:
-    write_text_atomically(Path(path), to_markdown(report.sections, report.title))
+    write_text_atomically(Path(path), to_markdown(report.sections, report.title, report.banner))
     return [Path(path)]
 
 

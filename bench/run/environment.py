@@ -38,6 +38,10 @@ def package_versions(names: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def describe(packages: tuple[str, ...] | list[str] = ("numpy",)) -> dict[str, object]:
+    """The software and machine of a record; ``machine_state``: cores, load, frequency, thread settings and
+    pools, GPU presence as they were (:mod:`bench.run.machine`)."""
+    from bench.run.machine import machine_facts  # imports threadpoolctl and psutil: not for every caller
+
     return {
         "python": platform.python_version(),
         "implementation": sys.implementation.name,
@@ -47,6 +51,7 @@ def describe(packages: tuple[str, ...] | list[str] = ("numpy",)) -> dict[str, ob
         "cores": os.cpu_count(),
         "hostname": platform.node(),
         "packages": package_versions(packages),
+        "machine_state": machine_facts().to_dict(),
     }
 
 

@@ -15,6 +15,7 @@ from bench.core.results import ResultsWriter
 from bench.run.executors import Executor, Runner, SerialExecutor
 from bench.run.isolation import run_isolated
 from bench.run.progress import summary_line
+from bench.run.quiet import QuietPolicy, quiet_runner
 from bench.run.suite import Suite
 from bench.run.templates import TemplatePool
 
@@ -63,19 +64,22 @@ def run_cells(
     executor: Executor | None = None,
     stamp: dict[str, Any] | None = None,
     start: str = "warm",
+    quiet: QuietPolicy | None = None,
 ) -> list[dict[str, Any]]:
     """Run the cells (serially unless told otherwise) and append each record as it finishes.
 
     Without a ``runner``, cells start warm from templates on the serial executor (``start="cold"``:
     a fresh interpreter each, as on Dask); see :mod:`bench.run.templates`. Every record is
     stamped with the executor's name, its ``cell`` config and ``stamp`` (e.g. the suite), so a
-    results file alone says how to resume it.
+    results file alone says how to resume it. ``quiet``: what to do when the machine is busy
+    (:mod:`bench.run.quiet`; default: warn).
     """
     cells = list(cells)
     executor = executor or SerialExecutor()
     close: Callable[[], None] = lambda: None  # noqa: E731
     if runner is None:
         runner, close = default_runner(executor, start)
+    runner = quiet_runner(runner, quiet or QuietPolicy())
     records = []
     try:
         for index, (config, record) in enumerate(executor.run(cells, runner), 1):
@@ -97,9 +101,11 @@ def run_suite(
     executor: Executor | None = None,
     cells: list[CellConfig] | None = None,
     start: str = "warm",
+    quiet: QuietPolicy | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``cells`` of ``suite`` (default: its whole matrix), appending to ``output``."""
     suite.validate()
     planned = suite.cells() if cells is None else cells
+    quiet = quiet or QuietPolicy(suite.quiet_machine, suite.threads, suite.quiet_wait_limit)
     return run_cells(planned, ResultsWriter(output), runner, progress, executor,
-                     stamp={"suite_config": suite.to_dict()}, start=start)
+                     stamp={"suite_config": suite.to_dict()}, start=start, quiet=quiet)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import IO, Any
 
+from bench.core.conditions import contention_mark
 from bench.core.record import DEFAULT_DIVISION, CellConfig, Record
 from bench.core.text import unfiltered, visible
 
@@ -32,7 +33,9 @@ def summary_line(record: Record | dict[str, Any]) -> str:
         return f"{head} ({r.reason})"
     shown = ", ".join(f"{k}={v:.4g}" for k, v in r.metrics.items() if isinstance(v, (int, float)))
     converged = "" if r.converged is not False else ", not converged"
-    return f"{head} {shown}, fit {r.fit_seconds:.3g} s, {r.epochs} epochs{converged}"
+    marks = contention_mark(r)
+    return f"{head} {shown}, fit {r.fit_seconds:.3g} s, {r.epochs} epochs{converged}" + (
+        f" [{marks}]" if marks else "")
 
 
 def cell_label(config: CellConfig) -> str:

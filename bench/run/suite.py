@@ -9,6 +9,8 @@ device = "cpu"
 threads = 1
 timeout = 600
 divisions = ["closed", "open"]   # default ["closed"]
+quiet_machine = "warn"           # or "wait" / "refuse" (run --quiet-machine overrides it)
+quiet_wait_limit = 300           # seconds "wait" pauses before one cell, at most
 
 [overrides]          # applied to every task's default spec
 epochs = 100
@@ -45,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import registry
+from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS
 from bench.core.record import DIVISIONS, MAX_CURVE_POINTS, CellConfig
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Task
@@ -58,7 +61,7 @@ LISTED_SEEDS_MAX = 1000
 MAX_MEMORY_LIMIT_MB = (2**63 - 1) // 2**20
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
               "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files",
-              "divisions"}
+              "divisions", "quiet_machine", "quiet_wait_limit"}
 
 
 class SuiteError(ValueError):
@@ -79,6 +82,9 @@ class Suite:
     memory_limit_mb: int | None = None
     curve_points: int = MAX_CURVE_POINTS
     divisions: list[str] = field(default_factory=lambda: ["closed"])
+    #: on a contended machine: warn, wait (up to quiet_wait_limit seconds per cell) or refuse to run
+    quiet_machine: str = "warn"
+    quiet_wait_limit: float = WAIT_LIMIT_SECONDS
     #: tasks read from files: name → definition (tasks.table_file.FileTaskDefinition as a table)
     task_files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -108,6 +114,11 @@ class Suite:
             raise SuiteError(f"threads must be >= 1, got {self.threads}")
         if not self.timeout > 0:
             raise SuiteError(f"timeout must be > 0 seconds, got {self.timeout}")
+        if self.quiet_machine not in QUIET_MODES:
+            raise SuiteError(f"quiet_machine must be one of {', '.join(QUIET_MODES)}, "
+                             f"got {self.quiet_machine!r}")
+        if not self.quiet_wait_limit >= 0:
+            raise SuiteError(f"quiet_wait_limit must be >= 0 seconds, got {self.quiet_wait_limit}")
         if self.memory_limit_mb is not None and not 1 <= self.memory_limit_mb <= MAX_MEMORY_LIMIT_MB:
             raise SuiteError(f"memory_limit_mb must be >= 1 and <= {MAX_MEMORY_LIMIT_MB}, "
                              f"got {self.memory_limit_mb}")
@@ -143,6 +154,8 @@ class Suite:
             ("name", self.name, str), ("device", self.device, str), ("threads", self.threads, int),
             ("timeout", self.timeout, (int, float)), ("overrides", self.overrides, dict),
             ("tasks_overrides", self.tasks_overrides, dict), ("curve_points", self.curve_points, int),
+            ("quiet_machine", self.quiet_machine, str),
+            ("quiet_wait_limit", self.quiet_wait_limit, (int, float)),
         ]
         if self.memory_limit_mb is not None:
             expected.append(("memory_limit_mb", self.memory_limit_mb, int))

@@ -3,7 +3,9 @@
 Started by :mod:`bench.run.isolation` as ``python -m bench.run.worker CONFIG RESULT``
 so that every backend × task × seed gets a fresh interpreter. The backend
 only trains and predicts; this module times it and scores its outputs with
-:mod:`bench.core.metrics`, the same code for every backend.
+:mod:`bench.core.metrics`, the same code for every backend, and records the
+conditions of the timed phases (CPU taken by other processes, the epochs'
+stability: :mod:`bench.run.contention`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 
 from bench.core import metrics, registry
 from bench.core.backend import OPEN_DTYPE, Backend
+from bench.core.conditions import Stability
 from bench.core.record import (
     MAX_CURVE_POINTS,
     CellConfig,
@@ -32,6 +35,7 @@ from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Split, Task
 from bench.core.weights import initial_weights
 from bench.run import environment
+from bench.run.contention import ContentionMeter
 
 #: Text of an import error that means memory ran out (the ``RLIMIT_AS`` cap, or the machine), not that
 #: the library is missing: such a cell is failed (out of memory), so ``--retry-failed`` reruns it.
@@ -195,6 +199,8 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
 
     fit_seconds = predict_seconds = 0.0
     outputs, truths, recorders = [], [], []
+    meter = ContentionMeter(config.threads)
+    meter.start()  # contention is measured over the timed phases (fit and predict), curves included
     for index, split in enumerate(splits):
         recorder = EpochRecorder(backend, task, split, spec.epochs, evaluate=index == 0,
                                  max_points=config.curve_points)
@@ -244,6 +250,10 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         record.update(status="failed", reason=f"not a finite number: {', '.join(broken)}")
     record["wall_seconds"] = time.perf_counter() - wall_start
     record["phase_seconds"] = phases
+    # after the wall time: a short cell's window is widened by sampling while the cell is idle
+    conditions = meter.stop(timed_seconds=phases["fit"] + phases["curve"] + phases["predict"])
+    conditions.stability = Stability.of(epoch_times.tolist())
+    record["conditions"] = conditions.to_dict()
     return record
 
 
