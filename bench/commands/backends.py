@@ -1,10 +1,15 @@
-"""``python -m bench backends``: backends, whether they can run here, and their libraries' versions."""
+"""``python -m bench backends``: backends, whether they can run here, and their libraries' versions.
+
+Each backend is asked in a child process of its own (:mod:`bench.run.availability`): two native
+libraries loaded into one process can crash it, and a crash is one backend's answer, not the list's end.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from bench.core import registry
+from bench.run.availability import probe_all
 from bench.run.environment import package_versions
 
 NAME = "backends"
@@ -16,16 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    for name in registry.backend_names():
-        try:
-            cls = registry.backend_class(name)
-            ok, reason = cls.available()
-            devices = ",".join(cls.devices)
-            versions = _versions(cls.packages)
-        except ImportError as exc:
-            ok, reason, devices, versions = False, f"cannot import adapter: {exc}", "-", "-"
-        state = "available" if ok else f"unavailable: {reason}"
-        print(f"{name:18} devices={devices:8} {state:12} {versions}")
+    for found in probe_all(registry.backend_names()):
+        devices = ",".join(found.devices) or "-"
+        versions = _versions(found.packages) if found.packages else "-"
+        state = "available" if found.ok else f"unavailable: {found.reason}"
+        print(f"{found.name:18} devices={devices:8} {state:12} {versions}")
     return 0
 
 
