@@ -23,14 +23,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     for found in probe_all(registry.backend_names()):
         devices = ",".join(found.devices) or "-"
-        versions = _versions(found.packages) if found.packages else "-"
-        state = "available" if found.ok else f"unavailable: {found.reason}"
-        print(f"{found.name:18} devices={devices:8} {state:12} {versions}")
+        versions = _versions(found.packages)
+        if found.ok:
+            line = f"available    {versions or 'not installed: ' + ', '.join(_libraries(found.packages))}"
+        else:  # the reason last: it ends with the install command
+            line = f"unavailable: {found.reason}" + (f" (installed: {versions})" if versions else "")
+        print(f"{found.name:18} devices={devices:8} {line}")
     return 0
 
 
+def _libraries(packages: tuple[str, ...]) -> list[str]:
+    """A backend's own libraries (numpy only where it is the library)."""
+    return [p for p in packages if p != "numpy"] or ["numpy"]
+
+
 def _versions(packages: tuple[str, ...]) -> str:
-    """The installed versions of a backend's libraries (numpy only where it is the library)."""
-    wanted = [p for p in packages if p != "numpy"] or ["numpy"]
-    found = {name: v for name, v in package_versions(wanted).items() if v != "not installed"}
-    return ", ".join(f"{name} {v}" for name, v in found.items()) or "not installed: " + ", ".join(wanted)
+    """The installed versions of a backend's libraries, "" when none is installed."""
+    if not packages:
+        return ""
+    found = {name: v for name, v in package_versions(_libraries(packages)).items() if v != "not installed"}
+    return ", ".join(f"{name} {v}" for name, v in found.items())
