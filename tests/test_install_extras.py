@@ -4,6 +4,8 @@ backends' ``extra``, and availability probes in child processes that turn a cras
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -83,17 +85,39 @@ def test_crash_reason_of_an_unknown_signal() -> None:
     assert availability.crash_reason(-200) == "the probe crashed (signal 200)"
 
 
+def _listing(done: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    return {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
+
+
 def test_bench_backends_survives_a_crashing_probe() -> None:
     env = probe_environment(("probe-segfault", "probe-noisy-missing"))
-    done = subprocess.run([sys.executable, "-m", "bench", "backends"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
+    done = subprocess.run([sys.executable, "-m", "bench", "backends", "probe-segfault", "numpy",
+                           "probe-noisy-missing"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    lines = _listing(done)
+    assert list(lines) == ["probe-segfault", "numpy", "probe-noisy-missing"]
     assert "unavailable: the probe crashed (signal 11, SIGSEGV)" in lines["probe-segfault"]
-    assert "install it with: pip install 'nnbench[torch]'" in lines["probe-noisy-missing"]
+    assert "; install it with: pip install 'nnbench[torch]'" in lines["probe-noisy-missing"]
     assert "available" in lines["numpy"] and "unavailable" not in lines["numpy"]
-    assert set(registry.BUILTIN_BACKENDS) <= set(lines)
-    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_bench_backends_lists_every_backend_beside_a_crashing_probe() -> None:
+    done = subprocess.run([sys.executable, "-m", "bench", "backends"], cwd=ROOT,
+                          env=probe_environment(("probe-segfault",)), capture_output=True, text=True,
+                          timeout=600)
+    lines = _listing(done)
+    assert list(lines) == [*registry.BUILTIN_BACKENDS, "probe-segfault"]
+    assert "the probe crashed (signal 11, SIGSEGV)" in lines["probe-segfault"]
+
+
+def test_bench_backends_refuses_an_unknown_name() -> None:
+    done = subprocess.run([sys.executable, "-m", "bench", "backends", "pytorch"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().startswith("error: unknown backend 'pytorch'"), done.stderr
 
 
 def test_the_skip_reason_of_a_missing_library_names_the_install_command(tmp_path: Path) -> None:
@@ -107,3 +131,18 @@ def test_the_skip_reason_of_a_missing_library_names_the_install_command(tmp_path
     records = [json.loads(line) for line in output.read_text().splitlines()]
     assert [r["status"] for r in records] == ["skipped"]
     assert records[0]["reason"].endswith("install it with: pip install 'nnbench[torch]'")
+
+
+def test_ctrl_c_ends_bench_backends_and_its_probes() -> None:
+    """A probe that would hang: Ctrl-C (SIGINT to the terminal's process group) ends the list at once."""
+    env = probe_environment(("probe-hang",))
+    process = subprocess.Popen([sys.executable, "-m", "bench", "backends", "numpy", "probe-hang"],
+                               cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    first = process.stdout.readline()  # the numpy line: the probes are running
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert first.startswith("numpy")
+    assert process.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err
+    assert "Traceback" not in out + err

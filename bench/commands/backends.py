@@ -7,9 +7,10 @@ libraries loaded into one process can crash it, and a crash is one backend's ans
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bench.core import registry
-from bench.run.availability import probe_all
+from bench.run.availability import Availability, probe_all
 from bench.run.environment import package_versions
 
 NAME = "backends"
@@ -17,19 +18,30 @@ HELP = "list backends"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    return None
+    parser.add_argument("names", nargs="*", metavar="BACKEND",
+                        help="only these backends (default: every registered one)")
 
 
 def handle(args: argparse.Namespace) -> int:
-    for found in probe_all(registry.backend_names()):
-        devices = ",".join(found.devices) or "-"
-        versions = _versions(found.packages)
-        if found.ok:
-            line = f"available    {versions or 'not installed: ' + ', '.join(_libraries(found.packages))}"
-        else:  # the reason last: it ends with the install command
-            line = f"unavailable: {found.reason}" + (f" (installed: {versions})" if versions else "")
-        print(f"{found.name:18} devices={devices:8} {line}")
+    names = args.names or registry.backend_names()
+    registry.check_backend_names(names)
+    try:
+        for found in probe_all(names):
+            print(_line(found), flush=True)
+    except KeyboardInterrupt:  # Ctrl-C reaches the probes too (one process group): they end with it
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
+
+
+def _line(found: Availability) -> str:
+    devices = ",".join(found.devices) or "-"
+    versions = _versions(found.packages)
+    if found.ok:
+        state = f"available    {versions or 'not installed: ' + ', '.join(_libraries(found.packages))}"
+    else:  # the reason last: it ends with the install command
+        state = f"unavailable: {found.reason}" + (f" (installed: {versions})" if versions else "")
+    return f"{found.name:18} devices={devices:8} {state}"
 
 
 def _libraries(packages: tuple[str, ...]) -> list[str]:

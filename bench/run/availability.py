@@ -10,11 +10,13 @@ SIGSEGV)").
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -42,26 +44,31 @@ def probe(name: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> Availability:
     command = [sys.executable, "-m", "bench.run.availability", name]
     try:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, env=probe_environment(), start_new_session=True)
+                                   stderr=subprocess.PIPE, env=probe_environment())
     except OSError as exc:
         return Availability(name, False, f"the probe could not start: {exc}")
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
-        process.communicate()
+        process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):  # a grandchild may hold the pipes
+            process.communicate(timeout=5)
         return Availability(name, False, f"the probe did not answer within {timeout:g} s")
     return _answer(name, process.returncode, out, err)
 
 
 def probe_all(names: list[str], timeout: float = PROBE_TIMEOUT_SECONDS,
-              workers: int | None = None) -> list[Availability]:
-    """:func:`probe` for each of ``names``, a few children at a time, in the order given."""
+              workers: int | None = None) -> Iterator[Availability]:
+    """:func:`probe` for each of ``names``, a few children at a time, yielded in the order given as
+    soon as each (and every one before it) has answered."""
     if not names:
-        return []
+        return
     workers = workers or max(2, min(4, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=min(workers, len(names))) as pool:
-        return list(pool.map(lambda name: probe(name, timeout), names))
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(names)))
+    try:
+        yield from pool.map(lambda name: probe(name, timeout), names)
+    finally:  # interrupted: start no other probe (those running share the terminal's Ctrl-C)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def probe_environment() -> dict[str, str]:
@@ -97,13 +104,6 @@ def _answer(name: str, returncode: int, out: bytes, err: bytes) -> Availability:
         return Availability(name, False, f"the probe exited with status {returncode} and no answer{detail}")
     return Availability(name, bool(found["ok"]), str(found["reason"]), tuple(found["devices"]),
                         tuple(found["packages"]))
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
 
 
 def child_main(argv: list[str]) -> int:
