@@ -15,7 +15,9 @@ find_python313() {
             [ -x "$candidate" ] && { echo "$candidate"; return 0; }
         done
     fi
-    command -v python3.13 2>/dev/null
+    candidate=$(command -v python3.13 2>/dev/null) || return 1
+    # a pyenv shim without the version behind it fails here
+    "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null && echo "$candidate"
 }
 
 if ! PY313=$(find_python313) || [ -z "$PY313" ]; then
