@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: bench bench-quick bench-micro bench-perf test test-slow lint install clean
+.PHONY: bench bench-quick bench-micro bench-perf test test-slow lint check-core-py313 install clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[all,dev]"
 	touch $(STAMP)
 
 bench: $(STAMP)
@@ -38,6 +38,11 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The core install (no extra) on Python 3.13 in a fresh venv: a numpy and a scikit-learn cell run, a
+# torch cell is skipped naming `pip install 'nnbench[torch]'`; SKIPPED without a 3.13 interpreter.
+check-core-py313:
+	bash .ci/python313-core.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

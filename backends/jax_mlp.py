@@ -190,6 +190,7 @@ class JaxMLP(Backend):
     """The spec as a pytree of ``(W, b)`` arrays trained by a jitted ``lax.scan`` epoch and optax."""
 
     name = "jax"
+    extra = "jax"
     packages = ("numpy", "jax", "jaxlib", "optax")
     devices = ("cpu", "gpu")
 
@@ -199,7 +200,7 @@ class JaxMLP(Backend):
             _jax()
             import optax  # noqa: F401
         except ImportError as exc:
-            return False, f"cannot import jax/optax: {exc}"
+            return cls.unavailable(f"cannot import jax/optax: {exc}")
         return True, ""
 
     @classmethod

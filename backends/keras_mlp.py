@@ -115,6 +115,7 @@ class KerasMLP(Backend):
     """The slides' network as Keras Dense layers, trained by Keras' optimizers."""
 
     name = "keras"
+    extra = "keras"
     packages = ("numpy", "tensorflow", "tensorflow-cpu", "keras")
     devices = ("cpu", "gpu")
     kit_deviations = {ADAM_NOTE: "adam-epsilon"}
@@ -141,7 +142,7 @@ class KerasMLP(Backend):
                     if engine == "torch":
                         import torch._dynamo  # noqa: F401 - torch.optim's lazy import (as TorchMLP.available)
         except Exception as exc:  # noqa: BLE001 - any import failure means "not here"
-            return False, f"cannot import keras/{engine}: {exc}"
+            return cls.unavailable(f"cannot import keras/{engine}: {exc}")
         return True, ""
 
     @classmethod
@@ -314,6 +315,7 @@ class KerasJaxMLP(KerasMLP):
     """
 
     name = "keras-jax"
+    extra = "keras,jax"
     packages = ("numpy", "keras", "jax", "jaxlib")
     keras_backend = "jax"
     loss_from_logits = True  # a JAX array takes no _keras_logits attribute
@@ -353,6 +355,7 @@ class KerasTorchMLP(KerasMLP):
     """
 
     name = "keras-torch"
+    extra = "keras,torch"
     packages = ("numpy", "keras", "torch")
     keras_backend = "torch"
     kit_deviations = {**KerasMLP.kit_deviations, TORCH_FLOAT64_NOTE: "precision"}

@@ -93,6 +93,7 @@ class PyBrainMLP(Backend):
     """The slides' network trained by PyBrain's backpropagation (CPU, float64)."""
 
     name = "pybrain"
+    extra = "pybrain"
     packages = ("numpy", "scipy", "pybrain3")
     kit_deviations = {"dtype float32: PyBrain computes in float64 only": "precision"}
 
@@ -101,7 +102,7 @@ class PyBrainMLP(Backend):
         try:
             _pybrain()
         except Exception as exc:  # noqa: BLE001 - any import failure means "not here"
-            return False, f"cannot import pybrain3: {exc}"
+            return cls.unavailable(f"cannot import pybrain3: {exc}")
         return True, ""
 
     def skip(self, spec: NetworkSpec, task_kind: str, division: str = "closed") -> tuple[bool, str]:

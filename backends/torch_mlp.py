@@ -57,6 +57,7 @@ class TorchMLP(Backend):
     """The spec as a stack of ``nn.Linear`` layers holding the shared weights."""
 
     name = "torch"
+    extra = "torch"
     packages = ("numpy", "torch")
     devices = ("cpu", "gpu")
 
@@ -67,7 +68,7 @@ class TorchMLP(Backend):
         try:
             import torch._dynamo  # noqa: F401
         except ImportError as exc:
-            return False, f"cannot import torch: {exc}"
+            return cls.unavailable(f"cannot import torch: {exc}")
         return True, ""
 
     @classmethod

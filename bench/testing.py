@@ -48,7 +48,7 @@ import numpy as np
 
 from backends.numpy_mlp import NumpyMLP
 from bench.core import metrics
-from bench.core.backend import Backend, Weights
+from bench.core.backend import Backend, Weights, install_command
 from bench.core.spec import NetworkSpec
 from bench.core.weights import initial_weights
 
@@ -226,7 +226,8 @@ def check_gpu_request_is_clean(cls: type[Backend]) -> None:
 
 
 def check_missing_library_is_clean(cls: type[Backend]) -> None:
-    """With its library unimportable, the adapter module imports and available() says why."""
+    """With its library unimportable, the adapter module imports and available() says why, naming
+    the command that installs its extra (``Backend.unavailable``)."""
     distributions = {d for d in cls.packages if d != "numpy"}
     modules = sorted(m for m, dists in packages_distributions().items() if distributions & set(dists)
                      and not m.startswith("_"))
@@ -243,6 +244,11 @@ def check_missing_library_is_clean(cls: type[Backend]) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, (
         f"{cls.name}: with {modules} missing, available() did not fail cleanly: {done.stderr.strip()[-300:]}"
+    )
+    command = install_command(cls.extra)
+    assert command in done.stdout, (
+        f"{cls.name}: with {modules} missing, the reason does not name {command!r} (return "
+        f"cls.unavailable(reason)): {done.stdout.strip()}"
     )
 
 

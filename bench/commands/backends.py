@@ -1,10 +1,16 @@
-"""``python -m bench backends``: backends, whether they can run here, and their libraries' versions."""
+"""``python -m bench backends``: backends, whether they can run here, and their libraries' versions.
+
+Each backend is asked in a child process of its own (:mod:`bench.run.availability`): two native
+libraries loaded into one process can crash it, and a crash is one backend's answer, not the list's end.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bench.core import registry
+from bench.run.availability import Availability, probe_all
 from bench.run.environment import package_versions
 
 NAME = "backends"
@@ -12,25 +18,40 @@ HELP = "list backends"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    return None
+    parser.add_argument("names", nargs="*", metavar="BACKEND",
+                        help="only these backends (default: every registered one)")
 
 
 def handle(args: argparse.Namespace) -> int:
-    for name in registry.backend_names():
-        try:
-            cls = registry.backend_class(name)
-            ok, reason = cls.available()
-            devices = ",".join(cls.devices)
-            versions = _versions(cls.packages)
-        except ImportError as exc:
-            ok, reason, devices, versions = False, f"cannot import adapter: {exc}", "-", "-"
-        state = "available" if ok else f"unavailable: {reason}"
-        print(f"{name:18} devices={devices:8} {state:12} {versions}")
+    names = args.names or registry.backend_names()
+    registry.check_backend_names(names)
+    try:
+        for found in probe_all(names):
+            print(_line(found), flush=True)
+    except KeyboardInterrupt:  # Ctrl-C reaches the probes too (one process group): they end with it
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 
+def _line(found: Availability) -> str:
+    devices = ",".join(found.devices) or "-"
+    versions = _versions(found.packages)
+    if found.ok:
+        state = f"available    {versions or 'not installed: ' + ', '.join(_libraries(found.packages))}"
+    else:  # the reason last: it ends with the install command
+        state = f"unavailable: {found.reason}" + (f" (installed: {versions})" if versions else "")
+    return f"{found.name:18} devices={devices:8} {state}"
+
+
+def _libraries(packages: tuple[str, ...]) -> list[str]:
+    """A backend's own libraries (numpy only where it is the library)."""
+    return [p for p in packages if p != "numpy"] or ["numpy"]
+
+
 def _versions(packages: tuple[str, ...]) -> str:
-    """The installed versions of a backend's libraries (numpy only where it is the library)."""
-    wanted = [p for p in packages if p != "numpy"] or ["numpy"]
-    found = {name: v for name, v in package_versions(wanted).items() if v != "not installed"}
-    return ", ".join(f"{name} {v}" for name, v in found.items()) or "not installed: " + ", ".join(wanted)
+    """The installed versions of a backend's libraries, "" when none is installed."""
+    if not packages:
+        return ""
+    found = {name: v for name, v in package_versions(_libraries(packages)).items() if v != "not installed"}
+    return ", ".join(f"{name} {v}" for name, v in found.items())

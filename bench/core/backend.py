@@ -42,6 +42,12 @@ Order = np.ndarray | None
 Arrays = tuple[np.ndarray, np.ndarray]
 
 
+def install_command(extra: str) -> str:
+    """The pip command installing nnbench's ``extra`` (comma separated), or "" for none."""
+    names = ",".join(part.strip() for part in extra.split(",") if part.strip())
+    return f"pip install 'nnbench[{names}]'" if names else ""
+
+
 def reference_orders(spec: NetworkSpec, rows: int) -> Iterator[np.ndarray | None]:
     """The closed division's row order per epoch: ``None`` (as given) without shuffling, else one
     ``np.random.default_rng(spec.seed).permutation(rows)`` per epoch from a single generator (the
@@ -64,6 +70,9 @@ class Backend(ABC):
     name: ClassVar[str] = ""
     #: Distributions whose versions are recorded with each result.
     packages: ClassVar[tuple[str, ...]] = ("numpy",)
+    #: The extra of the nnbench distribution that installs this backend's library ("torch", or
+    #: "keras,jax" for two); "" where the core install has it. :meth:`unavailable` names the command.
+    extra: ClassVar[str] = ""
     #: Devices this backend can run on: "cpu", "gpu".
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
     #: Whether the backend can train regression networks (linear output).
@@ -93,6 +102,13 @@ class Backend(ABC):
     def available(cls) -> tuple[bool, str]:
         """``(True, "")`` when the library imports, else ``(False, reason)``."""
         return True, ""
+
+    @classmethod
+    def unavailable(cls, reason: str) -> tuple[bool, str]:
+        """``(False, reason)`` for :meth:`available` when the library cannot be imported, the reason
+        ending with the command that installs it (:func:`install_command` of :attr:`extra`)."""
+        command = install_command(cls.extra)
+        return False, f"{reason}; install it with: {command}" if command else reason
 
     @classmethod
     def device_available(cls, device: str) -> tuple[bool, str]:
