@@ -47,6 +47,7 @@ def test_ratio_verdict_and_lower_bound_from_given_fit_times() -> None:
     assert broken.verdict() == "n/a" and "no ratio" in broken.note()
     lines = table_lines([passing, missing], ContentionOptions(repeats=3))
     assert any("numpy" in line and "PASS" in line and "1.90" in line for line in lines)
+    assert contention.best_quiet([passing, missing]) == {"numpy": 1.0, "torch": 0.5}
     assert any("torch" in line and "MISS" in line and "lower bound" in line for line in lines)
     ratios = contention.ratios([passing, missing])
     assert ratios[0].target == contention.TARGET and ratios[1].target is None  # only the policy has a target
