@@ -17,7 +17,8 @@ from bench.run.templates import TemplatePool
 def test_the_policy_sets_every_pool_to_its_threads_and_makes_openmp_wait_passively() -> None:
     env = ThreadPolicy(threads=3).environment()
     assert all(env[variable] == "3" for variable in THREAD_VARIABLES)
-    assert env["TF_NUM_INTEROP_THREADS"] == "1"
+    assert env["TF_NUM_INTEROP_THREADS"] == "3"
+    assert ThreadPolicy(threads=3, interop_threads=1).environment()["TF_NUM_INTEROP_THREADS"] == "1"
     assert env["OMP_WAIT_POLICY"] == "PASSIVE"
     assert env["GOMP_SPINCOUNT"] == "0" and env["KMP_BLOCKTIME"] == "0"
 

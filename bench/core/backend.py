@@ -76,6 +76,8 @@ class Backend(ABC):
     #: What this backend's deviation notes are about, for the kit's training checks: {start of a note:
     #: a kind of bench.testing.DEVIATION_BOUNDS}; such a recorded note widens the tolerance to its bound.
     kit_deviations: ClassVar[dict[str, str]] = {}
+    #: How :meth:`synchronize` waits for the device, for the record ("": nothing to wait for).
+    synchronizes_with: ClassVar[str] = ""
 
     def __init__(self, device: str = "cpu", threads: int | None = None) -> None:
         self.device = device
@@ -269,9 +271,6 @@ class Backend(ABC):
         """Wait until queued device work is done, so that a clock read next times it (default: nothing
         queued, the CPU library runs synchronously)."""
         return None
-
-    #: How :meth:`synchronize` waits, for the record ("" : nothing to wait for).
-    synchronizes_with: ClassVar[str] = ""
 
     def peak_device_memory(self) -> int | None:
         """Peak device memory of this process in bytes (None: the CPU, or not reported)."""

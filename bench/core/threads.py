@@ -47,8 +47,9 @@ class ThreadPolicy:
     source: str = "budget"
     #: "passive": idle OpenMP workers sleep; "library": each library's default (spinning)
     wait: str = "passive"
-    #: threads of PyTorch's and TensorFlow's inter-op pools (None: the library's default)
-    interop_threads: int | None = 1
+    #: threads of PyTorch's and TensorFlow's inter-op pools (None: TensorFlow's at ``threads``,
+    #: PyTorch's own default)
+    interop_threads: int | None = None
     #: one line: why this many threads
     reason: str = ""
     #: extra variables set on top of the policy's own (a measurement's candidate settings)

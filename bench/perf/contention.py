@@ -44,7 +44,7 @@ class Candidate:
     name: str
     note: str
     wait: str = "passive"
-    interop: int | None = 1
+    interop: int | None = None
     threads: int | None = None  # None: the budget
     idle: bool = False  # threads = the idle cores when the cell starts (rounded, at least 1)
     extra: tuple[tuple[str, str], ...] = ()
@@ -59,10 +59,10 @@ class Candidate:
                             interop_threads=self.interop, reason=base.reason, extra=dict(self.extra))
 
 
-_SPIN = {"wait": "library", "interop": None}
+_SPIN = {"wait": "library"}
 CANDIDATES = {c.name: c for c in (
     Candidate("spin", "every pool at the budget, libraries' own waits (spinning OpenMP)", **_SPIN),
-    Candidate("policy", "the thread policy: the budget, passive waits, 1 inter-op thread"),
+    Candidate("policy", "the thread policy: every pool at the budget, passive OpenMP waits"),
     Candidate("omp-passive", "OMP_WAIT_POLICY=PASSIVE only", **_SPIN,
               extra=(("OMP_WAIT_POLICY", "PASSIVE"),)),
     Candidate("gomp-spin0", "GOMP_SPINCOUNT=0 only", **_SPIN, extra=(("GOMP_SPINCOUNT", "0"),)),
@@ -75,6 +75,7 @@ CANDIDATES = {c.name: c for c in (
     Candidate("threads1", "1 thread everywhere, libraries' own waits", **_SPIN, threads=1),
     Candidate("idle", "threads = idle cores at the cell's start, libraries' own waits", **_SPIN, idle=True),
     Candidate("policy-idle", "the policy with threads = idle cores at the cell's start", idle=True),
+    Candidate("policy-interop1", "the policy with inter-op pools of 1 (torch, TF)", interop=1),
 )}
 
 

@@ -56,7 +56,7 @@ def machine_lines(options: PerfOptions) -> list[str]:
     return [
         f"machine: {environment.cpu_model()}, {os.cpu_count()} cores; load average {load} (1, 5, 15 min)",
         f"threads: {options.threads} for every library (BLAS via threadpoolctl + env, torch.set_num_threads, "
-        "TensorFlow intra-op; the thread policy: passive OpenMP waits, 1 inter-op thread)",
+        "TensorFlow intra/inter-op; the thread policy: passive OpenMP waits)",
         f"workload: {options.workload.describe()}",
     ]
 

@@ -1,9 +1,9 @@
 """One thread policy for every backend, applied before any library loads.
 
 :func:`backend_environment` puts :meth:`ThreadPolicy.environment` (thread counts, passive OpenMP
-waits, the inter-op pools) and the policy itself in a backend process's environment; the worker
-records the policy and ``setup_threads`` applies the runtime-only parts. README "Thread policy"
-gives the measurements behind the choice.
+waits, inter-op pools where the policy sizes them) and the policy itself in a backend process's
+environment; the worker records the policy and ``setup_threads`` applies the runtime-only parts.
+README "Thread policy" gives the measurements behind the choice.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def idle_cores(sample_seconds: float = 0.25) -> float:
 
 
 def default_policy(threads: int, source: str = "budget") -> ThreadPolicy:
-    """The policy every backend runs under with ``threads`` threads: passive waits, one inter-op thread."""
+    """The policy every backend runs under with ``threads`` threads: passive OpenMP waits."""
     reason = {"budget": "the run's thread budget (--threads, the suite's threads, else every core)",
               "idle cores": "the cores idle when the run started"}.get(source, "")
     return ThreadPolicy(threads=threads, source=source, reason=reason)
