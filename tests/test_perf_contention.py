@@ -51,6 +51,8 @@ def test_ratio_verdict_and_lower_bound_from_given_fit_times() -> None:
     assert any("torch" in line and "MISS" in line and "lower bound" in line for line in lines)
     ratios = contention.ratios([passing, missing])
     assert ratios[0].target == contention.TARGET and ratios[1].target is None  # only the policy has a target
+    assert ratios[1].note.startswith("÷best 120.00") and "lower bound" in ratios[1].note
+    assert any("slow without the hogs too" in line for line in lines if "torch" in line)
 
 
 def test_candidates_build_policies_from_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:

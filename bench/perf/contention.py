@@ -208,8 +208,17 @@ def _sample(found: Series, candidate: Candidate, hogged: bool, options: Contenti
 def ratios(series: list[Series]) -> list[Ratio]:
     """hogged / quiet per backend × setting, with the target for the thread policy (``policy``) only:
     the other settings are findings."""
+    best = best_quiet(series)
     return [Ratio(f"{s.backend} × digits fit, hogged / quiet ({s.candidate})", s.ratio(),
-                  TARGET if s.candidate == "policy" else None, note=s.note()) for s in series]
+                  TARGET if s.candidate == "policy" else None,
+                  note="; ".join(filter(None, (f"÷best {_against(s, best):.2f}", s.note()))))
+            for s in series]
+
+
+def _against(found: Series, best: dict[str, float]) -> float:
+    """The hogged median over the backend's fastest quiet median (nan without both)."""
+    hogged = _finite(found.hogged)
+    return median(hogged) / best[found.backend] if hogged and found.backend in best else math.nan
 
 
 def ratio_lines(series: list[Series]) -> list[str]:
@@ -244,10 +253,10 @@ def table_lines(series: list[Series], options: ContentionOptions) -> list[str]:
              f"  {'backend':<8} {'setting':<12} {'quiet':>24} {'hogged':>24} {'ratio':>7} {'÷best':>7}"
              "  verdict"]
     for found in series:
-        ratio, hogged = found.ratio(), _finite(found.hogged)
-        against = median(hogged) / best[found.backend] if hogged and found.backend in best else math.nan
+        ratio, against = found.ratio(), _against(found, best)
+        slow = " (÷best over the target: slow without the hogs too)" if against > TARGET else ""
         lines.append(f"  {found.backend:<8} {found.candidate:<12} {_spread(found.quiet):>24} "
-                     f"{_spread(found.hogged):>24} {ratio:7.2f} {against:7.2f}  {found.verdict()}"
+                     f"{_spread(found.hogged):>24} {ratio:7.2f} {against:7.2f}  {found.verdict()}{slow}"
                      + (f"  [{found.note()}]" if found.note() else ""))
     lines += [f"  {name}: {CANDIDATES[name].note}" for name in dict.fromkeys(s.candidate for s in series)]
     return lines
