@@ -216,9 +216,12 @@ def ratios(series: list[Series]) -> list[Ratio]:
 
 
 def _against(found: Series, best: dict[str, float]) -> float:
-    """The hogged median over the backend's fastest quiet median (nan without both)."""
-    hogged = _finite(found.hogged)
-    return median(hogged) / best[found.backend] if hogged and found.backend in best else math.nan
+    """The hogged median (a cell that did not finish counted at the timeout) over the backend's fastest
+    quiet median; nan without both."""
+    hogged = [found.timeout if value is None else value for value in found.hogged]
+    if not hogged or found.backend not in best or math.isinf(median(hogged)):
+        return math.nan
+    return median(hogged) / best[found.backend]
 
 
 def ratio_lines(series: list[Series]) -> list[str]:
