@@ -3,8 +3,9 @@
 Measures, side by side in one run, the NumPy MLP's epoch against the bare
 matrix products of the same epoch, against scikit-learn, PyTorch and Keras on
 the same work, each open adapter against a minimal idiomatic script of its
-library (bench/perf/idiomatic/) and against its closed path, and the time the
-harness adds around each cell of a suite;
+library (bench/perf/idiomatic/) and against its closed path, the time the
+harness adds around each cell of a suite, and a cell's fit time quiet and beside
+CPU hogs (bench/perf/contention.py; ``--only contention`` runs that alone);
 prints each ratio with its target and PASS or MISS, plus absolute times, the
 thread count, CPU model and NumPy's BLAS. Exit status 0 whatever the
 verdicts (they are findings, not errors).
