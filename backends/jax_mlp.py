@@ -101,6 +101,26 @@ def limit_cpu_threads(threads: int | None) -> str:
     return ""
 
 
+def pin_jax_precision() -> dict[str, str]:
+    """``jax_default_matmul_precision = "highest"`` (full float32 products on GPUs/TPUs too); as read back."""
+    jax = _jax()
+    jax.config.update("jax_default_matmul_precision", "highest")
+    return {"jax_default_matmul_precision": str(jax.config.jax_default_matmul_precision)}
+
+
+def jax_synchronize(tree: Any) -> None:
+    """Wait for every array of ``tree`` (JAX dispatches asynchronously, on the CPU too)."""
+    if tree is not None:
+        _jax().block_until_ready(tree)
+
+
+def jax_peak_memory(device: Any) -> int | None:
+    """``device.memory_stats()["peak_bytes_in_use"]`` where the device reports it (not XLA's CPU)."""
+    stats = device.memory_stats() if hasattr(device, "memory_stats") else None
+    peak = (stats or {}).get("peak_bytes_in_use")
+    return int(peak) if peak is not None else None
+
+
 def gpu_available() -> tuple[bool, str]:
     """``(True, "")`` when JAX lists a GPU device, without creating clients on a CPU-only install."""
     if not any(importlib.util.find_spec(plugin) for plugin in GPU_PLUGINS):
@@ -209,6 +229,17 @@ class JaxMLP(Backend):
 
     def setup_threads(self) -> None:
         self._deviate(limit_cpu_threads(self.threads))
+
+    synchronizes_with = "jax.block_until_ready(params)"
+
+    def pin_precision(self) -> dict[str, str]:
+        return pin_jax_precision()
+
+    def synchronize(self) -> None:
+        jax_synchronize(getattr(self, "params", None))
+
+    def peak_device_memory(self) -> int | None:
+        return jax_peak_memory(self._device())
 
     def _device(self) -> Any:
         jax = _jax()

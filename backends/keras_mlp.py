@@ -162,9 +162,34 @@ class KerasMLP(Backend):
 
         try:
             tf.config.threading.set_intra_op_parallelism_threads(self.threads)
-            tf.config.threading.set_inter_op_parallelism_threads(self.threads)
+            tf.config.threading.set_inter_op_parallelism_threads(self.interop_threads or self.threads)
         except RuntimeError:  # TensorFlow already initialised: TF_NUM_*_THREADS from the harness apply
             pass
+
+    synchronizes_with = "the last weight read back (TensorFlow on a GPU)"
+
+    def pin_precision(self) -> dict[str, str]:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_tensor_float_32_execution(False)
+        return {"tf.config.experimental.tensor_float_32_execution_enabled()":
+                str(tf.config.experimental.tensor_float_32_execution_enabled())}
+
+    def _weights(self) -> list[Any]:
+        model = getattr(self, "model", None)
+        return [weight.value for weight in model.weights] if model is not None else []
+
+    def synchronize(self) -> None:
+        weights = self._weights()
+        if self.device == "gpu" and weights:
+            np.asarray(weights[-1])  # TensorFlow's GPU stream runs in order: the last update is done
+
+    def peak_device_memory(self) -> int | None:
+        if self.device != "gpu":
+            return None
+        import tensorflow as tf
+
+        return int(tf.config.experimental.get_memory_info("GPU:0")["peak"])
 
     def skip(self, spec: NetworkSpec, task_kind: str, division: str = "closed") -> tuple[bool, str]:
         if loaded_keras_backend() not in (None, self.keras_backend):
@@ -343,6 +368,23 @@ class KerasJaxMLP(KerasMLP):
 
         self._deviate(limit_cpu_threads(self.threads))
 
+    synchronizes_with = "jax.block_until_ready(weights)"
+
+    def pin_precision(self) -> dict[str, str]:
+        from backends.jax_mlp import pin_jax_precision
+
+        return pin_jax_precision()
+
+    def synchronize(self) -> None:
+        from backends.jax_mlp import jax_synchronize
+
+        jax_synchronize(self._weights() or None)
+
+    def peak_device_memory(self) -> int | None:
+        from backends.jax_mlp import _jax, jax_peak_memory
+
+        return jax_peak_memory(_jax().devices("gpu" if self.device == "gpu" else "cpu")[0])
+
 
 class KerasTorchMLP(KerasMLP):
     """Keras 3 on PyTorch (``KERAS_BACKEND=torch``).
@@ -378,7 +420,23 @@ class KerasTorchMLP(KerasMLP):
         return True, ""
 
     def setup_threads(self) -> None:
-        if self.threads:
-            import torch
+        from backends.torch_mlp import set_torch_threads
 
-            torch.set_num_threads(self.threads)
+        self._deviate(set_torch_threads(self.threads, self.interop_threads))
+
+    synchronizes_with = "torch.cuda.synchronize() when CUDA is in use"
+
+    def pin_precision(self) -> dict[str, str]:
+        from backends.torch_mlp import pin_torch_precision
+
+        return pin_torch_precision()
+
+    def synchronize(self) -> None:
+        from backends.torch_mlp import torch_synchronize
+
+        torch_synchronize()
+
+    def peak_device_memory(self) -> int | None:
+        from backends.torch_mlp import torch_peak_memory
+
+        return torch_peak_memory()

@@ -181,6 +181,7 @@ def given_weights(spec: NetworkSpec) -> Weights:
 def _new(cls: type[Backend]) -> Backend:
     backend = cls(device="cpu", threads=1)
     backend.setup_threads()
+    backend.precision_settings = backend.pin_precision()
     return backend
 
 

@@ -310,7 +310,8 @@ def test_perf_command_end_to_end_without_frameworks_or_harness(capsys) -> None:
     parser = argparse.ArgumentParser()
     perf.add_arguments(parser)
     args = parser.parse_args(["--rows", "256", "--layers", "16-12-8-4", "--batch-size", "32", "--epochs", "1",
-                              "--threads", "1", "--frameworks", "", "--harness-repeats", "0"])
+                              "--threads", "1", "--frameworks", "", "--harness-repeats", "0",
+                              "--contention-backends", ""])
     assert perf.handle(args) == 0
     out = capsys.readouterr().out
     assert "threads: 1" in out and "BLAS" in out and "machine:" in out

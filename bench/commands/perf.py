@@ -3,8 +3,9 @@
 Measures, side by side in one run, the NumPy MLP's epoch against the bare
 matrix products of the same epoch, against scikit-learn, PyTorch and Keras on
 the same work, each open adapter against a minimal idiomatic script of its
-library (bench/perf/idiomatic/) and against its closed path, and the time the
-harness adds around each cell of a suite;
+library (bench/perf/idiomatic/) and against its closed path, the time the
+harness adds around each cell of a suite, and a cell's fit time quiet and beside
+CPU hogs (bench/perf/contention.py; ``--only contention`` runs that alone);
 prints each ratio with its target and PASS or MISS, plus absolute times, the
 thread count, CPU model and NumPy's BLAS. Exit status 0 whatever the
 verdicts (they are findings, not errors). Before measuring it watches the
@@ -17,8 +18,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bench.core import registry
 from bench.core.registry import UnknownNameError
-from bench.perf import idiomatic
+from bench.perf import contention, idiomatic
 from bench.perf.measure import FRAMEWORKS, HARNESS_BACKENDS, PerfOptions, measure
 from bench.perf.workload import Workload
 from bench.run.threads import default_threads
@@ -48,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="hidden activation of the main case (the other of relu/sigmoid is measured too)")
     parser.add_argument("--dtype", choices=("float32", "float64"), default=defaults.dtype)
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help="timed epochs per contender")
-    parser.add_argument("--threads", type=int, default=default_threads(),
+    parser.add_argument("--threads", type=_positive, default=default_threads(),
                         help="thread count for every library (default: this machine's cores, %(default)s)")
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                         help="device for torch and keras; gpu falls back to cpu, with a message, "
@@ -74,6 +76,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--harness-seeds", type=int, default=1, help="how many of the suite's seeds")
     parser.add_argument("--refuse-busy", action="store_true",
                         help="stop (exit 2) instead of measuring when other processes compete for the CPUs")
+    parser.add_argument("--only", choices=("contention",),
+                        help="run only this measurement (contention: fit time quiet and beside CPU hogs)")
+    parser.add_argument("--contention-backends", default=",".join(contention.BACKENDS),
+                        help="backends whose digits cell runs quiet and beside the hogs (default "
+                             "%(default)s; empty for none)")
+    parser.add_argument("--contention-settings", default=",".join(contention.DEFAULT_CANDIDATES),
+                        help="thread settings compared (default %(default)s; known: "
+                             f"{', '.join(contention.CANDIDATES)})")
+    parser.add_argument("--contention-repeats", type=_positive, default=3,
+                        help="quiet/hogged pairs per backend and setting (default %(default)s)")
+    parser.add_argument("--contention-hogs", type=_positive, default=2,
+                        help="CPU-bound busy-loop processes beside the cell (default %(default)s)")
+    parser.add_argument("--contention-timeout", type=_positive, default=120,
+                        help="seconds a cell may take, imports included, before it is killed and counted "
+                             "as a miss (default %(default)s)")
 
 
 def busy_warning(threads: int, refuse: bool) -> str:
@@ -91,7 +108,27 @@ def busy_warning(threads: int, refuse: bool) -> str:
             "The ratios below are not a fair measure; see `python -m bench doctor`.")
 
 
+def contention_options(args: argparse.Namespace) -> contention.ContentionOptions:
+    """The contention measurement's options; an unknown setting or backend raises UnknownNameError."""
+    settings = tuple(name for name in args.contention_settings.split(",") if name)
+    for name in settings:
+        if name not in contention.CANDIDATES:
+            known = ", ".join(contention.CANDIDATES)
+            raise UnknownNameError(f"unknown thread setting {name!r}; known: {known}")
+    backends = tuple(name for name in args.contention_backends.split(",") if name)
+    registry.check_backend_names(list(backends))
+    return contention.ContentionOptions(backends=backends, candidates=settings, threads=args.threads,
+                                        repeats=args.contention_repeats, hogs=args.contention_hogs,
+                                        timeout=float(args.contention_timeout))
+
+
 def handle(args: argparse.Namespace) -> int:
+    contended = contention_options(args)
+    if args.only == "contention":
+        series = contention.measure_contention(contended, echo=lambda line: print(line, flush=True))
+        for line in contention.ratio_lines(series):
+            print(line)
+        return 0
     layers = tuple(int(n) for n in args.layers.replace(",", "-").split("-") if n)
     workload = Workload(rows=args.rows, layers=layers, batch_size=args.batch_size,
                         hidden_activation=args.activation, dtype=args.dtype, epochs=args.epochs)
@@ -111,7 +148,7 @@ def handle(args: argparse.Namespace) -> int:
                           else tuple(filter(None, args.harness_backends.split(","))),
                           harness_seeds=args.harness_seeds, harness_results=args.harness_results,
                           idiomatic=libraries, idiomatic_runs=args.idiomatic_runs,
-                          idiomatic_epochs=args.idiomatic_epochs)
+                          idiomatic_epochs=args.idiomatic_epochs, contention=contended)
     warning = busy_warning(args.threads, args.refuse_busy)
     if warning:
         print(warning, flush=True)

@@ -25,8 +25,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from bench.core.device import DeviceConditions
 from bench.core.record import DIVISIONS
 from bench.core.spec import NetworkSpec
+from bench.core.threads import ThreadPolicy
 from bench.core.weights import Weights, initial_weights
 
 #: Called after each epoch with (epoch number from 1, training loss).
@@ -83,6 +85,8 @@ class Backend(ABC):
     #: What this backend's deviation notes are about, for the kit's training checks: {start of a note:
     #: a kind of bench.testing.DEVIATION_BOUNDS}; such a recorded note widens the tolerance to its bound.
     kit_deviations: ClassVar[dict[str, str]] = {}
+    #: How :meth:`synchronize` waits for the device, for the record ("": nothing to wait for).
+    synchronizes_with: ClassVar[str] = ""
 
     def __init__(self, device: str = "cpu", threads: int | None = None) -> None:
         self.device = device
@@ -97,6 +101,10 @@ class Backend(ABC):
         self.recipe: dict[str, Any] = {}
         #: The division of the last ``fit`` ("closed" or "open").
         self.division = "closed"
+        #: What :meth:`pin_precision` set, as read back: {setting: value}.
+        self.precision_settings: dict[str, str] = {}
+        #: The harness's thread policy (set by the worker before :meth:`setup_threads`; None elsewhere).
+        self.thread_policy: ThreadPolicy | None = None
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -262,6 +270,33 @@ class Backend(ABC):
     def setup_threads(self) -> None:
         """Apply ``self.threads`` to the library (BLAS env is set by the harness)."""
         return None
+
+    @property
+    def interop_threads(self) -> int | None:
+        """Threads of the library's inter-op pool under the thread policy (None: the library's default)."""
+        return self.thread_policy.interop_threads if self.thread_policy is not None else None
+
+    # device timing hygiene -------------------------------------------------
+    def pin_precision(self) -> dict[str, str]:
+        """Pin float32 matrix products to full precision (no TF32/bf16 passes) on every device the
+        library may use; return each setting as read back. Default: nothing to pin (a CPU BLAS
+        computes float32 products in float32)."""
+        return {}
+
+    def synchronize(self) -> None:
+        """Wait until queued device work is done, so that a clock read next times it (default: nothing
+        queued, the CPU library runs synchronously)."""
+        return None
+
+    def peak_device_memory(self) -> int | None:
+        """Peak device memory of this process in bytes (None: the CPU, or not reported)."""
+        return None
+
+    def device_conditions(self) -> DeviceConditions:
+        """The device facts the worker records: precision pinned, how clocks wait, peak memory."""
+        return DeviceConditions(device=self.device, precision_settings=dict(self.precision_settings),
+                                synchronize=self.synchronizes_with,
+                                peak_memory_bytes=self.peak_device_memory())
 
     def _deviate(self, note: str) -> None:
         """Record ``note`` in ``deviations`` once (an empty note records nothing)."""

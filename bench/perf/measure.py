@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.perf import idiomatic, report
+from bench.perf import contention, idiomatic, report
 from bench.perf.child import run_json_child
+from bench.perf.contention import ContentionOptions
 from bench.perf.probe import second_activation
 from bench.perf.timing import median
 from bench.perf.workload import Workload
@@ -38,6 +39,7 @@ class PerfOptions:
     idiomatic: tuple[str, ...] = idiomatic.LIBRARIES  # open adapters vs idiomatic scripts; () for none
     idiomatic_runs: int = 3  # runs of each contender, interleaved
     idiomatic_epochs: int = 5  # timed epochs per run (after the workload's warm-up epochs)
+    contention: ContentionOptions | None = field(default_factory=ContentionOptions)  # None: skip it
 
 
 def run_probe(group: str, options: PerfOptions, threads: int | None = None) -> dict[str, Any]:
@@ -54,7 +56,7 @@ def machine_lines(options: PerfOptions) -> list[str]:
     return [
         f"machine: {environment.cpu_model()}, {os.cpu_count()} cores; load average {load} (1, 5, 15 min)",
         f"threads: {options.threads} for every library (BLAS via threadpoolctl + env, torch.set_num_threads, "
-        "TensorFlow intra/inter-op)",
+        "TensorFlow intra/inter-op; the thread policy: passive OpenMP waits)",
         f"workload: {options.workload.describe()}",
     ]
 
@@ -126,8 +128,11 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
     elif options.suite is not None and options.harness_repeats > 0:
         ratios += harness_report(options, echo)
 
+    if options.contention is not None and options.contention.backends and options.contention.candidates:
+        ratios += contention.ratios(contention.measure_contention(options.contention, echo))
+
     echo("")
-    echo("ratios (targets from issues 8 and 13):")
+    echo("ratios (each with its target):")
     for ratio in ratios:
         echo(f"  {ratio.line()}")
     return ratios

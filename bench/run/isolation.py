@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core.record import CellConfig, failed_record, out_of_memory_reason
-from bench.run.threads import backend_environment
+from bench.run.threads import ThreadPolicy, backend_environment
 
 STDERR_TAIL_CHARS = 400
 #: Text in a dead worker's stderr that means it ran out of memory.
@@ -98,9 +98,10 @@ def finished_record(config: CellConfig, code: int, result_path: Path, stderr_pat
     return record
 
 
-def worker_environment(config: CellConfig) -> dict[str, str]:
-    """This process's environment with the cell's thread budget, device and import path."""
-    env = backend_environment(config.threads, config.device)
+def worker_environment(config: CellConfig, policy: ThreadPolicy | None = None) -> dict[str, str]:
+    """This process's environment with the cell's thread policy (default: the budget's), device and
+    import path."""
+    env = backend_environment(config.threads, config.device, policy)
     env["PYTHONFAULTHANDLER"] = "1"  # a fatal signal prints where it happened
     if PACKAGE_ROOT.name not in ("site-packages", "dist-packages"):
         paths = [str(PACKAGE_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]

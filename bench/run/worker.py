@@ -33,6 +33,7 @@ from bench.core.record import (
 )
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Split, Task
+from bench.core.threads import ThreadPolicy
 from bench.core.weights import initial_weights
 from bench.run import environment
 from bench.run.contention import ContentionMeter
@@ -80,6 +81,7 @@ class EpochRecorder:
         self.start = time.perf_counter()
 
     def __call__(self, epoch: int, loss: float) -> None:
+        self.backend.synchronize()
         now = time.perf_counter()
         self.epoch_ends.append(now - self.start - self.excluded)
         self.last_seen = (epoch, float(loss))
@@ -126,6 +128,7 @@ def _time_predict(backend: Backend, X: np.ndarray) -> tuple[np.ndarray, float]:
     for _ in range(3):
         start = time.perf_counter()
         outputs = backend.predict(X)
+        backend.synchronize()
         times.append(time.perf_counter() - start)
     return np.asarray(outputs), statistics.median(times)
 
@@ -175,7 +178,10 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         record.update(status="skipped", reason=why)
         return record
     backend = backend_cls(device=config.device, threads=config.threads)
+    backend.thread_policy = ThreadPolicy.from_environment(os.environ)
+    record["env"]["thread_policy"] = backend.thread_policy.to_dict() if backend.thread_policy else None
     backend.setup_threads()
+    backend.precision_settings = backend.pin_precision()
     read_start = time.perf_counter()
     task.read_data()
     read_seconds = time.perf_counter() - read_start
@@ -207,6 +213,7 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         weights = initial_weights(spec)
         recorder.begin()
         backend.fit(spec, split.X_train, split.Y_train, weights, on_epoch=recorder, division=config.division)
+        backend.synchronize()
         fit_seconds += time.perf_counter() - recorder.start - recorder.excluded
         recorder.finish()
         predict_start = time.perf_counter()
@@ -245,6 +252,7 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         peak_memory_mb=environment.peak_rss_mb(),
     )
     phases["scoring"] = time.perf_counter() - scoring_start
+    record["env"]["device_conditions"] = backend.device_conditions().to_dict()
     broken = not_finite(record)
     if broken:
         record.update(status="failed", reason=f"not a finite number: {', '.join(broken)}")
