@@ -16,6 +16,7 @@ import sys
 from typing import NoReturn
 
 from bench.core import registry
+from bench.core.files import InputFileError
 from bench.core.results import ResultsFileError
 from bench.core.spec import SpecError
 from bench.core.task import TaskDataError
@@ -27,6 +28,7 @@ COMMANDS = ["run", "report", "compare", "history", "tasks", "backends", "perf", 
 
 USAGE_ERRORS: tuple[type[Exception], ...] = (
     registry.UnknownNameError, SuiteError, SpecError, ResultsFileError, TaskDataError, ExecutorError,
+    InputFileError,
 )
 
 

@@ -27,6 +27,7 @@ from bench.commands.tasks import DATA_FLAGS, add_data_arguments, file_task_from_
 from bench.core.record import MAX_CURVE_POINTS, CellConfig
 from bench.core.results import RESULTS_DIR, ResultsFileError, ResultsLock, ResultsWriteError, read_records
 from bench.core.spec import SpecError
+from bench.core.values import argument
 from bench.run.executors import EXECUTORS, Executor, make_executor
 from bench.run.harness import Terminated, sigterm_raises
 from bench.run.outputs import (
@@ -54,18 +55,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", type=Path, help="TOML suite file (see suites/)")
     parser.add_argument("--backend", action="append", help="backend name (repeatable)")
     parser.add_argument("--task", action="append", help="task name (repeatable)")
-    parser.add_argument("--seeds", type=int, help="use seeds 0..N-1")
-    parser.add_argument("--seed", type=int, action="append", help="one seed (repeatable)")
+    parser.add_argument("--seeds", type=argument("seeds"), help="use seeds 0..N-1")
+    parser.add_argument("--seed", type=argument("seed"), action="append", help="one seed (repeatable)")
     parser.add_argument("--device", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument("--division", choices=(*DIVISIONS, "both"),
                         help="closed: the reference's exact computation (shared weights and batches); "
                              "open: each library trained as its documentation teaches; both "
                              "(default: the suite's divisions, else closed)")
-    parser.add_argument("--threads", type=int, help="thread budget for every backend")
-    parser.add_argument("--timeout", type=float, help="hard limit per cell, seconds")
-    parser.add_argument("--memory-limit-mb", type=int,
+    parser.add_argument("--threads", type=argument("threads"), help="thread budget for every backend")
+    parser.add_argument("--timeout", type=argument("timeout", integer=False),
+                        help="hard limit per cell, seconds")
+    parser.add_argument("--memory-limit-mb", type=argument("memory_limit_mb"),
                         help="cap each cell's address space (RLIMIT_AS), megabytes")
-    parser.add_argument("--curve-points", type=int, metavar="N",
+    parser.add_argument("--curve-points", type=argument("curve_points"), metavar="N",
                         help=f"held-out evaluations during training, at most (default {MAX_CURVE_POINTS}; "
                              "0: no learning curves and no time-to-target, for pure throughput)")
     parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
@@ -85,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executor", help=f"where cells run: {' or '.join(EXECUTORS)} (default serial)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
-    parser.add_argument("--workers", type=int, default=2,
+    parser.add_argument("--workers", type=argument("workers"), default=2,
                         help="with --executor dask and no --scheduler: local worker processes (default 2)")
 
 

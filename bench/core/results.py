@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bench.core.files import InputFileError, read_regular
 from bench.core.record import Record, RecordError, dumps
 
 RESULTS_DIR = Path("results")
@@ -163,10 +164,10 @@ def read_typed(path: Path) -> list[Record]:
 
 def _numbered(path: Path) -> list[tuple[int, Any]]:
     path = Path(path)
-    if not path.is_file():
-        raise ResultsFileError(f"no results file at {path}")
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()  # -sig: a byte order mark is not data
+    try:  # -sig: a byte order mark is not data
+        lines = read_regular(path, "results file").decode("utf-8-sig").splitlines()
+    except InputFileError as exc:
+        raise ResultsFileError(str(exc)) from None
     except UnicodeDecodeError:
         raise ResultsFileError(f"{path} is not a JSON Lines results file (not UTF-8 text)") from None
     records = []
@@ -175,6 +176,8 @@ def _numbered(path: Path) -> list[tuple[int, Any]]:
             continue
         try:
             record = json.loads(line)
+        except RecursionError:
+            raise ResultsFileError(f"{path}:{number}: nested too deeply to be a record") from None
         except json.JSONDecodeError as exc:
             if number == len(lines):  # a run killed mid-write
                 continue

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.core.files import open_regular
 from bench.core.record import GroupKey
 
 #: (size, mtime_ns, sha256) of one results file
@@ -53,9 +54,10 @@ class CellRun:
 
 
 def signature(path: Path) -> Signature:
-    stat = path.stat()
+    fd = open_regular(path, "results file")  # a FIFO named *.jsonl must not block the history
+    stat = os.fstat(fd)
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    with os.fdopen(fd, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return stat.st_size, stat.st_mtime_ns, digest.hexdigest()
