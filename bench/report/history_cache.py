@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,8 @@ def load(cache: Path) -> dict[str, tuple[Signature, list]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if not _plain_file(cache):  # a link, a FIFO, a folder: not a cache nnbench wrote
+        return {}
     try:
         table = pq.read_table(cache).to_pylist()
     except (OSError, ValueError, pa.ArrowException):  # missing, truncated, foreign: read the JSON Lines
@@ -84,6 +87,27 @@ def load(cache: Path) -> dict[str, tuple[Signature, list]]:
                                 row["metric"] or None, _float(row["metric_value"]),
                                 _float(row["fit_median"]), row["ok"], row["runs"], row["packages"] or ""))
     return out
+
+
+def _plain_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _ours(cache: Path) -> bool:
+    """Free, or a regular file holding the cache's columns (the rule of bench.run.owned for a cache)."""
+    import pyarrow.parquet as pq
+
+    if not os.path.lexists(cache):
+        return True
+    if not _plain_file(cache):
+        return False
+    try:
+        return set(COLUMNS) <= set(pq.read_schema(cache).names)
+    except Exception:  # noqa: BLE001 - pyarrow raises several types for a foreign file
+        return False
 
 
 def _float(value: float | None) -> float:
@@ -114,6 +138,8 @@ def save(cache: Path, entries: dict[str, tuple[Signature, list]]) -> None:
                         ("device", pa.string()), ("division", pa.string()), ("spec", pa.string()),
                         ("metric", pa.string()), ("metric_value", pa.float64()), ("fit_median", pa.float64()),
                         ("ok", pa.int64()), ("runs", pa.int64())])
+    if not _ours(cache):  # never over a file nnbench did not write, never through a link
+        return
     temporary = cache.with_name(cache.name + f".{os.getpid()}.tmp")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)

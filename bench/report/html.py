@@ -21,6 +21,7 @@ from bench.core.record import Record
 from bench.report.answer import Answer, answers, ratio_text
 from bench.report.summary import GroupSummary
 from bench.report.tables import ANSWER_HEADING, TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
+from bench.run import owned
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1400px;
@@ -188,5 +189,5 @@ def write_html(path: Path, results_path: Path, records: list[Record],
                summaries: list[GroupSummary], tables: ReportTables, plots: Iterable[Path]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(results_path, records, summaries, tables, plots), encoding="utf-8")
+    owned.write_text(path, render_html(results_path, records, summaries, tables, plots), "the HTML page")
     return path

@@ -29,6 +29,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from bench.core.record import Record, as_records  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
 from bench.report.ticks import declutter, log_axis  # noqa: E402
+from bench.run import owned  # noqa: E402
+from bench.run.owned import FIGURE_MARK  # noqa: E402
 
 FORMATS = ("png", "svg")
 PANEL_SIZE = (4.6, 3.4)
@@ -65,8 +67,10 @@ def _save(figure: Figure, directory: Path, stem: str) -> list[Path]:
     paths = []
     for extension in FORMATS:
         path = directory / f"{stem}.{extension}"
-        metadata = {"Date": None} if extension == "svg" else {"Software": None}
-        figure.savefig(path, dpi=100, metadata=metadata)
+        # nnbench's mark (bench.run.owned), and no date: the same figure is the same file
+        metadata = {"Date": None, "Creator": FIGURE_MARK} if extension == "svg" else {"Software": FIGURE_MARK}
+        owned.write_owned(path, lambda temporary, ext=extension, meta=metadata: figure.savefig(
+            temporary, format=ext, dpi=100, metadata=meta), "the figure")
         paths.append(path)
     return paths
 
@@ -220,7 +224,7 @@ def write_plots(records: Sequence[Record | Mapping[str, Any]], summaries: list[G
     directory = Path(directory)
     paths: list[Path] = []
     for stem, figure in figures(records, summaries).items():
-        directory.mkdir(parents=True, exist_ok=True)
+        owned.make_folder(directory, "the figures folder")
         paths += _save(figure, directory, stem)
     return paths
 
@@ -280,6 +284,6 @@ def write_history_plots(rows: Sequence[Any], directory: Path) -> list[Path]:
     directory = Path(directory)
     paths: list[Path] = []
     for stem, figure in history_figures(rows).items():
-        directory.mkdir(parents=True, exist_ok=True)
+        owned.make_folder(directory, "the history folder")
         paths += _save(figure, directory, stem)
     return paths

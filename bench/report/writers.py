@@ -35,6 +35,7 @@ from bench.report.tables import (
     summary_frame,
     to_markdown,
 )
+from bench.run import owned
 
 
 @dataclass
@@ -77,8 +78,7 @@ def write_terminal(report: Report, stream: IO[str] | None = None, rich: bool | N
 
 
 def write_markdown(report: Report, path: Path) -> list[Path]:
-    Path(path).write_text(to_markdown(report.sections, report.title), encoding="utf-8")
-    return [Path(path)]
+    return [owned.write_text(Path(path), to_markdown(report.sections, report.title), "the Markdown summary")]
 
 
 def write_csv(report: Report, path: Path) -> list[Path]:
@@ -86,8 +86,7 @@ def write_csv(report: Report, path: Path) -> list[Path]:
     frame = report.frame
     if frame is None:
         frame = pd.DataFrame(report.sections[0][1] if report.sections else [])
-    csv_safe_frame(frame).to_csv(path, index=False)
-    return [Path(path)]
+    return [owned.write_text(Path(path), csv_safe_frame(frame).to_csv(index=False), "the CSV summary")]
 
 
 def write_plots(report: Report, directory: Path) -> list[Path]:
