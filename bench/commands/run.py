@@ -164,7 +164,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         cells = suite.cells()
         output = Path(args.output) if args.output else fresh_results_path(RESULTS_DIR)
         return suite, cells, output, claim_new_output(output, suite_inputs(args.suite, suite.task_files))
-    from bench.run.resume import cut_torn_tail, plan_resume
+    from bench.run.resume import check_last_line, cut_torn_tail, plan_resume
 
     given = [f"--{flag.replace('_', '-')}" for flag in MATRIX_FLAGS if getattr(args, flag) not in (None, [])]
     if given:
@@ -176,6 +176,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         resumed.suite.validate()
         check_not_inputs(args.resume, suite_inputs(None, resumed.suite.task_files))
         if resumed.missing:
+            check_last_line(args.resume)
             cut_torn_tail(args.resume)
     except BaseException:
         lock.release()
@@ -191,13 +192,13 @@ def handle(args: argparse.Namespace) -> int:
     try:
         suite, cells, output, lock = plan(args)
         with lock:
-            return _run_planned(executor, suite, cells, output, args.start)
+            return _run_planned(executor, suite, cells, output, args.start, lock)
     finally:
         executor.close()
 
 
 def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], output: Path,
-                 start: str = "warm") -> int:
+                 start: str = "warm", lock: ResultsLock | None = None) -> int:
     from bench.commands.report import print_report
     from bench.run.harness import run_suite
     from bench.run.progress import MatrixProgress
@@ -218,7 +219,8 @@ def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], outp
         with sigterm_raises():
             print(f"running {len(cells)} cells ({suite.name}, {executor.name}) → {output}", file=sys.stderr)
             with MatrixProgress(cells) as progress:
-                run_suite(suite, output, progress=count, executor=executor, cells=cells, start=start)
+                run_suite(suite, output, progress=count, executor=executor, cells=cells, start=start,
+                          identity=lock.identity if lock is not None else None)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         number = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
         with _signals_ignored():  # a second Ctrl-C must not cut the summary short
