@@ -51,10 +51,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    from bench.run.harness import Terminated, sigterm_raises
+
     try:
-        code = args.handler(args)
+        args = parser().parse_args(argv)
+        with sigterm_raises():
+            code = args.handler(args)
         sys.stdout.flush()  # a pipe's buffer is written here, where a closed reader can be caught
+        return code
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM outside a run's cells (report, history, …)
+        name, code = ("SIGTERM", 143) if isinstance(exc, Terminated) else ("SIGINT", 130)
+        print(f"\ninterrupted ({name}); every file written so far is whole (each is written to a "
+              "temporary file, then renamed)", file=sys.stderr)
         return code
     except USAGE_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)

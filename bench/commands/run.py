@@ -231,7 +231,13 @@ def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], outp
         print(f"error: {exc.strerror}; {_stopped_summary(finished, len(cells), output, done_verb='written')}",
               file=sys.stderr)
         return 1
-    return print_report(output)
+    try:
+        return print_report(output)
+    except KeyboardInterrupt as exc:  # the cells are all recorded: only the report is left to write
+        number = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        print(f"\ninterrupted ({number.name}) while writing the report: {output} holds every record, "
+              f"intact; write the report with: python -m bench report {output}", file=sys.stderr)
+        return INTERRUPTED_STATUS[number]
 
 
 @contextlib.contextmanager
