@@ -30,8 +30,13 @@ fit-time ratio):
 
 Cells go cold, and their record's ``start`` says why, when a memory cap is set
 (the cap must count the library's import, as a cold cell's does), when the
-template cannot start, and when it dies (the cell it was running is rerun
-cold). The Dask executor runs cells cold (its task threads would each need
+template cannot start, when it dies (the cell it was running is rerun
+cold), and when it stops answering (stopped by SIGSTOP, hung): a template
+that is stopped, or does not say it forked within :data:`ANSWER_TIMEOUT_SECONDS`,
+is dropped and the cell runs cold. The harness watches the cell's own
+process (a pidfd), so a cell that finished while its template was stopped is
+recorded from its result file, not as "timed out", and its ``start`` says the
+template stopped answering. The Dask executor runs cells cold (its task threads would each need
 their own templates).
 """
 
@@ -60,12 +65,18 @@ NOT_FORK_SAFE = ("jax", "jaxlib")
 START_TIMEOUT_SECONDS = 120.0
 #: How long to wait for the template to report a killed cell's end.
 REAP_TIMEOUT_SECONDS = 15.0
+#: How long a started template may take to answer (it forked a cell; a cell it watched ended).
+ANSWER_TIMEOUT_SECONDS = 10.0
 
 TemplateKey = tuple[str, str, int]
 
 
 class TemplateError(RuntimeError):
     """The template could not start, or died: the cell goes cold."""
+
+
+class TemplateHung(TemplateError):
+    """The template is stopped or does not answer (its message is the start record's reason)."""
 
 
 def template_key(config: CellConfig) -> TemplateKey:
@@ -86,6 +97,8 @@ class Template:
             env=isolation.worker_environment(config), start_new_session=True)
         self.buffer = b""
         self.name = f"{config.backend}/{self.process.pid}"
+        #: why this template may not run another cell (it stopped answering), else ""
+        self.hung = ""
         try:
             ready = self._expect("ready", START_TIMEOUT_SECONDS)
         except BaseException:
@@ -109,10 +122,21 @@ class Template:
         with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
             config_path, result_path, stderr_path = isolation.cell_files(scratch, config)
             started = time.perf_counter()
+            self._check_running()
             self._send({"config": str(config_path), "result": str(result_path), "stderr": str(stderr_path)})
-            pid = int(self._expect("started", START_TIMEOUT_SECONDS)["pid"])
+            try:
+                pid = int(self._expect("started", ANSWER_TIMEOUT_SECONDS)["pid"])
+            except TimeoutError:
+                raise TemplateHung(f"template {self.name} did not answer within {ANSWER_TIMEOUT_SECONDS:g} s "
+                                   "(stopped or hung)") from None
             try:
                 code = self._exit_code(pid, config.timeout - (time.perf_counter() - started))
+            except TemplateHung as exc:  # the cell ended, its template did not say so: read its result
+                self.hung = f"{exc}; later cells start cold"
+                isolation._kill_group(pid)
+                code = 0 if result_path.exists() else -1
+                record = isolation.finished_record(config, code, result_path, stderr_path,
+                                                   time.perf_counter() - started)
             except TimeoutError:
                 kill_cell(pid)
                 with contextlib.suppress(TemplateError, TimeoutError):
@@ -126,13 +150,61 @@ class Template:
                 record = isolation.finished_record(config, code, result_path, stderr_path,
                                                    time.perf_counter() - started)
         record["start"] = self.start_info()
+        if self.hung:
+            record["start"]["reason"] = self.hung
         return record
 
+    def _check_running(self) -> None:
+        """:class:`TemplateHung` when the template process is stopped (SIGSTOP, a debugger) or a zombie."""
+        try:
+            import psutil
+
+            status = psutil.Process(self.process.pid).status()
+        except Exception:  # noqa: BLE001 - gone: the next read says how
+            return
+        if status in ("stopped", "tracing-stop", "zombie", "dead"):
+            raise TemplateHung(f"template {self.name} is {status}")
+
     def _exit_code(self, pid: int, timeout: float) -> int:
-        message = self._expect("exited", max(timeout, 0.0))
+        """The cell's exit code as the template reports it; TimeoutError after ``timeout`` s;
+        :class:`TemplateHung` when the cell ended and the template did not report it."""
+        self._wait_cell(pid, max(timeout, 0.0))
+        message = self._expect("exited", 0.0)
         if int(message["pid"]) != pid:
             raise TemplateError(f"template {self.name} reported another cell ({message})")
         return int(message["code"])
+
+    def _wait_cell(self, pid: int, timeout: float) -> None:
+        """Until the template's next message is buffered: watch the cell's process too (a pidfd)."""
+        assert self.process.stdout is not None
+        channel = self.process.stdout.fileno()
+        try:
+            watch: int | None = os.pidfd_open(pid)
+        except OSError:  # already gone (or no pidfd): the template must answer promptly
+            watch = None
+        deadline = time.monotonic() + timeout
+        ended = None if watch is not None else time.monotonic()
+        try:
+            while b"\n" not in self.buffer:
+                now = time.monotonic()
+                if ended is not None and now - ended > ANSWER_TIMEOUT_SECONDS:
+                    raise TemplateHung(f"template {self.name} stopped answering: this cell ended and it "
+                                       f"did not report it within {ANSWER_TIMEOUT_SECONDS:g} s")
+                if ended is None and now >= deadline:
+                    raise TimeoutError("exited")
+                left = (ended + ANSWER_TIMEOUT_SECONDS if ended is not None else deadline) - now
+                fds = [channel] + ([watch] if watch is not None and ended is None else [])
+                readable, _, _ = select.select(fds, [], [], max(left, 0.0))
+                if watch is not None and watch in readable:
+                    ended = time.monotonic()
+                if channel in readable:
+                    chunk = os.read(channel, 65536)
+                    if not chunk:
+                        raise TemplateError(f"template {self.name} died ({self._death()})")
+                    self.buffer += chunk
+        finally:
+            if watch is not None:
+                os.close(watch)
 
     def _send(self, message: dict[str, Any]) -> None:
         assert self.process.stdin is not None
@@ -223,11 +295,16 @@ class TemplatePool:
             self.unavailable[key] = f"template could not start: {exc}"
             return cold(config, self.unavailable[key])
         try:
-            return template.run(config)
+            record = template.run(config)
         except (TemplateError, TimeoutError) as exc:
             self.templates.pop(key).close()
-            self.unavailable[key] = f"template {template.name} died: {exc}"
+            self.unavailable[key] = str(exc) if isinstance(exc, TemplateHung) else \
+                f"template {template.name} died: {exc}"
             return cold(config, self.unavailable[key])
+        if template.hung:  # this cell's record stands; the template runs no more
+            self.templates.pop(key).close()
+            self.unavailable[key] = template.hung
+        return record
 
     def _start(self, config: CellConfig) -> Template:
         template = Template(config)
