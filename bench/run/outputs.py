@@ -51,12 +51,17 @@ def report_paths(results: Path, plots: bool = True, html: bool = True,
                        plots_dir=results.with_name(f"{results.stem}-plots") if plots else None, html=page)
 
 
+def _real(path: Path) -> Path:
+    """The path with its links resolved (a link loop stays as it is: ``Path.resolve`` raises on one)."""
+    return Path(os.path.realpath(path))
+
+
 def _same(a: Path, b: Path) -> bool:
-    return a.resolve() == b.resolve()
+    return _real(a) == _real(b)
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
+    return _real(path).is_relative_to(_real(folder))
 
 
 def check_report_paths(results: Path, paths: ReportPaths, own_page: bool = True) -> None:
