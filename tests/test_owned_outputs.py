@@ -111,7 +111,8 @@ def test_report_refuses_a_figures_folder_that_is_not_a_folder_of_its_own(
 def test_report_rewrites_its_own_files_and_only_by_rename(capsys: pytest.CaptureFixture[str]) -> None:
     _results()
     assert main(["report", "r.jsonl"]) == 0
-    first = {p: p.stat().st_ino for p in [Path("r.md"), Path("r.csv"), Path("r.html"), *Path("r-plots").iterdir()]}
+    files = [Path("r.md"), Path("r.csv"), Path("r.html"), *Path("r-plots").iterdir()]
+    first = {p: p.stat().st_ino for p in files}
     assert all(owned.is_ours(p) for p in first), [p for p in first if not owned.is_ours(p)]
     assert main(["report", "r.jsonl"]) == 0  # its own files: rewritten
     capsys.readouterr()
