@@ -248,6 +248,8 @@ class Record:
             if values.get(name) is None:
                 values[name] = empty
         values["schema_version"] = data.get("schema_version") or 1
+        if not isinstance(data.get("division"), str | None):
+            raise RecordError(f"{where}: field 'division' must be text, got {data['division']!r}")
         values["division"] = _division(data.get("division"))
         if values.get("device") is None:
             values.pop("device", None)
