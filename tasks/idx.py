@@ -18,7 +18,6 @@ import numpy as np
 
 from bench.core.files import InputFileError, check_regular, gunzip_bounded, read_regular
 from bench.core.task import TaskDataError
-from tasks.table_reading import memory_budget_bytes
 
 #: IDX type code → NumPy big-endian dtype.
 IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -34,6 +33,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     path = Path(path)
     if not path.exists():
         raise TaskDataError(f"missing data file {path}")
+    from tasks.table_reading import memory_budget_bytes  # here: it imports pandas
+
     try:  # a regular file, and no more bytes than the table's memory guard allows, compressed or not
         raw = read_regular(path, "data file", limit=memory_budget_bytes())
         if raw[:2] == GZIP_MAGIC:

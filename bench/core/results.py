@@ -241,7 +241,7 @@ def _numbered(path: Path) -> list[tuple[int, Any]]:
         except RecursionError:
             raise ResultsFileError(f"{path}:{number}: nested too deeply to be a record") from None
         except json.JSONDecodeError as exc:
-            if number == len(lines):  # a run killed mid-write
+            if number == len(lines) and line.lstrip().startswith("{"):  # a record cut short by a kill
                 continue
             raise ResultsFileError(f"{path}:{number}: not a JSON record ({exc.msg})") from exc
         records.append((number, record))

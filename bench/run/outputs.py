@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.core.results import ResultsFileError, ResultsLock
-from bench.run.owned import check_folder, check_writable, is_ours
+from bench.run.owned import check_folder, check_writable, is_ours, probe_folder
 
 RESULTS_SUFFIX = ".jsonl"
 PAGE_SUFFIXES = (".html", ".htm")
@@ -139,6 +139,7 @@ def claim_new_output(path: Path, inputs: Iterable[Path] = ()) -> ResultsLock:
     check_results_name(path)
     check_not_link(path)
     check_not_inputs(path, inputs)
+    probe_folder(path.parent, "results to", path)
     taken = [p for p in _all_paths(path)[1:] if os.path.lexists(p)]
     if taken:
         raise OutputError(f"{taken[0]} already exists and is not this run's report; choose another --output")

@@ -78,7 +78,10 @@ def check_writable(path: Path, label: str = "output") -> None:
     path = Path(path)
     try:
         info = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):  # free: its writer reports the folder
+    except FileNotFoundError:
+        probe_folder(path.parent, label, path)
+        return
+    except NotADirectoryError:  # a file on its path: its writer reports it
         return
     except OSError as exc:
         raise OwnedFileError(f"cannot write {label} {path} ({exc.strerror or exc})") from None
@@ -92,6 +95,22 @@ def check_writable(path: Path, label: str = "output") -> None:
     if not is_ours(path):
         raise OwnedFileError(f"{label} {path} exists and was not written by nnbench; "
                              "move it away or choose another path")
+    probe_folder(path.parent, label, path)
+
+
+def probe_folder(folder: Path, label: str, path: Path) -> None:
+    """The nearest existing folder on ``path``'s way takes a new file (tried: permissions say too little
+    about ``/proc``, a read-only mount or a full quota); nothing is left behind."""
+    while not os.path.lexists(folder) and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return  # a file on the path: its writer reports it
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".nnbench-probe.")
+    except OSError as exc:
+        raise OwnedFileError(f"cannot write {label} {path} ({exc.strerror or exc} in {folder})") from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def check_folder(folder: Path, label: str = "folder", suffixes: tuple[str, ...] = (".png", ".svg")) -> None:
