@@ -1,4 +1,4 @@
-"""The one rule for the files nnbench writes (bench.run.owned): never through a link, never over a file
+"""The one rule for the files nnbench writes (bench.core.owned): never through a link, never over a file
 it did not write, whole or not at all; for every output of report, run --resume and history."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import synthetic_results
 
 from bench.cli import main
-from bench.run import owned
+from bench.core import owned
 
 
 @pytest.fixture(autouse=True)

@@ -50,14 +50,14 @@ def default_output(paths: list[Path]) -> Path:
 
 def check_output(directory: Path) -> str | None:
     """Why ``directory`` cannot take the history files (None: it can)."""
-    from bench.run.owned import OwnedFileError, check_folder, check_writable, is_ours
+    from bench.core.owned import OwnedFileError, check_folder, check_writable, is_ours
 
     if directory.exists() and not directory.is_dir():
         return f"cannot write the history to {directory}: it is a file"
     table = directory / "history.csv"
     if table.is_file() and not table.is_symlink() and not is_ours(table):
         return f"{table} exists and was not written by nnbench history; choose another -o"
-    try:  # the one rule for outputs (bench.run.owned): only nnbench's files, never through a link
+    try:  # the one rule for outputs (bench.core.owned): only nnbench's files, never through a link
         check_folder(directory, "the history folder")
         check_writable(table, "the history table")
     except OwnedFileError as exc:
@@ -79,7 +79,7 @@ def handle(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else output / CACHE_NAME
     # bad input (no folder, no results files, a foreign file): error, exit 2, nothing written
     result = history(args.paths, all_environments=args.all_environments, cache=cache)
-    from bench.run import owned
+    from bench.core import owned
 
     owned.make_folder(output, "the history folder")
     table = owned.write_text(output / "history.csv",

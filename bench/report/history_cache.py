@@ -97,7 +97,7 @@ def _plain_file(path: Path) -> bool:
 
 
 def _ours(cache: Path) -> bool:
-    """Free, or a regular file holding the cache's columns (the rule of bench.run.owned for a cache)."""
+    """Free, or a regular file holding the cache's columns (the rule of bench.core.owned for a cache)."""
     import pyarrow.parquet as pq
 
     if not os.path.lexists(cache):

@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bench.core import owned
 from bench.core.record import Record
 from bench.report.answer import Answer, answers, ratio_text
 from bench.report.summary import GroupSummary
 from bench.report.tables import ANSWER_HEADING, TEXT_COLUMNS, ReportTables, Row, spec_text, table_columns
-from bench.run import owned
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1400px;

@@ -26,11 +26,11 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from bench.core import owned  # noqa: E402
+from bench.core.owned import FIGURE_MARK  # noqa: E402
 from bench.core.record import Record, as_records  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
 from bench.report.ticks import declutter, log_axis  # noqa: E402
-from bench.run import owned  # noqa: E402
-from bench.run.owned import FIGURE_MARK  # noqa: E402
 
 FORMATS = ("png", "svg")
 PANEL_SIZE = (4.6, 3.4)
@@ -67,7 +67,7 @@ def _save(figure: Figure, directory: Path, stem: str) -> list[Path]:
     paths = []
     for extension in FORMATS:
         path = directory / f"{stem}.{extension}"
-        # nnbench's mark (bench.run.owned), and no date: the same figure is the same file
+        # nnbench's mark (bench.core.owned), and no date: the same figure is the same file
         metadata = {"Date": None, "Creator": FIGURE_MARK} if extension == "svg" else {"Software": FIGURE_MARK}
         owned.write_owned(path, lambda temporary, ext=extension, meta=metadata: figure.savefig(
             temporary, format=ext, dpi=100, metadata=meta), "the figure")

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from bench.core import owned
 from bench.core.record import Record, latest_per_cell
 from bench.core.results import read_typed
 from bench.report import html as html_page
@@ -35,7 +36,6 @@ from bench.report.tables import (
     summary_frame,
     to_markdown,
 )
-from bench.run import owned
 
 
 @dataclass

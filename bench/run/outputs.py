@@ -8,7 +8,7 @@ input. A new run claims paths nobody has: its results file and report files
 must not exist yet (an empty results file, left by a run killed before its
 first record, may be taken over). ``report`` and ``run --resume`` rewrite the
 report files named after their results file when nnbench wrote them
-(:mod:`bench.run.owned`: never through a link, never a file without
+(:mod:`bench.core.owned`: never through a link, never a file without
 nnbench's mark); ``-o PAGE`` overwrites only an earlier nnbench page.
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.core.owned import check_folder, check_writable, is_ours, probe_folder
 from bench.core.results import ResultsFileError, ResultsLock
-from bench.run.owned import check_folder, check_writable, is_ours, probe_folder
 
 RESULTS_SUFFIX = ".jsonl"
 PAGE_SUFFIXES = (".html", ".htm")
