@@ -156,6 +156,8 @@ def probe_scheduler(address: str, timeout: float | None = None) -> None:
                             "(is it a Dask scheduler?)") from None
     except OSError as exc:
         raise ExecutorError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    except (ValueError, TypeError) as exc:  # raised by Dask's address parsing, before any connection
+        raise ExecutorError(f"--scheduler {address} is not an address Dask can connect to ({exc})") from None
     except Exception as exc:  # noqa: BLE001 - whatever a non-Dask service makes the protocol raise
         raise ExecutorError(f"{address} did not answer as a Dask scheduler "
                             f"({type(exc).__name__}: {str(exc)[:120]})") from None
