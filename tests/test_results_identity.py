@@ -105,6 +105,9 @@ def test_resume_refuses_a_broken_last_line_that_ends_with_a_new_line(
     code = main(["run", "--resume", "r.jsonl"])
     stderr = capsys.readouterr().err
     assert code == 2 and stderr.startswith("error: ") and stderr.count("\n") == 1, stderr
-    assert "r.jsonl:2: the last line is not a complete record" in stderr
     assert path.read_bytes() == before  # nothing ran, nothing appended
-    assert main(["report", "r.jsonl", "--no-plots", "--no-html"]) == 0  # still readable
+    if line.startswith("{"):  # maybe a record cut short: readers skip it, resume will not append
+        assert "r.jsonl:2: the last line is not a complete record" in stderr
+        assert main(["report", "r.jsonl", "--no-plots", "--no-html"]) == 0
+    else:  # not even the start of a record: no reader takes the file
+        assert "r.jsonl:2: not a JSON record" in stderr

@@ -208,7 +208,8 @@ def lock_holder(path: Path) -> int | None:
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
-    """All complete records of a results file, as the worker wrote them (a torn last line is ignored).
+    """All complete records of a results file, as the worker wrote them (a last line that starts as a
+    record but is cut short, as by ``kill -9`` mid-write, is ignored; any other broken line is an error).
 
     Lines are returned as parsed, whatever JSON they hold; readers of
     reports want :func:`read_typed`, which refuses what is not a record.
