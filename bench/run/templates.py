@@ -150,14 +150,17 @@ class Template:
         return record
 
     def _check_running(self) -> None:
-        """:class:`TemplateHung` when the template process is stopped (SIGSTOP, a debugger) or a zombie."""
+        """:class:`TemplateHung` when the template process is stopped (SIGSTOP, a debugger);
+        :class:`TemplateError` when it has died."""
         try:
             import psutil
 
             status = psutil.Process(self.process.pid).status()
         except Exception:  # noqa: BLE001 - gone: the next read says how
             return
-        if status in ("stopped", "tracing-stop", "zombie", "dead"):
+        if status in ("zombie", "dead"):
+            raise TemplateError(self._death())
+        if status in ("stopped", "tracing-stop"):
             raise TemplateHung(f"template {self.name} is {status}")
 
     def _exit_code(self, pid: int, timeout: float) -> int:
