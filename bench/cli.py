@@ -16,6 +16,7 @@ import sys
 from typing import NoReturn
 
 from bench.core import registry
+from bench.core.files import InputFileError
 from bench.core.results import ResultsFileError
 from bench.core.spec import SpecError
 from bench.core.task import TaskDataError
@@ -28,6 +29,7 @@ COMMANDS = ["run", "report", "compare", "history", "tasks", "backends", "perf", 
 
 USAGE_ERRORS: tuple[type[Exception], ...] = (
     registry.UnknownNameError, SuiteError, SpecError, ResultsFileError, TaskDataError, ExecutorError,
+    InputFileError,
 )
 
 
@@ -60,10 +62,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    args = parser().parse_args(argv)
+    from bench.run.harness import Terminated, sigterm_raises
+
     try:
-        code = args.handler(args)
+        args = parser().parse_args(argv)
+        with sigterm_raises():
+            code = args.handler(args)
         sys.stdout.flush()  # a pipe's buffer is written here, where a closed reader can be caught
+        return code
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM outside a run's cells (report, history, …)
+        name, code = ("SIGTERM", 143) if isinstance(exc, Terminated) else ("SIGINT", 130)
+        print(f"\ninterrupted ({name}); every file written so far is whole (each is written to a "
+              "temporary file, then renamed)", file=sys.stderr)
         return code
     except USAGE_ERRORS as exc:
         print(f"error: {visible(exc, newlines=False)}", file=sys.stderr)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.core.files import InputFileError, check_regular, gunzip_bounded, read_regular
 from bench.core.task import TaskDataError
 
 #: IDX type code → NumPy big-endian dtype.
@@ -30,14 +31,16 @@ class IdxFormatError(TaskDataError):
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """The array stored in an IDX file (gzipped or not)."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
+    if not path.exists():
+        raise TaskDataError(f"missing data file {path}")
+    from tasks.table_reading import memory_budget_bytes  # here: it imports pandas
+
+    try:  # a regular file, and no more bytes than the table's memory guard allows, compressed or not
+        raw = read_regular(path, "data file", limit=memory_budget_bytes())
         if raw[:2] == GZIP_MAGIC:
-            raw = gzip.decompress(raw)
-    except FileNotFoundError:
-        raise TaskDataError(f"missing data file {path}") from None
-    except (OSError, EOFError) as exc:
-        raise IdxFormatError(f"cannot read {path}: {exc}") from None
+            raw = gunzip_bounded(raw, memory_budget_bytes(), str(path))
+    except InputFileError as exc:
+        raise IdxFormatError(str(exc)) from None
     return parse_idx(raw, str(path))
 
 
@@ -45,13 +48,15 @@ def read_idx_header(path: str | os.PathLike[str]) -> tuple[np.dtype, tuple[int, 
     """The dtype and shape an IDX file declares, reading only its first bytes."""
     path = Path(path)
     try:
+        check_regular(path, "data file")
         with path.open("rb") as handle:
             compressed = handle.read(2) == GZIP_MAGIC
         with (gzip.open(path, "rb") if compressed else path.open("rb")) as handle:
             head = handle.read(4)
             head += handle.read(4 * head[3]) if len(head) == 4 else b""
-    except FileNotFoundError:
-        raise TaskDataError(f"missing data file {path}") from None
+    except (FileNotFoundError, InputFileError) as exc:
+        missing = isinstance(exc, FileNotFoundError) or not path.exists()
+        raise (TaskDataError(f"missing data file {path}") if missing else IdxFormatError(str(exc))) from None
     except (OSError, EOFError) as exc:
         raise IdxFormatError(f"cannot read {path}: {exc}") from None
     return parse_header(head, str(path))

@@ -9,7 +9,10 @@
   and no name may be a number (a first line ``1,0.5,3`` is data, not a header).
 * **Memory guard**, decided before the data are read: the file's uncompressed
   size (the gzip trailer's ISIZE; Parquet's row-group metadata) times
-  :data:`MEMORY_FACTOR` must fit in the memory psutil reports available.
+  :data:`MEMORY_FACTOR` must fit in the memory psutil reports available. A
+  gzip stream is then decompressed with a running limit (every member, the
+  size fields trusted for nothing), and the file itself is read through
+  :func:`bench.core.files.read_regular` (a regular file, never a FIFO or a device).
 * **Provenance**: the sha256 of the bytes parsed (read once, hashed, parsed
   from memory, so the hash is of exactly what was read), the size and name.
 
@@ -19,7 +22,6 @@ Every failure is a one-line :class:`TaskDataError` naming the file.
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.core.files import InputFileError, check_regular, gunzip_bounded, read_regular
 from bench.core.task import TaskDataError
 from tasks.table_layout import check_layout, likely_delimiter
 from tasks.table_numbers import widen_parquet
@@ -69,11 +72,10 @@ def megabytes(n_bytes: float) -> str:
 
 def check_file(path: Path) -> int:
     """The file's size in bytes; :class:`TaskDataError` when missing, not a file, or empty."""
-    if not path.exists():
-        raise TaskDataError(f"no data file at {path}")
-    if not path.is_file():
-        raise TaskDataError(f"{path} is not a file")
-    size = path.stat().st_size
+    try:
+        size = check_regular(path, "data file")
+    except InputFileError as exc:
+        raise TaskDataError(str(exc)) from None
     if size == 0:
         raise TaskDataError(f"{path} is empty")
     return size
@@ -98,6 +100,11 @@ def uncompressed_size(path: Path, size: int) -> int:
     return size
 
 
+def memory_budget_bytes() -> int:
+    """The most bytes of table a file may hold once decompressed (the memory available / the factor)."""
+    return available_memory_bytes() // MEMORY_FACTOR
+
+
 def check_memory(path: Path, size: int) -> None:
     """Refuse, before reading, a file whose table would not fit in the memory available."""
     raw = uncompressed_size(path, size)
@@ -114,7 +121,10 @@ def read_table(path: Path) -> TableFile:
     path = Path(path)
     size = check_file(path)
     check_memory(path, size)
-    data = path.read_bytes()
+    try:
+        data = read_regular(path, "data file", limit=max(size, memory_budget_bytes()))
+    except InputFileError as exc:
+        raise TaskDataError(str(exc)) from None
     sha256 = hashlib.sha256(data).hexdigest()
     if data.startswith(PARQUET_MAGIC):
         frame, fmt = _read_parquet(path, data), "parquet"
@@ -122,9 +132,9 @@ def read_table(path: Path) -> TableFile:
         compressed = data.startswith(GZIP_MAGIC)
         if compressed:
             try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError) as exc:
-                raise TaskDataError(f"{path}: not a readable gzip file ({exc})") from None
+                data = gunzip_bounded(data, memory_budget_bytes(), str(path))
+            except InputFileError as exc:
+                raise TaskDataError(str(exc)) from None
         frame, fmt = _read_text(path, data)
         fmt += ".gz" if compressed else ""
     if frame.empty:

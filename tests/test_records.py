@@ -119,6 +119,7 @@ def test_one_json_encoder_for_worker_and_results_file(tmp_path: Path) -> None:
     assert json_default(np.float32(0.5)) == 0.5 and json_default(np.arange(2)) == [0, 1]
     assert json_default(np.bool_(True)) is True and json_default(Path("a/b")) == "a/b"
     path = tmp_path / "r.jsonl"
-    ResultsWriter(path).append({**V1, "fit_seconds": np.float64(0.25), "curve": np.zeros(2)})
+    ResultsWriter(path).append({**V1, "fit_seconds": np.float64(0.25),
+                                "metrics": {"confusion_matrix": np.zeros(2)}})
     (typed,) = read_typed(path)
-    assert typed.fit_seconds == 0.25 and typed.curve == [0.0, 0.0]
+    assert typed.fit_seconds == 0.25 and typed.metrics["confusion_matrix"] == [0.0, 0.0]

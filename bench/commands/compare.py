@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench.core.values import argument
 from bench.report.compare import ALPHA, NOT_JUDGED, TIME_TOLERANCE
 
 NAME = "compare"
@@ -28,9 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on-regression", action="store_true",
                         help="exit with status 1 when any cell is worse, a cell of OLD is missing "
                              "from NEW, or NEW holds no complete record")
-    parser.add_argument("--alpha", type=float, default=ALPHA,
+    parser.add_argument("--alpha", type=argument("alpha", integer=False), default=ALPHA,
                         help=f"significance level of Welch's t-test (default {ALPHA})")
-    parser.add_argument("--time-tolerance", type=float, default=TIME_TOLERANCE,
+    parser.add_argument("--time-tolerance", type=argument("time_tolerance", integer=False),
+                        default=TIME_TOLERANCE,
                         help=f"smallest fit-time change flagged, as a fraction (default {TIME_TOLERANCE})")
     parser.add_argument("--trust-contended", action="store_true",
                         help="judge fit times measured while other processes competed for the CPUs "

@@ -56,20 +56,24 @@ def default_output(paths: list[Path]) -> Path:
 
 def check_output(directory: Path) -> str | None:
     """Why ``directory`` cannot take the history files (None: it can)."""
+    from bench.core.owned import OwnedFileError, check_folder, check_writable, is_ours
+
     if directory.exists() and not directory.is_dir():
         return f"cannot write the history to {directory}: it is a file"
     table = directory / "history.csv"
-    if table.exists():
-        with table.open(encoding="utf-8", errors="replace") as stream:
-            if not stream.readline().startswith(CSV_HEADER):
-                return f"{table} exists and was not written by nnbench history; choose another -o"
+    if table.is_file() and not table.is_symlink() and not is_ours(table):
+        return f"{table} exists and was not written by nnbench history; choose another -o"
+    try:  # the one rule for outputs (bench.core.owned): only nnbench's files, never through a link
+        check_folder(directory, "the history folder")
+        check_writable(table, "the history table")
+    except OwnedFileError as exc:
+        return str(exc)
     return None
 
 
 def handle(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from bench.core.atomic import write_atomically
     from bench.report.history import history
     from bench.report.tables import csv_safe_frame
 
@@ -82,10 +86,12 @@ def handle(args: argparse.Namespace) -> int:
     # bad input (no folder, no results files, a foreign file): error, exit 2, nothing written
     result = history(args.paths, all_environments=args.all_environments, cache=cache,
                      trust_contended=args.trust_contended)
-    output.mkdir(parents=True, exist_ok=True)
-    table = output / "history.csv"
-    frame = csv_safe_frame(pd.DataFrame([r.row() for r in result.rows]))
-    write_atomically(table, lambda target: frame.to_csv(target, index=False))
+    from bench.core import owned
+
+    owned.make_folder(output, "the history folder")
+    table = owned.write_text(output / "history.csv",
+                             csv_safe_frame(pd.DataFrame([r.row() for r in result.rows])).to_csv(index=False),
+                             "the history table")
     plots: list[Path] = []
     if not args.no_plots:
         from bench.report.plots import write_history_plots

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.core import registry
 from bench.core.registry import UnknownNameError
+from bench.core.values import argument
 from bench.perf import contention, idiomatic
 from bench.perf.measure import FRAMEWORKS, HARNESS_BACKENDS, PerfOptions, measure
 from bench.perf.workload import Workload
@@ -50,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="hidden activation of the main case (the other of relu/sigmoid is measured too)")
     parser.add_argument("--dtype", choices=("float32", "float64"), default=defaults.dtype)
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help="timed epochs per contender")
-    parser.add_argument("--threads", type=_positive, default=default_threads(),
+    parser.add_argument("--threads", type=argument("threads"), default=default_threads(),
                         help="thread count for every library (default: this machine's cores, %(default)s)")
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                         help="device for torch and keras; gpu falls back to cpu, with a message, "

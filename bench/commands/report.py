@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def print_report(results: Path, plots: bool = True, html: bool = True, html_path: Path | None = None) -> int:
     """Write the report files, print the tables, then the paths written (stdout)."""
-    from bench.core.atomic import FileWriteError
+    from bench.core.owned import FileWriteError
     from bench.report.writers import WRITERS, write_reports
     from bench.run.outputs import check_report_paths, report_paths
 

@@ -29,6 +29,7 @@ from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS
 from bench.core.record import MAX_CURVE_POINTS, CellConfig
 from bench.core.results import RESULTS_DIR, ResultsFileError, ResultsLock, ResultsWriteError, read_records
 from bench.core.spec import SpecError
+from bench.core.values import argument
 from bench.run.executors import EXECUTORS, Executor, make_executor
 from bench.run.harness import Terminated, sigterm_raises
 from bench.run.outputs import (
@@ -57,18 +58,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", type=Path, help="TOML suite file (see suites/)")
     parser.add_argument("--backend", action="append", help="backend name (repeatable)")
     parser.add_argument("--task", action="append", help="task name (repeatable)")
-    parser.add_argument("--seeds", type=int, help="use seeds 0..N-1")
-    parser.add_argument("--seed", type=int, action="append", help="one seed (repeatable)")
+    parser.add_argument("--seeds", type=argument("seeds"), help="use seeds 0..N-1")
+    parser.add_argument("--seed", type=argument("seed"), action="append", help="one seed (repeatable)")
     parser.add_argument("--device", help=f"one of {', '.join(DEVICES)}")
     parser.add_argument("--division", choices=(*DIVISIONS, "both"),
                         help="closed: the reference's exact computation (shared weights and batches); "
                              "open: each library trained as its documentation teaches; both "
                              "(default: the suite's divisions, else closed)")
-    parser.add_argument("--threads", type=int, help="thread budget for every backend")
-    parser.add_argument("--timeout", type=float, help="hard limit per cell, seconds")
-    parser.add_argument("--memory-limit-mb", type=int,
+    parser.add_argument("--threads", type=argument("threads"), help="thread budget for every backend")
+    parser.add_argument("--timeout", type=argument("timeout", integer=False),
+                        help="hard limit per cell, seconds")
+    parser.add_argument("--memory-limit-mb", type=argument("memory_limit_mb"),
                         help="cap each cell's address space (RLIMIT_AS), megabytes")
-    parser.add_argument("--curve-points", type=int, metavar="N",
+    parser.add_argument("--curve-points", type=argument("curve_points"), metavar="N",
                         help=f"held-out evaluations during training, at most (default {MAX_CURVE_POINTS}; "
                              "0: no learning curves and no time-to-target, for pure throughput)")
     parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
@@ -97,7 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"with --quiet-machine wait: the longest pause before one cell (default "
                              f"{WAIT_LIMIT_SECONDS:g} s; suite key quiet_wait_limit); then the cell runs, "
                              "marked")
-    parser.add_argument("--workers", type=int, default=2,
+    parser.add_argument("--workers", type=argument("workers"), default=2,
                         help="with --executor dask and no --scheduler: local worker processes (default 2)")
 
 
@@ -176,7 +178,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         output = Path(args.output) if args.output else fresh_results_path(RESULTS_DIR)
         check_quiet(suite, args)
         return suite, cells, output, claim_new_output(output, suite_inputs(args.suite, suite.task_files))
-    from bench.run.resume import cut_torn_tail, plan_resume
+    from bench.run.resume import check_last_line, cut_torn_tail, plan_resume
 
     given = [f"--{flag.replace('_', '-')}" for flag in MATRIX_FLAGS if getattr(args, flag) not in (None, [])]
     if given:
@@ -190,6 +192,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         check_not_inputs(args.resume, suite_inputs(None, resumed.suite.task_files))
         check_quiet(resumed.suite, args)
         if resumed.missing:
+            check_last_line(args.resume)
             cut_torn_tail(args.resume)
     except BaseException:
         lock.release()
@@ -230,13 +233,14 @@ def handle(args: argparse.Namespace) -> int:
     try:
         suite, cells, output, lock = plan(args)
         with lock:
-            return _run_planned(executor, suite, cells, output, args.start, quiet_policy(suite))
+            return _run_planned(executor, suite, cells, output, args.start, quiet_policy(suite), lock)
     finally:
         executor.close()
 
 
 def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], output: Path,
-                 start: str = "warm", quiet: QuietPolicy | None = None) -> int:
+                 start: str = "warm", quiet: QuietPolicy | None = None,
+                 lock: ResultsLock | None = None) -> int:
     from bench.commands.report import print_report
     from bench.run.harness import run_suite
     from bench.run.progress import MatrixProgress
@@ -258,7 +262,7 @@ def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], outp
             print(f"running {len(cells)} cells ({suite.name}, {executor.name}) → {output}", file=sys.stderr)
             with MatrixProgress(cells) as progress:
                 run_suite(suite, output, progress=count, executor=executor, cells=cells, start=start,
-                          quiet=quiet)
+                          quiet=quiet, identity=lock.identity if lock is not None else None)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         number = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
         with _signals_ignored():  # a second Ctrl-C must not cut the summary short
@@ -269,7 +273,13 @@ def _run_planned(executor: Executor, suite: Suite, cells: list[CellConfig], outp
         print(f"error: {exc.strerror}; {_stopped_summary(finished, len(cells), output, done_verb='written')}",
               file=sys.stderr)
         return 1
-    return print_report(output)
+    try:
+        return print_report(output)
+    except KeyboardInterrupt as exc:  # the cells are all recorded: only the report is left to write
+        number = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        print(f"\ninterrupted ({number.name}) while writing the report: {output} holds every record, "
+              f"intact; write the report with: python -m bench report {output}", file=sys.stderr)
+        return INTERRUPTED_STATUS[number]
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from bench.core import registry
+from bench.core.values import argument
 from bench.perf.scaling import (
     DEFAULT_BACKENDS,
     DEFAULT_SAMPLES,
@@ -42,9 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full", action="store_true", help="rows 1k…256k and widths 16…2048")
     parser.add_argument("--epochs", type=int, default=4, help="epochs per point; the first is dropped")
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=default_threads())
+    parser.add_argument("--threads", type=argument("threads"), default=default_threads())
     parser.add_argument("--output-dir", type=Path, default=Path("results"))
-    parser.add_argument("--timeout", type=float, default=900.0, help="limit per backend, seconds")
+    parser.add_argument("--timeout", type=argument("timeout", integer=False), default=900.0,
+                        help="limit per backend, seconds")
 
 
 def handle(args: argparse.Namespace) -> int:

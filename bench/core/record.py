@@ -21,6 +21,8 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
+from bench.core.record_types import check_types
+
 #: The record layout this code writes; files without the field are version 1. Version 3 added
 #: ``conditions`` (contention and stability of the timed phases, :mod:`bench.core.conditions`).
 SCHEMA_VERSION = 3
@@ -251,15 +253,18 @@ class Record:
             if values.get(name) is None:
                 values[name] = empty
         values["schema_version"] = data.get("schema_version") or 1
+        if not isinstance(data.get("division"), str | None):
+            raise RecordError(f"{where}: field 'division' must be text, got {data['division']!r}")
         values["division"] = _division(data.get("division"))
         if values.get("device") is None:
             values.pop("device", None)
-        record = cls(**values, extra={k: v for k, v in data.items() if k not in known})
-        if not isinstance(record.backend, str) or not isinstance(record.task, str):
+        if not isinstance(values["backend"], str) or not isinstance(values["task"], str):
             raise RecordError(f"{where}: not an nnbench record (backend and task must be text)")
-        if not isinstance(record.metrics, dict):
-            raise RecordError(f"{where}: metrics must be a JSON object, got {type(record.metrics).__name__}")
-        return record
+        if not isinstance(values["metrics"], dict):
+            kind = type(values["metrics"]).__name__
+            raise RecordError(f"{where}: metrics must be a JSON object, got {kind}")
+        check_types(cls, values, where, RecordError)
+        return cls(**values, extra={k: v for k, v in data.items() if k not in known})
 
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in RESULT_FIELDS}

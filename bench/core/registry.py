@@ -133,15 +133,30 @@ def task(name: str, file: dict[str, Any] | None = None) -> Task:
     table = _task_table()
     if name not in table:
         raise UnknownNameError(f"unknown task {name!r}; known: {', '.join(table)}")
+    where = f"task {name!r} ({table[name]})"
     try:
         task_class = _load(table[name])
     except ImportError as exc:
-        raise PluginError(f"task {name!r} ({table[name]}) cannot be imported: {exc}") from None
+        raise PluginError(f"{where} cannot be imported: {exc}") from None
     except AttributeError:
         module_name, _, attribute = table[name].partition(":")
-        raise PluginError(f"task {name!r} ({table[name]}): module {module_name} has no {attribute!r}"
-                          ) from None
-    return task_class()
+        raise PluginError(f"{where}: module {module_name} has no {attribute!r}") from None
+    except (Exception, SystemExit) as exc:  # a plugin's own error, or its exit(), at import
+        raise PluginError(f"{where} raised {_described(exc)} when imported") from None
+    if not (isinstance(task_class, type) and issubclass(task_class, Task)):
+        raise PluginError(f"{where} is not a Task class (got {type(task_class).__name__} "
+                          f"{str(task_class)[:60]!r}); a task plugin subclasses bench.task.Task")
+    try:
+        made = task_class()
+    except (Exception, SystemExit) as exc:
+        raise PluginError(f"{where} raised {_described(exc)} when created") from None
+    return made
+
+
+def _described(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r})"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
 
 
 def check_backend_names(names: list[str]) -> None:

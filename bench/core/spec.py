@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bench.core import values
+
 ACTIVATIONS = ("step", "sigmoid", "tanh", "relu", "linear", "softmax")
 LOSSES = ("mse", "cross_entropy")
 REDUCTIONS = ("mean", "sum")
@@ -155,8 +157,9 @@ def _check_types(spec: NetworkSpec) -> None:
     stored as the plain Python type.
     """
     for layer in spec.layers:
-        if not _is_kind(layer, (numbers.Integral,)):
-            raise SpecError(f"layers must be whole layer sizes, got {list(spec.layers)!r}")
+        if not _is_kind(layer, (numbers.Integral,)) or layer > values.MAX_SPEC_INT:
+            raise SpecError(f"layers must be whole layer sizes, got {list(spec.layers)!r} "
+                            f"(each at most {values.MAX_SPEC_INT})")
     object.__setattr__(spec, "layers", tuple(int(n) for n in spec.layers))
     for item in dataclasses.fields(spec):
         if item.name == "layers":
@@ -168,6 +171,8 @@ def _check_types(spec: NetworkSpec) -> None:
             raise SpecError(f"{item.name} must be {label}, got {value!r}")
         if kind == "float" and not math.isfinite(value):
             raise SpecError(f"{item.name} must be a finite number, got {value!r}")
+        if kind == "int" and abs(value) > values.MAX_SPEC_INT:
+            raise SpecError(f"{item.name} must be at most {values.MAX_SPEC_INT}, got {value!r}")
         if kind in _PLAIN and type(value) is not _PLAIN[kind]:
             object.__setattr__(spec, item.name, _PLAIN[kind](value))
 
@@ -178,7 +183,7 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 
 #: ``--set layers=2,3,1`` or ``2-3-1``: positive sizes, one separator between each.
-_LAYERS_TEXT = re.compile(r"\s*\d+(\s*[,-]\s*\d+)*\s*")
+_LAYERS_TEXT = re.compile(r"\s*[0-9]+(\s*[,-]\s*[0-9]+)*\s*", re.ASCII)
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -210,13 +215,15 @@ def coerce_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
                     raise ValueError(raw)
                 out[name] = tuple(int(v) for v in re.split(r"[,-]", raw))
             elif kind == "int":
-                out[name] = int(raw)
+                out[name] = values.parse_int(raw, name)
             elif kind == "float":
-                out[name] = float(raw)
+                out[name] = values.parse_number(raw, name)
             elif kind == "bool":
                 out[name] = _parse_bool(raw)
             else:
                 out[name] = raw
+        except values.ValueRangeError as exc:
+            raise SpecError(f"bad value for {name}: {exc}") from None
         except ValueError as exc:
             expected = ("layer sizes such as 2,3,1" if name == "layers"
                         else _FIELD_KINDS.get(kind, ("a value", ()))[0])

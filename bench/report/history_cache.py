@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.core.files import open_regular
 from bench.core.record import GroupKey
 
 #: (size, mtime_ns, sha256) of one results file
@@ -58,9 +60,10 @@ class CellRun:
 
 
 def signature(path: Path) -> Signature:
-    stat = path.stat()
+    fd = open_regular(path, "results file")  # a FIFO named *.jsonl must not block the history
+    stat = os.fstat(fd)
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    with os.fdopen(fd, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return stat.st_size, stat.st_mtime_ns, digest.hexdigest()
@@ -71,6 +74,8 @@ def load(cache: Path) -> dict[str, tuple[Signature, list]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if not _plain_file(cache):  # a link, a FIFO, a folder: not a cache nnbench wrote
+        return {}
     try:
         table = pq.read_table(cache).to_pylist()
     except (OSError, ValueError, pa.ArrowException):  # missing, truncated, foreign: read the JSON Lines
@@ -88,6 +93,27 @@ def load(cache: Path) -> dict[str, tuple[Signature, list]]:
                                 _float(row["fit_median"]), row["ok"], row["runs"], row["packages"] or "",
                                 row["untrusted"] or ""))
     return out
+
+
+def _plain_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _ours(cache: Path) -> bool:
+    """Free, or a regular file holding the cache's columns (the rule of bench.core.owned for a cache)."""
+    import pyarrow.parquet as pq
+
+    if not os.path.lexists(cache):
+        return True
+    if not _plain_file(cache):
+        return False
+    try:
+        return set(COLUMNS) <= set(pq.read_schema(cache).names)
+    except Exception:  # noqa: BLE001 - pyarrow raises several types for a foreign file
+        return False
 
 
 def _float(value: float | None) -> float:
@@ -119,6 +145,8 @@ def save(cache: Path, entries: dict[str, tuple[Signature, list]]) -> None:
                         ("metric", pa.string()), ("metric_value", pa.float64()), ("fit_median", pa.float64()),
                         ("ok", pa.int64()), ("runs", pa.int64()), ("untrusted", pa.string()),
                         ("rules", pa.int64())])
+    if not _ours(cache):  # never over a file nnbench did not write, never through a link
+        return
     temporary = cache.with_name(cache.name + f".{os.getpid()}.tmp")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)

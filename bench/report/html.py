@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.core.atomic import write_text_atomically
+from bench.core import owned
 from bench.core.record import Record
 from bench.core.text import visible
 from bench.report.answer import Answer, answers, ratio_text
@@ -206,5 +206,5 @@ def write_html(path: Path, results_path: Path, records: list[Record],
                summaries: list[GroupSummary], tables: ReportTables, plots: Iterable[Path]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomically(path, render_html(results_path, records, summaries, tables, plots))
+    owned.write_text(path, render_html(results_path, records, summaries, tables, plots), "the HTML page")
     return path

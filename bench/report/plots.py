@@ -27,7 +27,8 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bench.core.atomic import write_atomically  # noqa: E402
+from bench.core import owned  # noqa: E402
+from bench.core.owned import FIGURE_MARK  # noqa: E402
 from bench.core.record import Record, as_records  # noqa: E402
 from bench.core.text import visible  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
@@ -79,9 +80,10 @@ def _save(figure: Figure, directory: Path, stem: str) -> list[Path]:
     paths = []
     for extension in FORMATS:
         path = directory / f"{stem}.{extension}"
-        metadata = {"Date": None} if extension == "svg" else {"Software": None}
-        write_atomically(path, lambda target, e=extension, m=metadata: figure.savefig(  # type: ignore[misc]
-            target, dpi=100, metadata=m, format=e))
+        # nnbench's mark (bench.core.owned), and no date: the same figure is the same file
+        metadata = {"Date": None, "Creator": FIGURE_MARK} if extension == "svg" else {"Software": FIGURE_MARK}
+        owned.write_owned(path, lambda temporary, ext=extension, meta=metadata: figure.savefig(
+            temporary, format=ext, dpi=100, metadata=meta), "the figure")
         paths.append(path)
     return paths
 
@@ -235,7 +237,7 @@ def write_plots(records: Sequence[Record | Mapping[str, Any]], summaries: list[G
     directory = Path(directory)
     paths: list[Path] = []
     for stem, figure in figures(records, summaries).items():
-        directory.mkdir(parents=True, exist_ok=True)
+        owned.make_folder(directory, "the figures folder")
         paths += _save(figure, directory, stem)
     return paths
 
@@ -295,6 +297,6 @@ def write_history_plots(rows: Sequence[Any], directory: Path) -> list[Path]:
     directory = Path(directory)
     paths: list[Path] = []
     for stem, figure in history_figures(rows).items():
-        directory.mkdir(parents=True, exist_ok=True)
+        owned.make_folder(directory, "the history folder")
         paths += _save(figure, directory, stem)
     return paths

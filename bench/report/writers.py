@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from bench.core.atomic import write_atomically, write_text_atomically
+from bench.core import owned
 from bench.core.record import Record, latest_per_cell
 from bench.core.results import read_typed
 from bench.report import html as html_page
@@ -87,8 +87,8 @@ def write_terminal(report: Report, stream: IO[str] | None = None, rich: bool | N
 
 
 def write_markdown(report: Report, path: Path) -> list[Path]:
-    write_text_atomically(Path(path), to_markdown(report.sections, report.title, report.banner))
-    return [Path(path)]
+    text = to_markdown(report.sections, report.title, report.banner)
+    return [owned.write_text(Path(path), text, "the Markdown summary")]
 
 
 def write_csv(report: Report, path: Path) -> list[Path]:
@@ -96,9 +96,7 @@ def write_csv(report: Report, path: Path) -> list[Path]:
     frame = report.frame
     if frame is None:
         frame = pd.DataFrame(report.sections[0][1] if report.sections else [])
-    safe = csv_safe_frame(frame)
-    write_atomically(Path(path), lambda target: safe.to_csv(target, index=False))
-    return [Path(path)]
+    return [owned.write_text(Path(path), csv_safe_frame(frame).to_csv(index=False), "the CSV summary")]
 
 
 def write_plots(report: Report, directory: Path) -> list[Path]:

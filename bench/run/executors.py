@@ -80,6 +80,7 @@ class DaskExecutor:
         except ImportError as exc:
             raise ExecutorError(f"the dask executor needs dask[distributed] ({exc})") from None
         if scheduler:
+            probe_scheduler(scheduler)
             try:
                 return cls(Client(scheduler, timeout=CONNECT_TIMEOUT_SECONDS))
             except (OSError, TimeoutError, ValueError) as exc:
@@ -123,6 +124,45 @@ class DaskExecutor:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def probe_scheduler(address: str, timeout: float | None = None) -> None:
+    """Ask ``address`` who it is, within ``timeout`` seconds overall; :class:`ExecutorError` unless a
+    Dask scheduler answers.
+
+    ``distributed.Client``'s own timeout covers the TCP connect, not a service
+    that accepts the connection and never speaks Dask's protocol (it waits
+    forever), nor one that answers something else (it may try to allocate a
+    "message" of exabytes); this probe bounds both.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    timeout = CONNECT_TIMEOUT_SECONDS if timeout is None else timeout
+
+    async def identity() -> object:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(identity(), timeout))
+    except TimeoutError:
+        raise ExecutorError(f"the Dask scheduler at {address} did not answer within {timeout:g} s "
+                            "(is it a Dask scheduler?)") from None
+    except OSError as exc:
+        raise ExecutorError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    except (ValueError, TypeError) as exc:  # raised by Dask's address parsing, before any connection
+        raise ExecutorError(f"--scheduler {address} is not an address Dask can connect to ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a non-Dask service makes the protocol raise
+        raise ExecutorError(f"{address} did not answer as a Dask scheduler "
+                            f"({type(exc).__name__}: {str(exc)[:120]})") from None
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise ExecutorError(f"{address} answered, but not as a Dask scheduler ({str(reply)[:100]})")
 
 
 def make_executor(name: str | None = None, scheduler: str | None = None, workers: int = 2) -> Executor:

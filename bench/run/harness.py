@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core.record import CellConfig
-from bench.core.results import ResultsWriter
+from bench.core.results import Identity, ResultsWriter
 from bench.run.executors import Executor, Runner, SerialExecutor
 from bench.run.isolation import run_isolated
 from bench.run.progress import summary_line
@@ -102,10 +102,12 @@ def run_suite(
     cells: list[CellConfig] | None = None,
     start: str = "warm",
     quiet: QuietPolicy | None = None,
+    identity: Identity | None = None,
 ) -> list[dict[str, Any]]:
-    """Run ``cells`` of ``suite`` (default: its whole matrix), appending to ``output``."""
+    """Run ``cells`` of ``suite`` (default: its whole matrix), appending to ``output``
+    (``identity``: the locked file's, see :class:`~bench.core.results.ResultsWriter`)."""
     suite.validate()
     planned = suite.cells() if cells is None else cells
     quiet = quiet or QuietPolicy(suite.quiet_machine, suite.threads, suite.quiet_wait_limit)
-    return run_cells(planned, ResultsWriter(output), runner, progress, executor,
+    return run_cells(planned, ResultsWriter(output, identity), runner, progress, executor,
                      stamp={"suite_config": suite.to_dict()}, start=start, quiet=quiet)

@@ -7,23 +7,24 @@ there instead). None of these may be the same path as another, or as the
 input. A new run claims paths nobody has: its results file and report files
 must not exist yet (an empty results file, left by a run killed before its
 first record, may be taken over). ``report`` and ``run --resume`` rewrite the
-report files named after their results file, which are theirs; ``-o PAGE``
-overwrites only an earlier nnbench page.
+report files named after their results file when nnbench wrote them
+(:mod:`bench.core.owned`: never through a link, never a file without
+nnbench's mark); ``-o PAGE`` overwrites only an earlier nnbench page.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.core.owned import check_folder, check_writable, is_ours, probe_folder
 from bench.core.results import ResultsFileError, ResultsLock
 
 RESULTS_SUFFIX = ".jsonl"
 PAGE_SUFFIXES = (".html", ".htm")
-#: Text at the top of every page and Markdown summary nnbench writes (see bench.report).
-REPORT_MARK = "nnbench results:"
 
 
 class OutputError(ResultsFileError):
@@ -51,12 +52,17 @@ def report_paths(results: Path, plots: bool = True, html: bool = True,
                        plots_dir=results.with_name(f"{results.stem}-plots") if plots else None, html=page)
 
 
+def _real(path: Path) -> Path:
+    """The path with its links resolved (a link loop stays as it is: ``Path.resolve`` raises on one)."""
+    return Path(os.path.realpath(path))
+
+
 def _same(a: Path, b: Path) -> bool:
-    return a.resolve() == b.resolve()
+    return _real(a) == _real(b)
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
+    return _real(path).is_relative_to(_real(folder))
 
 
 def check_report_paths(results: Path, paths: ReportPaths, own_page: bool = True) -> None:
@@ -76,8 +82,6 @@ def check_report_paths(results: Path, paths: ReportPaths, own_page: bool = True)
                               f"give the results file a {RESULTS_SUFFIX} name")
         if paths.plots_dir is not None and _inside(path, paths.plots_dir):
             raise OutputError(f"{label} {path} would go inside the figures folder {paths.plots_dir}")
-        if path.is_dir():
-            raise OutputError(f"{label} {path} is a folder; choose another path")
     for index, (label, path) in enumerate(named):
         for other_label, other in named[index + 1:]:
             if _same(path, other):
@@ -87,16 +91,13 @@ def check_report_paths(results: Path, paths: ReportPaths, own_page: bool = True)
             raise OutputError(f"the figures folder {paths.plots_dir} would hold its own input {results}")
         if paths.plots_dir.exists() and not paths.plots_dir.is_dir():
             raise OutputError(f"the figures folder {paths.plots_dir} is a file; move it away first")
-    if not own_page and paths.html is not None and paths.html.is_file() and not _is_report(paths.html):
-        raise OutputError(f"{paths.html} exists and is not an nnbench page; choose another -o or remove it")
-
-
-def _is_report(path: Path) -> bool:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return REPORT_MARK in handle.read(4096)
-    except OSError:
-        return False
+    html = paths.html
+    if not own_page and html is not None and html.is_file() and not html.is_symlink() and not is_ours(html):
+        raise OutputError(f"{html} exists and is not an nnbench page; choose another -o or remove it")
+    for label, path in named:  # the one rule: only nnbench's own files, never through a link
+        check_writable(path, label)
+    if paths.plots_dir is not None:
+        check_folder(paths.plots_dir, "the figures folder")
 
 
 def _all_paths(results: Path) -> list[Path]:
@@ -108,6 +109,13 @@ def check_results_name(path: Path) -> None:
     if path.suffix != RESULTS_SUFFIX:
         raise OutputError(f"--output names the results file, a JSON Lines {RESULTS_SUFFIX} file (the report "
                           f"goes beside it: .md, .csv, .html, -plots/); got {path}")
+
+
+def check_not_link(path: Path) -> None:
+    """A results file is appended to by name: never through a symbolic link."""
+    if Path(path).is_symlink():
+        raise OutputError(f"{path} is a symbolic link; nnbench does not write through links "
+                          "(give the file it points to)")
 
 
 def check_not_inputs(results: Path, inputs: Iterable[Path]) -> None:
@@ -130,17 +138,18 @@ def claim_new_output(path: Path, inputs: Iterable[Path] = ()) -> ResultsLock:
     """
     path = Path(path)
     check_results_name(path)
+    check_not_link(path)
     check_not_inputs(path, inputs)
-    paths = report_paths(path)
-    check_report_paths(path, paths)
+    probe_folder(path.parent, "results to", path)
+    taken = [p for p in _all_paths(path)[1:] if os.path.lexists(p)]
+    if taken:
+        raise OutputError(f"{taken[0]} already exists and is not this run's report; choose another --output")
+    check_report_paths(path, report_paths(path))
     if path.exists() and not path.is_file():
         raise OutputError(f"{path} is not a file; choose another --output")
     if path.is_file() and path.stat().st_size:
         ResultsLock(path).acquire().release()  # raises if a run is writing it now
         raise OutputError(already_exists(path))
-    taken = [p for p in _all_paths(path)[1:] if p.exists()]
-    if taken:
-        raise OutputError(f"{taken[0]} already exists and is not this run's report; choose another --output")
     lock = ResultsLock(path).acquire(create=True)
     if path.stat().st_size:  # another run wrote its first record between the checks and the lock
         lock.release()
@@ -151,6 +160,7 @@ def claim_new_output(path: Path, inputs: Iterable[Path] = ()) -> ResultsLock:
 def claim_resumed_output(path: Path) -> ResultsLock:
     """Lock an existing results file for ``--resume`` (and check its report paths)."""
     path = Path(path)
+    check_not_link(path)
     if not path.is_file():
         raise ResultsFileError(f"no results file at {path}")
     check_report_paths(path, report_paths(path))

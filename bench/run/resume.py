@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.core.files import read_regular
 from bench.core.record import CellConfig, CellKey, cell_key, latest_per_cell
 from bench.core.results import ResultsFileError, read_records
 from bench.run.suite import Suite, SuiteError, suite_from_mapping
 
-__all__ = ["CellKey", "ResumePlan", "cell_key", "cut_torn_tail", "latest_per_cell", "plan_resume"]
+__all__ = ["CellKey", "ResumePlan", "cell_key", "check_last_line", "cut_torn_tail", "latest_per_cell",
+           "plan_resume"]
 
 
 @dataclass
@@ -68,6 +70,28 @@ def plan_resume(path: Path, retry_failed: bool = False) -> ResumePlan:
     cells = suite.cells()
     missing = [cell for cell in cells if cell.key() not in settled]
     return ResumePlan(suite=suite, missing=missing, done=len(cells) - len(missing))
+
+
+def check_last_line(path: Path) -> None:
+    """Refuse a last line that is not a record but ends with a new line.
+
+    ``kill -9`` cuts a write short *before* its new line (:func:`cut_torn_tail`
+    drops that); a broken line followed by a new line came from elsewhere, and
+    appending after it would leave a file no reader accepts.
+    """
+    data = read_regular(Path(path), "results file")
+    if not data.endswith(b"\n"):
+        return
+    lines = data.split(b"\n")
+    number = max((i for i, line in enumerate(lines, 1) if line.strip()), default=0)
+    if not number:
+        return
+    try:
+        json.loads(lines[number - 1].decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        raise ResultsFileError(
+            f"{path}:{number}: the last line is not a complete record, yet it ends with a new line (not a "
+            "write cut short by a kill); remove or mend that line, then resume") from None
 
 
 def cut_torn_tail(path: Path) -> bool:

@@ -47,7 +47,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import registry
+from bench.core import values as numeric
 from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS
+from bench.core.files import SUITE_LIMIT_BYTES, InputFileError, read_regular
 from bench.core.record import DIVISIONS, MAX_CURVE_POINTS, CellConfig
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Task
@@ -58,7 +60,7 @@ DEVICES = ("cpu", "gpu", "auto")
 #: ``{"first": a, "count": n}``, so a record's size does not grow with the matrix.
 LISTED_SEEDS_MAX = 1000
 #: The largest address-space cap setrlimit takes (bytes in a signed 64-bit number), in MB.
-MAX_MEMORY_LIMIT_MB = (2**63 - 1) // 2**20
+MAX_MEMORY_LIMIT_MB = int(numeric.RANGES["memory_limit_mb"].high)
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
               "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files",
               "divisions", "quiet_machine", "quiet_wait_limit"}
@@ -110,22 +112,12 @@ class Suite:
         registry.check_task_names([name for name in self.tasks if name not in self.task_files])
         if self.device not in DEVICES:
             raise SuiteError(f"unknown device {self.device!r}; known: {', '.join(DEVICES)}")
-        if self.threads < 1:
-            raise SuiteError(f"threads must be >= 1, got {self.threads}")
-        if not self.timeout > 0:
-            raise SuiteError(f"timeout must be > 0 seconds, got {self.timeout}")
+        self._check_numbers()
         if self.quiet_machine not in QUIET_MODES:
             raise SuiteError(f"quiet_machine must be one of {', '.join(QUIET_MODES)}, "
                              f"got {self.quiet_machine!r}")
         if not self.quiet_wait_limit >= 0:
             raise SuiteError(f"quiet_wait_limit must be >= 0 seconds, got {self.quiet_wait_limit}")
-        if self.memory_limit_mb is not None and not 1 <= self.memory_limit_mb <= MAX_MEMORY_LIMIT_MB:
-            raise SuiteError(f"memory_limit_mb must be >= 1 and <= {MAX_MEMORY_LIMIT_MB}, "
-                             f"got {self.memory_limit_mb}")
-        if self.curve_points < 0:
-            raise SuiteError(f"curve_points must be >= 0, got {self.curve_points}")
-        if any(seed < 0 for seed in self.seeds):
-            raise SuiteError(f"seeds must be >= 0, got {self.seeds}")
         for label, values in (("backend", self.backends), ("task", self.tasks), ("seed", self.seeds),
                               ("division", self.divisions)):
             # Counter, not list.count: linear in the matrix (--seeds 100000 plans in a blink).
@@ -147,6 +139,20 @@ class Suite:
             if task_name in self.task_files:  # pin the file's path and sha256 for the workers and --resume
                 self.task_files[task_name] = task.pinned_definition()  # type: ignore[attr-defined]
             _check_fits_task(task_name, task.default_spec(), self.overrides_for(task_name))
+
+    def _check_numbers(self) -> None:
+        """Every number within its range (:mod:`bench.core.values`, the same rule as the flags')."""
+        try:
+            self.threads = int(numeric.check(self.threads, "threads"))
+            self.timeout = float(numeric.check(self.timeout, "timeout"))
+            if self.memory_limit_mb is not None:
+                self.memory_limit_mb = int(numeric.check(self.memory_limit_mb, "memory_limit_mb"))
+            self.curve_points = int(numeric.check(self.curve_points, "curve_points"))
+            numeric.check(len(self.seeds), "seeds")
+            for seed in self.seeds:
+                numeric.check(seed, "seed")
+        except numeric.ValueRangeError as exc:
+            raise SuiteError(str(exc)) from None
 
     def _check_types(self) -> None:
         """Wrong TOML types (``backends = "numpy"``) fail here with one clear line."""
@@ -254,22 +260,29 @@ def suite_from_mapping(data: dict[str, Any], source: str, base: Path | None = No
 def _expand_seeds(compact: dict[str, Any], source: str) -> list[int]:
     """``{"first": a, "count": n}`` (see :data:`LISTED_SEEDS_MAX`) → ``[a, …, a + n - 1]``."""
     first, count = compact.get("first"), compact.get("count")
-    if set(compact) != {"first", "count"} or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (first, count)):
+    if set(compact) != {"first", "count"}:
         raise SuiteError(f"{source}: seeds must be a list of integers or {{first = A, count = N}}")
-    return list(range(first, first + count))  # type: ignore[operator]
+    try:  # bounded before the list is built: a count of 10**12 is refused, not allocated
+        first, count = numeric.check(first, "seed"), numeric.check(count, "seeds")
+        numeric.check(first + count - 1, "seed")
+    except numeric.ValueRangeError as exc:
+        raise SuiteError(f"{source}: seeds must be a list of integers or {{first = A, count = N}} ({exc})"
+                         ) from None
+    return list(range(int(first), int(first + count)))
 
 
 def load_suite(path: Path) -> Suite:
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SuiteError(f"no suite file at {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(read_regular(path, "suite file", SUITE_LIMIT_BYTES).decode("utf-8"))
+    except InputFileError as exc:
+        raise SuiteError(str(exc)) from None
+    except UnicodeDecodeError as exc:
         raise SuiteError(f"cannot read suite file {path} ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: malformed TOML ({exc})") from None
+    except RecursionError:
+        raise SuiteError(f"{path}: nested too deeply to be a suite") from None
     data.setdefault("name", path.stem)
     return suite_from_mapping(data, str(path), base=path.parent)
 

@@ -30,8 +30,13 @@ fit-time ratio):
 
 Cells go cold, and their record's ``start`` says why, when a memory cap is set
 (the cap must count the library's import, as a cold cell's does), when the
-template cannot start, and when it dies (the cell it was running is rerun
-cold). The Dask executor runs cells cold (its task threads would each need
+template cannot start, when it dies (the cell it was running is rerun
+cold), and when it stops answering (stopped by SIGSTOP, hung): a template
+that is stopped, or does not say it forked within :data:`ANSWER_TIMEOUT_SECONDS`,
+is dropped and the cell runs cold. The harness watches the cell's own
+process (a pidfd), so a cell that finished while its template was stopped is
+recorded from its result file, not as "timed out", and its ``start`` says the
+template stopped answering. The Dask executor runs cells cold (its task threads would each need
 their own templates).
 """
 
@@ -49,23 +54,24 @@ import time
 from typing import Any
 
 from bench.core.record import CellConfig
-from bench.run import cow, isolation
+from bench.run import isolation
 
-#: Imported by every template, whatever its backend (cheap, fork-safe, used by most cells).
-COMMON_PRELOADS = ("numpy", "bench.run.worker", "sklearn.model_selection", "tasks.logic_gates",
-                   "tasks.credit_risk", "tasks.regression", "tasks.images", "tasks.table_file")
-#: Libraries that must not be imported before a fork: their backends' templates skip the backend import.
-NOT_FORK_SAFE = ("jax", "jaxlib")
 #: How long a template may take to import its library before it counts as failed.
 START_TIMEOUT_SECONDS = 120.0
 #: How long to wait for the template to report a killed cell's end.
 REAP_TIMEOUT_SECONDS = 15.0
+#: How long a started template may take to answer (it forked a cell; a cell it watched ended).
+ANSWER_TIMEOUT_SECONDS = 10.0
 
 TemplateKey = tuple[str, str, int]
 
 
 class TemplateError(RuntimeError):
     """The template could not start, or died: the cell goes cold."""
+
+
+class TemplateHung(TemplateError):
+    """The template is stopped or does not answer (its message is the start record's reason)."""
 
 
 def template_key(config: CellConfig) -> TemplateKey:
@@ -81,11 +87,13 @@ class Template:
         started = time.perf_counter()
         self.log = tempfile.TemporaryFile(prefix="nnbench-template-")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.run.templates", config.backend, str(os.getpid())],
+            [sys.executable, "-m", "bench.run.template_side", config.backend, str(os.getpid())],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
             env=isolation.worker_environment(config), start_new_session=True)
         self.buffer = b""
         self.name = f"{config.backend}/{self.process.pid}"
+        #: why this template may not run another cell (it stopped answering), else ""
+        self.hung = ""
         try:
             ready = self._expect("ready", START_TIMEOUT_SECONDS)
         except BaseException:
@@ -109,10 +117,21 @@ class Template:
         with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
             config_path, result_path, stderr_path = isolation.cell_files(scratch, config)
             started = time.perf_counter()
+            self._check_running()
             self._send({"config": str(config_path), "result": str(result_path), "stderr": str(stderr_path)})
-            pid = int(self._expect("started", START_TIMEOUT_SECONDS)["pid"])
+            try:
+                pid = int(self._expect("started", ANSWER_TIMEOUT_SECONDS)["pid"])
+            except TimeoutError:
+                raise TemplateHung(f"template {self.name} did not answer within {ANSWER_TIMEOUT_SECONDS:g} s "
+                                   "(stopped or hung)") from None
             try:
                 code = self._exit_code(pid, config.timeout - (time.perf_counter() - started))
+            except TemplateHung as exc:  # the cell ended, its template did not say so: read its result
+                self.hung = f"{exc}; later cells start cold"
+                isolation._kill_group(pid)
+                code = 0 if result_path.exists() else -1
+                record = isolation.finished_record(config, code, result_path, stderr_path,
+                                                   time.perf_counter() - started)
             except TimeoutError:
                 kill_cell(pid)
                 with contextlib.suppress(TemplateError, TimeoutError):
@@ -126,13 +145,64 @@ class Template:
                 record = isolation.finished_record(config, code, result_path, stderr_path,
                                                    time.perf_counter() - started)
         record["start"] = self.start_info()
+        if self.hung:
+            record["start"]["reason"] = self.hung
         return record
 
+    def _check_running(self) -> None:
+        """:class:`TemplateHung` when the template process is stopped (SIGSTOP, a debugger);
+        :class:`TemplateError` when it has died."""
+        try:
+            import psutil
+
+            status = psutil.Process(self.process.pid).status()
+        except Exception:  # noqa: BLE001 - gone: the next read says how
+            return
+        if status in ("zombie", "dead"):
+            raise TemplateError(self._death())
+        if status in ("stopped", "tracing-stop"):
+            raise TemplateHung(f"template {self.name} is {status}")
+
     def _exit_code(self, pid: int, timeout: float) -> int:
-        message = self._expect("exited", max(timeout, 0.0))
+        """The cell's exit code as the template reports it; TimeoutError after ``timeout`` s;
+        :class:`TemplateHung` when the cell ended and the template did not report it."""
+        self._wait_cell(pid, max(timeout, 0.0))
+        message = self._expect("exited", 0.0)
         if int(message["pid"]) != pid:
             raise TemplateError(f"template {self.name} reported another cell ({message})")
         return int(message["code"])
+
+    def _wait_cell(self, pid: int, timeout: float) -> None:
+        """Until the template's next message is buffered: watch the cell's process too (a pidfd)."""
+        assert self.process.stdout is not None
+        channel = self.process.stdout.fileno()
+        try:
+            watch: int | None = os.pidfd_open(pid)
+        except OSError:  # already gone (or no pidfd): the template must answer promptly
+            watch = None
+        deadline = time.monotonic() + timeout
+        ended = None if watch is not None else time.monotonic()
+        try:
+            while b"\n" not in self.buffer:
+                now = time.monotonic()
+                if ended is not None and now - ended > ANSWER_TIMEOUT_SECONDS:
+                    raise TemplateHung(f"template {self.name} stopped answering: this cell ended and it "
+                                       f"did not report it within {ANSWER_TIMEOUT_SECONDS:g} s")
+                if ended is None and now >= deadline:
+                    raise TimeoutError("exited")
+                left = (ended + ANSWER_TIMEOUT_SECONDS if ended is not None else deadline) - now
+                fds = [channel] + ([watch] if watch is not None and ended is None else [])
+                readable, _, _ = select.select(fds, [], [], max(left, 0.0))
+                if watch is not None and watch in readable:
+                    ended = time.monotonic()
+                if channel in readable:
+                    chunk = os.read(channel, 65536)
+                    if not chunk:
+                        raise TemplateError(f"template {self.name} died ({self._death()})")
+                    self.buffer += chunk
+        finally:
+            if watch is not None:
+                os.close(watch)
 
     def _send(self, message: dict[str, Any]) -> None:
         assert self.process.stdin is not None
@@ -223,11 +293,16 @@ class TemplatePool:
             self.unavailable[key] = f"template could not start: {exc}"
             return cold(config, self.unavailable[key])
         try:
-            return template.run(config)
+            record = template.run(config)
         except (TemplateError, TimeoutError) as exc:
             self.templates.pop(key).close()
-            self.unavailable[key] = f"template {template.name} died: {exc}"
+            self.unavailable[key] = str(exc) if isinstance(exc, TemplateHung) else \
+                f"template {template.name} died: {exc}"
             return cold(config, self.unavailable[key])
+        if template.hung:  # this cell's record stands; the template runs no more
+            self.templates.pop(key).close()
+            self.unavailable[key] = template.hung
+        return record
 
     def _start(self, config: CellConfig) -> Template:
         template = Template(config)
@@ -250,88 +325,3 @@ def cold(config: CellConfig, reason: str) -> dict[str, Any]:
     record = isolation.run_isolated(config)
     record["start"] = {"mode": "cold", "template": None, "imports_preloaded": [], "reason": reason}
     return record
-
-
-# --- the template side ----------------------------------------------------------------------------
-
-
-def preload(backend: str) -> tuple[list[str], str]:
-    """Import the common modules and ``backend``'s library; the top-level packages now loaded, and why
-    the backend's library was not (empty when it was)."""
-    import importlib
-
-    before = set(sys.modules)
-    for module in COMMON_PRELOADS:
-        with contextlib.suppress(Exception):  # a missing one is the cell's to report
-            importlib.import_module(module)
-    skipped = ""
-    try:
-        from bench.core import registry
-
-        backend_cls = registry.backend_class(backend)
-        unsafe = sorted(set(backend_cls.packages) & set(NOT_FORK_SAFE))
-        if unsafe:
-            skipped = f"{', '.join(unsafe)} not fork-safe after import: the library loads in the cell"
-        else:
-            backend_cls.available()  # imports the library
-    except BaseException as exc:  # noqa: BLE001 - a broken backend: the cell imports it again and reports it
-        skipped = f"backend not preloaded: {type(exc).__name__}: {exc}"[:300]
-    new = {name.partition(".")[0] for name in set(sys.modules) - before}
-    return sorted(new - set(sys.stdlib_module_names) - {"_distutils_hack"}), skipped
-
-
-def template_main(argv: list[str]) -> int:
-    """``python -m bench.run.templates BACKEND HARNESS_PID``: preload, then fork one cell per request."""
-    backend, harness_pid = argv
-    channel = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # whatever the libraries print goes to the log, not into the protocol
-    isolation._die_with_parent(int(harness_pid))
-    preloaded, skipped = preload(backend)
-    ranges = cow.present_ranges()  # what each cell maps before its work (see bench.run.cow)
-    threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 0
-    _say(channel, kind="ready", preloaded=preloaded, skipped=skipped, threads=threads)
-    template = os.getpid()
-    for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _cell(request, template, channel, ranges)
-        _say(channel, kind="started", pid=pid)
-        _, status = os.waitpid(pid, 0)
-        _say(channel, kind="exited", pid=pid, code=os.waitstatus_to_exitcode(status))
-    return 0
-
-
-def _say(channel: Any, **message: Any) -> None:
-    channel.write(json.dumps(message) + "\n")
-
-
-def _cell(request: dict[str, str], template: int, channel: Any, ranges: list[cow.Range]) -> None:
-    """In the forked child: the cell's own session and files, then a cold cell's supervisor. Never returns."""
-    code = 70
-    try:
-        channel.close()
-        os.setsid()
-        log = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(null)
-        os.close(log)
-        sys.argv = [isolation.__file__, "0", str(template), request["config"], request["result"]]  # as cold
-        code = isolation.supervise_cell(0, template, request["config"], request["result"],
-                                        before_work=lambda: cow.populate(ranges))
-    except BaseException:  # noqa: BLE001 - whatever happens, this process must not return into the template
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os._exit(code)
-
-
-if __name__ == "__main__":
-    sys.exit(template_main(sys.argv[1:]))
