@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bench.core.device import DeviceConditions
+from bench.core.recipe import Recipe
 from bench.core.record import DIVISIONS
 from bench.core.spec import NetworkSpec
 from bench.core.threads import ThreadPolicy
@@ -82,6 +83,9 @@ class Backend(ABC):
     #: Conformance-kit checks that do not apply to this backend: {check name: why} (bench.testing); a
     #: training setting the kit cannot compare: {"check_trains_like_the_reference[<setting>]": why}.
     kit_skips: ClassVar[dict[str, str]] = {}
+    #: Whether the library's own initialiser takes a seed (the open division); where it cannot, the kit
+    #: skips its seed check with that reason and the adapter records a deviation.
+    open_seeded: ClassVar[bool] = True
     #: What this backend's deviation notes are about, for the kit's training checks: {start of a note:
     #: a kind of bench.testing.DEVIATION_BOUNDS}; such a recorded note widens the tolerance to its bound.
     kit_deviations: ClassVar[dict[str, str]] = {}
@@ -97,8 +101,9 @@ class Backend(ABC):
         self.converged: bool | None = None
         self.epochs_run: int = 0
         self.final_loss: float | None = None
-        #: Open division: every argument handed to the library, to rerun the cell outside nnbench.
-        self.recipe: dict[str, Any] = {}
+        #: Open division: what was handed to the library (:class:`Recipe`; a dict from adapters
+        #: written before it), to rerun the cell outside nnbench.
+        self.recipe: Recipe | dict[str, Any] = {}
         #: The division of the last ``fit`` ("closed" or "open").
         self.division = "closed"
         #: What :meth:`pin_precision` set, as read back: {setting: value}.
@@ -138,7 +143,7 @@ class Backend(ABC):
             return True, f"unknown division {division!r} (known: {', '.join(DIVISIONS)})"
         if task_kind == "regression" and not self.supports_regression:
             return True, f"{self.name} does not train regression networks"
-        if division == "open" and type(self).fit_open is Backend.fit_open:
+        if division == "open" and not type(self).has_open_division():
             return True, f"{self.name} has no open-division recipe"
         return False, ""
 
@@ -242,7 +247,8 @@ class Backend(ABC):
     def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
                  on_epoch: EpochCallback | None) -> None:
         """Train ``spec``'s network with the library's own high-level API and init (the open
-        division); fill ``self.recipe`` and call :meth:`end_epoch` after each epoch.
+        division): :meth:`build_open`, then :meth:`train_open`, whose :class:`Recipe` becomes
+        ``self.recipe``. Adapters implement those two, not this.
 
         The same layers, activations, loss, optimizer family, learning rate, momentum, batch size
         and epochs; everything else (initialisation, shuffling, the loss class's scale) is the
@@ -250,7 +256,33 @@ class Backend(ABC):
         float32, :data:`OPEN_DTYPE`, unless the user set one). ``on_epoch``'s loss is the library's
         own reported training loss for the epoch (its loss class, so scales differ across libraries).
         """
+        if type(self).build_open is Backend.build_open:
+            raise NotImplementedError(f"{self.name} has no open-division recipe")
+        self.build_open(spec)
+        self.recipe = self.train_open(spec, X, Y, on_epoch)
+
+    @classmethod
+    def has_open_division(cls) -> bool:
+        """Whether this adapter trains the open division (implements :meth:`build_open`, or, as
+        adapters written before :class:`Recipe`, overrides :meth:`fit_open`)."""
+        return cls.build_open is not Backend.build_open or cls.fit_open is not Backend.fit_open
+
+    def build_open(self, spec: NetworkSpec) -> None:
+        """Build ``spec``'s network with the library's own initialiser seeded with ``spec.seed``,
+        parameters in ``spec.dtype``, on this adapter's device; it becomes the current model (what
+        :meth:`predict`, :meth:`get_weights` and :meth:`parameter_dtype` read). No training."""
         raise NotImplementedError(f"{self.name} has no open-division recipe")
+
+    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                   on_epoch: EpochCallback | None) -> Recipe:
+        """Train the model :meth:`build_open` made through the library's own loop, calling
+        :meth:`end_epoch` after each epoch; return the :class:`Recipe` of what it handed the library."""
+        raise NotImplementedError(f"{self.name} has no open-division recipe")
+
+    def parameter_dtype(self) -> str:
+        """The dtype of the current model's own parameters as the library holds them ("float32",
+        "float64"; not a cast output): the kit checks it against the spec's."""
+        raise NotImplementedError(f"{self.name} does not report its parameters' dtype")
 
     @abstractmethod
     def predict(self, X: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ import numpy as np
 from bench.core import metrics, registry
 from bench.core.backend import OPEN_DTYPE, Backend
 from bench.core.conditions import Stability
+from bench.core.recipe import Recipe
 from bench.core.record import (
     MAX_CURVE_POINTS,
     CellConfig,
@@ -244,7 +245,7 @@ def run_cell(config: CellConfig) -> dict[str, Any]:
         steady_epoch_seconds=statistics.median(epoch_times[1:].tolist()) if len(epoch_times) > 1 else None,
         epochs=backend.epochs_run,
         final_loss=backend.final_loss,
-        recipe=backend.recipe if config.division == "open" else None,
+        recipe=_recipe_data(backend.recipe) if config.division == "open" else None,
         target={"metric": task.target[0], "value": task.target[1], "direction": task.target[2]},
         time_to_target_seconds=reached["seconds"] if reached else None,
         epochs_to_target=int(reached["epoch"]) if reached else None,
@@ -272,6 +273,11 @@ def not_finite(record: dict[str, Any]) -> list[str]:
               "predict_seconds": record["predict_seconds"]}
     return [name for name, value in values.items()
             if isinstance(value, float) and not math.isfinite(value)]
+
+
+def _recipe_data(recipe: Recipe | dict[str, Any]) -> dict[str, Any]:
+    """The recipe as stored in the record (plain JSON values)."""
+    return recipe.to_dict() if isinstance(recipe, Recipe) else recipe
 
 
 def _cannot_import(record: dict[str, Any], config: CellConfig, reason: str) -> dict[str, Any]:
