@@ -78,7 +78,7 @@ def metadata_first_line(layout: Layout, path: Path) -> str | None:
     if layout.rows != n_rows or set(layout.counts) != {n_features + 1}:
         return None
     classes = [name.strip() for name in head[2:]]
-    if not classes or any(_is_number(name) for name in classes):
+    if not classes or any(is_number(name) for name in classes):
         return None
     listed = f", classes {', '.join(classes)} (the last column holds their index 0..{len(classes) - 1})" \
         if classes else ""
@@ -93,7 +93,8 @@ def metadata_first_line(layout: Layout, path: Path) -> str | None:
             "then --target target")
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (a header of numbers is data, not names)."""
     try:
         float(text)
     except ValueError:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from bench.core.files import InputFileError, check_regular, gunzip_bounded, read_regular
 from bench.core.task import TaskDataError
-from tasks.table_layout import check_layout, likely_delimiter
+from tasks.table_layout import check_layout, is_number, likely_delimiter
 from tasks.table_numbers import widen_parquet
 
 #: Memory needed ≈ this × the uncompressed size: bytes read, decoded text, the frame, the float
@@ -204,7 +204,7 @@ def check_header(header: list[str], path: Path) -> None:
     names = [name.strip() for name in header]
     if len(names) < 2:
         raise TaskDataError(f"{path}: one column only; a table needs a target and at least one feature")
-    if any(_is_number(name) for name in names):
+    if any(is_number(name) for name in names):
         shown = ",".join(header)[:60]
         raise TaskDataError(f"{path}: no header: the first line ({shown}) holds numbers; "
                             "the first line must name the columns")
@@ -214,14 +214,6 @@ def check_header(header: list[str], path: Path) -> None:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise TaskDataError(f"{path}: the header repeats column name(s) {', '.join(repeated)}")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _first_line(exc: BaseException) -> str:
