@@ -44,7 +44,7 @@ def broken(rec: dict, variant: str) -> dict:
     return rec
 
 
-VARIANTS = ["nan", "inf", "-inf", "missing", "no metrics", "null", "text", "fit nan", "fit null", "fit zero",
+VARIANTS = ["nan", "inf", "-inf", "missing", "no metrics", "null", "fit nan", "fit null", "fit zero",
             "fit negative", "metrics null"]
 
 
@@ -65,6 +65,17 @@ def test_compare_calls_a_broken_metric_worse_and_the_gate_fails(tmp_path: Path, 
     old, new = write(tmp_path / "old.jsonl", runs()), write(tmp_path / "new.jsonl", runs(bad=variant))
     assert main(["compare", str(old), str(new), "--fail-on-regression"]) == 1
     assert "1 cell(s) worse" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_a_metric_that_is_not_a_number_refuses_the_file(tmp_path: Path, capsys, command):
+    """Text where a number belongs is a malformed record: the file is refused (one line, exit 2), so no gate
+    can pass on it."""
+    old, new = write(tmp_path / "old.jsonl", runs()), write(tmp_path / "new.jsonl", runs(bad="text"))
+    paths = [str(old), str(new), "--fail-on-regression"] if command == "compare" else [str(new)]
+    assert main([command, *paths]) == 2
+    err = capsys.readouterr().err
+    assert "metric 'accuracy' must be a number" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
