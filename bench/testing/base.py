@@ -52,6 +52,8 @@ def skip_exceptions() -> tuple[type[BaseException], ...]:
     return (KitSkip,)
 
 
+#: Names of every check of the kit (filled by bench.testing.suite, which lists them).
+CHECK_NAMES: list[str] = []
 #: Names of the checks that train or load a network, and of the heavy ones.
 NEEDS_LIBRARY: set[str] = set()
 SLOW: set[str] = set()

@@ -8,6 +8,7 @@ import sys
 from importlib.metadata import packages_distributions
 
 from bench.core.backend import Backend, install_command
+from bench.testing.base import CHECK_NAMES
 from bench.testing.tolerances import DEVIATION_BOUNDS
 from bench.testing.training import TRAINING_CHECKS, TRAINING_SETTINGS, split_skip
 
@@ -19,9 +20,7 @@ def check_declares_contract(cls: type[Backend]) -> None:
     ok, reason = cls.available()
     assert isinstance(ok, bool) and isinstance(reason, str), "available() must return (bool, str)"
     assert ok or reason, f"{cls.name}: available() said no without a reason"
-    from bench.testing.suite import CHECKS  # the suite lists this check: imported when it runs
-
-    known = {check.__name__ for check in CHECKS}
+    known = set(CHECK_NAMES)
     for name, why in cls.kit_skips.items():
         check, setting = split_skip(name)
         assert check in known, f"{cls.name}: kit_skips names {name!r}, which is no check of the kit"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bench.core.backend import Backend
-from bench.testing.base import NEEDS_LIBRARY, SLOW, Check, KitSkipWarning, skip_exceptions
+from bench.testing.base import CHECK_NAMES, NEEDS_LIBRARY, SLOW, Check, KitSkipWarning, skip_exceptions
 from bench.testing.closed import (
     check_deterministic,
     check_fit_predict_shapes,
@@ -54,6 +54,7 @@ CHECKS: list[Check] = [
     check_open_recipe_matches_what_ran,
     check_skip_refuses_what_fit_cannot_train,
 ]
+CHECK_NAMES[:] = [check.__name__ for check in CHECKS]
 
 
 def backend_checks(cls: type[Backend]) -> Iterator[tuple[Check, str]]:
