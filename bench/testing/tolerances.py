@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from bench.core.backend import Backend
 
 #: Largest |difference| of weights and epoch losses accepted as "the same training", per dtype.
-#: Measured on the shipped adapters (``python -m bench.testing [--long]``): float64 agrees to
-#: ≤ 5e-16 (3 epochs) and ≤ 5e-14 (25 epochs);
-#: float32 to ≤ 3e-7 (3 epochs of 12 rows) and ≤ 4e-5 (25 epochs of 40 rows in single-row steps).
+#: Measured on the shipped adapters with ``python -m bench.testing [--long]`` (README, "Adding a
+#: backend": the bounds table and its measured columns).
 TOLERANCE = {"float64": 1e-9, "float32": 1e-5}
 LONG_TOLERANCE = {"float64": 1e-9, "float32": 2e-4}
 
@@ -26,10 +25,9 @@ class DeviationBound:
 
 
 #: kind → bound. An adapter names the kind of each of its deviation notes in ``kit_deviations``
-#: ({start of the note: kind}); a recorded note of no kind widens nothing. Measured on the shipped
-#: adapters (``python -m bench.testing [--long]``): keras-torch's float32-rounded float64 products ≤ 8.3e-8
-#: (3 epochs) and ≤ 5.2e-6 (25); Adam's ε placement (keras, keras-jax, keras-torch, sklearn) ≤ 3.7e-6 and
-#: ≤ 1.1e-5. Several kinds recorded in one fit add their bounds.
+#: ({start of a note: kind}); a recorded note of no kind widens nothing. Several kinds recorded in one
+#: fit add their bounds. The open division's dtype check accepts parameters in another dtype than the
+#: spec's only with a recorded note of kind ``precision``.
 DEVIATION_BOUNDS: dict[str, DeviationBound] = {
     "precision": DeviationBound("the library computes in another precision than the spec's dtype: "
                                 "compared at float32's tolerance", TOLERANCE["float32"],
