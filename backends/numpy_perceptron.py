@@ -6,6 +6,7 @@ import numpy as np
 
 from backends.scratch.perceptron import Perceptron
 from bench.core.backend import Arrays, Backend, EpochCallback, Weights
+from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
 
 _NOT_BACKPROPAGATION = ("the perceptron rule (weight += rate × input × error, no derivative) is not the "
@@ -68,17 +69,33 @@ class NumpyPerceptron(Backend):
         self.converged = loss == 0
         return self.converged
 
-    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
-                 on_epoch: EpochCallback | None) -> None:
-        """As closed: nothing differs (zero weights, the slides' row-by-row rule, "while error ≠ 0")."""
-        self.recipe = {"class": "backends.scratch.perceptron.Perceptron",
-                       "kwargs": dict(n_inputs=spec.n_inputs, n_outputs=spec.n_outputs,
-                                      learning_rate=spec.learning_rate, dtype=spec.dtype),
-                       "init": "zeros",
-                       "train": f"train_epoch(X, Y) until no row is wrong, at most {spec.epochs} epochs",
-                       "shuffle": False, "batch_size": 1, "epochs": spec.epochs, "dtype": spec.dtype}
-        self.fit(spec, X, Y, None, on_epoch, division="closed")
-        self.division = "open"
+    # open division: as closed, nothing differs (zero weights, the slides' row-by-row rule, "while
+    # error ≠ 0"); zero weights take no seed.
+    open_seeded = False
+    NO_SEED = "seed unused: the perceptron starts from zero weights (its library takes no seed)"
+
+    def build_open(self, spec: NetworkSpec) -> None:
+        self._deviate(self.NO_SEED)
+        self.load(spec, [(np.zeros((spec.n_inputs, spec.n_outputs), spec.dtype), None)])
+
+    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                   on_epoch: EpochCallback | None) -> Recipe:
+        X, Y = self.begin_training(spec, X, Y)
+        for epoch in range(1, spec.epochs + 1):
+            self.end_epoch(epoch, self.train_epoch(X, Y, None, 1), on_epoch)
+            if self.stop_after_epoch(self.final_loss):
+                break
+        return Recipe(library="backends.scratch", model=f"Perceptron({spec.n_inputs}, {spec.n_outputs})",
+                      init="zeros", seed=None, loss="perceptron rule (error = correct − prediction)",
+                      optimizer=spec.optimizer, learning_rate=spec.learning_rate, momentum=spec.momentum,
+                      batch_size=1, epochs=spec.epochs, shuffle=False, dtype=self.parameter_dtype(),
+                      device="cpu",
+                      loop=f"model.train_epoch(X, Y) until no row is wrong, at most {spec.epochs} times",
+                      arguments=dict(n_inputs=spec.n_inputs, n_outputs=spec.n_outputs,
+                                     learning_rate=spec.learning_rate, dtype=spec.dtype))
+
+    def parameter_dtype(self) -> str:
+        return self.model.weights.dtype.name
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.model.predict(X)

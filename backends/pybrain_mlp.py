@@ -21,6 +21,7 @@ import numpy as np
 
 from backends.scratch.losses import row_losses
 from bench.core.backend import Arrays, Backend, EpochCallback, Order, Weights, batches
+from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -197,27 +198,59 @@ class PyBrainMLP(Backend):
         return error if entropy is None else entropy
 
     # open division -----------------------------------------------------------
-    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
-                 on_epoch: EpochCallback | None) -> None:
-        """PyBrain's tutorial: ``buildNetwork(...)`` (its own random init), a ``SupervisedDataSet``,
-        ``BackpropTrainer(net, ds, learningrate, momentum)`` and one ``train()`` per epoch —
-        ``trainEpochs(n)`` is exactly n ``train()`` calls, so ``on_epoch`` follows each one
-        (``train()``'s return value: PyBrain's mean ½Σ(y − ŷ)² per output)."""
+    # PyBrain's tutorial: buildNetwork(...) (its own random init), a SupervisedDataSet,
+    # BackpropTrainer(net, ds, learningrate, momentum) and one train() per epoch.
+    def build_open(self, spec: NetworkSpec) -> None:
+        """``buildNetwork(*layers, hiddenclass, outclass, bias)``: each connection draws its weights from
+        NumPy's global generator as it is created (``numpy.random.seed(spec.seed)`` first); float64 only."""
+        pb = _pybrain()  # the SciPy shim first
         from pybrain3.tools.shortcuts import buildNetwork
 
-        pb = _pybrain()
         self.resolve_spec(spec)  # float64 only: recorded
-        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-        batch_size = spec.effective_batch_size(len(X))
-        if 1 < batch_size < len(X):
-            self._deviate(f"batch size {batch_size}: BackpropTrainer trains per row or on the whole set "
-                          "(batchlearning); trained per row")
-        batch_learning = batch_size == len(X) and len(X) > 1
-        if batch_learning and spec.reduction == "mean":
-            self._deviate("reduction mean: BackpropTrainer adds the rows' gradients over the set (sum)")
         hidden, _ = _layer_class(spec.hidden_activation, spec.loss, output=False)
         out_class = {"sigmoid": pb.SigmoidLayer, "softmax": pb.SoftmaxLayer, "linear": pb.LinearLayer,
                      "tanh": pb.TanhLayer, "relu": pb.ReluLayer}[spec.output_activation]
+        np.random.seed(spec.seed)
+        self.network = buildNetwork(*spec.layers, hiddenclass=hidden, outclass=out_class, bias=spec.bias)
+        self.connections = _built_connections(self.network, len(spec.layers))
+        self._built = (f"pybrain3.tools.shortcuts.buildNetwork(*{list(spec.layers)}, hiddenclass="
+                       f"{hidden.__name__}, outclass={out_class.__name__}, bias={spec.bias})")
+
+    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                   on_epoch: EpochCallback | None) -> Recipe:
+        """``trainEpochs(n)`` is exactly n ``train()`` calls, so ``on_epoch`` follows each one
+        (``train()``'s return value: PyBrain's mean ½Σ(y − ŷ)² per output)."""
+        pb = _pybrain()
+        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+        batch_learning = self._open_deviations(spec, len(X))
+        dataset = pb.SupervisedDataSet(spec.n_inputs, spec.n_outputs)
+        dataset.setField("input", X)
+        dataset.setField("target", Y)
+        options = dict(learningrate=spec.learning_rate, momentum=spec.momentum, batchlearning=batch_learning)
+        trainer = pb.BackpropTrainer(self.network, dataset, **options)
+        random.seed(spec.seed)  # train() shuffles the rows with Python's random
+        for epoch in range(1, spec.epochs + 1):
+            self.end_epoch(epoch, trainer.train(), on_epoch)
+        return Recipe(
+            library="pybrain3", model=self._built, init="buildNetwork's randn draws after numpy.random.seed",
+            seed=spec.seed, loss="½Σ(y − ŷ)² (BackpropTrainer; the output layer's backward pass)",
+            optimizer="sgd", learning_rate=spec.learning_rate, momentum=spec.momentum,
+            batch_size=len(X) if batch_learning else 1, epochs=spec.epochs, shuffle=True,
+            dtype=self.parameter_dtype(), device="cpu",
+            loop=f"trainer.train() × {spec.epochs} (= trainEpochs({spec.epochs})), rows shuffled by "
+                 f"random.shuffle after random.seed({spec.seed})",
+            arguments={"BackpropTrainer": options, "dataset": "SupervisedDataSet(inputs, outputs) with "
+                       "setField('input', X), setField('target', Y)"})
+
+    def _open_deviations(self, spec: NetworkSpec, rows: int) -> bool:
+        """Record what BackpropTrainer cannot express; whether it learns on the whole set (batchlearning)."""
+        batch_size = spec.effective_batch_size(rows)
+        if 1 < batch_size < rows:
+            self._deviate(f"batch size {batch_size}: BackpropTrainer trains per row or on the whole set "
+                          "(batchlearning); trained per row")
+        batch_learning = batch_size == rows and rows > 1
+        if batch_learning and spec.reduction == "mean":
+            self._deviate("reduction mean: BackpropTrainer adds the rows' gradients over the set (sum)")
         if not spec.shuffle:
             self._deviate("shuffle off: BackpropTrainer.train() always shuffles the rows")
         if "relu" in (spec.hidden_activation, spec.output_activation):
@@ -226,26 +259,10 @@ class PyBrainMLP(Backend):
             self._deviate("cross_entropy on a sigmoid output: PyBrain's SigmoidLayer trains the mse delta")
         if (spec.output_activation, spec.loss) == ("softmax", "mse"):
             self._deviate("mse on a softmax output: PyBrain's SoftmaxLayer trains the cross-entropy delta")
-        np.random.seed(spec.seed)  # buildNetwork draws its weights from NumPy's global generator
-        random.seed(spec.seed)  # train() shuffles the rows with Python's random
-        self.network = buildNetwork(*spec.layers, hiddenclass=hidden, outclass=out_class, bias=spec.bias)
-        dataset = pb.SupervisedDataSet(spec.n_inputs, spec.n_outputs)
-        dataset.setField("input", X)
-        dataset.setField("target", Y)
-        options = dict(learningrate=spec.learning_rate, momentum=spec.momentum, batchlearning=batch_learning)
-        trainer = pb.BackpropTrainer(self.network, dataset, **options)
-        self.recipe = {
-            "network": f"pybrain3.tools.shortcuts.buildNetwork(*{list(spec.layers)}, "
-                       f"hiddenclass={hidden.__name__}, outclass={out_class.__name__}, bias={spec.bias})",
-            "init": f"buildNetwork's randomize() after numpy.random.seed({spec.seed})",
-            "dataset": "SupervisedDataSet(inputs, outputs) with setField('input', X), setField('target', Y)",
-            "trainer": "pybrain3.supervised.trainers.BackpropTrainer", "trainer_kwargs": options,
-            "train": f"trainer.train() × {spec.epochs} (= trainEpochs({spec.epochs}))",
-            "shuffle": f"PyBrain's own (random.shuffle after random.seed({spec.seed}))", "dtype": "float64",
-            "epochs": spec.epochs,
-        }
-        for epoch in range(1, spec.epochs + 1):
-            self.end_epoch(epoch, trainer.train(), on_epoch)
+        return batch_learning
+
+    def parameter_dtype(self) -> str:
+        return self.network.params.dtype.name
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.array([self.network.activate(row) for row in np.asarray(X, dtype=np.float64)])
@@ -256,3 +273,15 @@ class PyBrainMLP(Backend):
             W = weight.params.reshape(weight.outdim, weight.indim).T.copy()
             weights.append((W, None if bias_weight is None else bias_weight.params.copy()))
         return weights
+
+
+def _built_connections(network: object, depth: int) -> list[tuple[object, object | None]]:
+    """(weights, bias weights or None) into each layer of a ``buildNetwork`` network, input side first
+    (its modules are named "in", "hidden0", …, "out" and "bias")."""
+    names = ["in", *(f"hidden{i}" for i in range(depth - 2)), "out"]
+    every = [c for outgoing in network.connections.values() for c in outgoing]  # type: ignore[attr-defined]
+
+    def between(source: str, target: str) -> object | None:
+        return next((c for c in every if c.inmod.name == source and c.outmod.name == target), None)
+
+    return [(between(source, target), between("bias", target)) for source, target in zip(names, names[1:])]

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from bench.core.backend import Arrays, Backend, EpochCallback, Weights
+from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 from bench.run.threads import pinned_by_environment
@@ -88,6 +89,8 @@ class SklearnMLP(Backend):
             return True, f"a {out} output needs MLPClassifier, which cannot fit real-valued targets"
         if out == "softmax" and spec.n_outputs < 3:
             return True, "MLPClassifier turns two classes into one logistic unit: no softmax over 1-2 outputs"
+        if division == "open" and not spec.bias:
+            return True, "scikit-learn's MLP always learns intercepts: it has no network without bias"
         return super().skip(spec, task_kind, division)
 
     def setup_threads(self) -> None:
@@ -128,21 +131,15 @@ class SklearnMLP(Backend):
         return total / len(X)
 
     # open division -----------------------------------------------------------
-    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
-                 on_epoch: EpochCallback | None) -> None:
-        """``MLPClassifier`` / ``MLPRegressor(...).fit(X, y)`` with scikit-learn's own init, shuffling,
-        output layer, loss and defaults (``alpha``, Nesterov momentum), ``max_iter=epochs``,
-        ``early_stopping=False`` and ``n_iter_no_change=epochs`` (so every epoch runs, as elsewhere).
+    def build_open(self, spec: NetworkSpec) -> None:
+        """``MLPClassifier`` / ``MLPRegressor`` with scikit-learn's own init, shuffling, output layer, loss
+        and defaults (``alpha``, Nesterov momentum), ``max_iter=epochs``, ``early_stopping=False`` and
+        ``n_iter_no_change=epochs`` (so every epoch runs, as elsewhere).
 
-        ``fit`` has no callback; :func:`_observed` subclasses the estimator to call ``on_epoch``
-        with the epoch's ``loss_`` right after scikit-learn appends it to ``loss_curve_``, and
-        changes nothing else (``partial_fit`` once per epoch would not be the same training: it
-        differs from ``fit`` by 0.69 in the weights after 20 epochs on 50 rows, measured).
-        """
-        import warnings
-
-        from sklearn.exceptions import ConvergenceWarning
-
+        scikit-learn draws its weights inside ``fit``, from ``check_random_state(random_state)`` just
+        before ``_initialize``; this builds them the same way (``_initialize`` on a fresh
+        ``RandomState(seed)``), so ``get_weights()`` here are exactly the weights ``fit`` then redraws
+        and starts from (pinned by tests/test_backend_sklearn.py)."""
         self.spec, self.dtype = spec, np.dtype(spec.dtype)
         self._is_regressor = spec.output_activation == "linear"
         if spec.reduction == "sum":
@@ -150,28 +147,50 @@ class SklearnMLP(Backend):
         if spec.loss == "mse" and not self._is_regressor:
             self._deviate(f"mse on a {spec.output_activation} output is trained as log-loss "
                           "(MLPClassifier's only loss)")
-        options = dict(hidden_layer_sizes=spec.hidden_layers,
-                       activation=HIDDEN_ACTIVATIONS.get(spec.hidden_activation, "identity"),
-                       solver=spec.optimizer, learning_rate_init=spec.learning_rate,
-                       batch_size=spec.effective_batch_size(len(X)), max_iter=spec.epochs,
-                       shuffle=spec.shuffle, random_state=spec.seed, early_stopping=False,
-                       n_iter_no_change=spec.epochs)
+        self._open_options = dict(
+            hidden_layer_sizes=spec.hidden_layers, activation=HIDDEN_ACTIVATIONS.get(spec.hidden_activation,
+                                                                                     "identity"),
+            solver=spec.optimizer, learning_rate_init=spec.learning_rate, max_iter=spec.epochs,
+            shuffle=spec.shuffle, random_state=spec.seed, early_stopping=False, n_iter_no_change=spec.epochs)
         if spec.optimizer == "sgd":
-            options["momentum"] = spec.momentum
+            self._open_options["momentum"] = spec.momentum
         estimator = "MLPRegressor" if self._is_regressor else "MLPClassifier"
+        observed = _observed(estimator, lambda epoch, loss: self.end_epoch(epoch, loss, self._on_epoch))
+        self.model = self._allocate(observed(**self._open_options), spec)
+
+    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                   on_epoch: EpochCallback | None) -> Recipe:
+        """``fit(X, y)``: ``fit`` has no callback; :func:`_observed` subclasses the estimator to call
+        ``on_epoch`` with the epoch's ``loss_`` right after scikit-learn appends it to ``loss_curve_``, and
+        changes nothing else (``partial_fit`` once per epoch would not be the same training: it differs
+        from ``fit`` by 0.69 in the weights after 20 epochs on 50 rows, measured)."""
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+
         X = np.asarray(X, dtype=self.dtype)
         targets = self._targets(np.asarray(Y, dtype=self.dtype))
-        observed = _observed(estimator, lambda epoch, loss: self.end_epoch(epoch, loss, on_epoch))
-        self.model = observed(**options)
-        self.recipe = {"estimator": f"sklearn.neural_network.{estimator}", "kwargs": options,
-                       "defaults": {k: v for k, v in self.model.get_params().items() if k not in options},
-                       "fit": f"fit(X.astype({spec.dtype!r}), y)",
-                       "y": "values" if self._is_regressor else "class labels" if spec.output_activation
-                       == "softmax" else "0/1 labels (indicator columns for several outputs)"}
+        self._on_epoch, batch_size = on_epoch, spec.effective_batch_size(len(X))
+        self.model.set_params(batch_size=batch_size)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached: the epochs asked
             self.model.fit(X, targets)
         self.converged = None
+        options = {**self._open_options, "batch_size": batch_size}
+        y = ("values" if self._is_regressor else "class labels" if spec.output_activation == "softmax"
+             else "0/1 labels (indicator columns for several outputs)")
+        return Recipe(
+            library="sklearn", model=f"sklearn.neural_network.{type(self.model).__name__}(**arguments)",
+            init="scikit-learn's Glorot uniform (_init_coef)", seed=spec.seed,
+            loss="squared error" if self._is_regressor else "log-loss", optimizer=spec.optimizer,
+            learning_rate=spec.learning_rate, momentum=spec.momentum if spec.optimizer == "sgd" else None,
+            batch_size=batch_size, epochs=spec.epochs, shuffle=spec.shuffle, dtype=self.parameter_dtype(),
+            device="cpu", loop=f"estimator.fit(X.astype({spec.dtype!r}), y) with y as {y}",
+            arguments={**options, "defaults": {k: v for k, v in self.model.get_params().items()
+                                               if k not in options}})
+
+    def parameter_dtype(self) -> str:
+        return self.model.coefs_[0].dtype.name
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=self.dtype)
@@ -199,7 +218,6 @@ class SklearnMLP(Backend):
 
     def _estimator(self, spec: NetworkSpec) -> Any:
         from sklearn.neural_network import MLPClassifier, MLPRegressor
-        from sklearn.preprocessing import LabelBinarizer
 
         self._is_regressor = spec.output_activation == "linear"
         options = dict(
@@ -210,12 +228,18 @@ class SklearnMLP(Backend):
             shuffle=False, early_stopping=False, max_iter=1, random_state=spec.seed,
         )
         model = MLPRegressor(**options) if self._is_regressor else MLPClassifier(**options)
+        return self._allocate(model, spec)
+
+    def _allocate(self, model: Any, spec: NetworkSpec) -> Any:
+        """``model`` with coefs_/intercepts_ drawn as ``fit`` draws them, without a training step."""
+        from sklearn.preprocessing import LabelBinarizer
+
         if not self._is_regressor:  # what partial_fit(classes=...) would set up, without a training step
             n = spec.n_outputs
             labels = np.arange(n) if spec.output_activation == "softmax" else [0, 1] if n == 1 else np.eye(n)
             model._label_binarizer = LabelBinarizer().fit(labels)
             model.classes_ = model._label_binarizer.classes_
-        # Allocates coefs_/intercepts_ and the output activation; the weights are replaced in load().
+        # Allocates coefs_/intercepts_ and the output activation (load() then replaces the weights).
         model._random_state = np.random.RandomState(spec.seed)
         model._initialize(np.zeros((1, spec.n_outputs)), list(spec.layers), self.dtype)
         model.n_features_in_ = spec.n_inputs

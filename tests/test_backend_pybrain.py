@@ -79,8 +79,10 @@ def test_open_division_records_what_its_trainer_cannot_express() -> None:
     backend.fit(spec, X, Y, division="open")
     notes = " | ".join(backend.deviations)
     assert "trained per row" in notes and "always shuffles" in notes and "float64" in notes
-    assert backend.recipe["trainer_kwargs"]["batchlearning"] is False
+    assert backend.recipe.arguments["BackpropTrainer"]["batchlearning"] is False
+    assert backend.recipe.batch_size == 1 and backend.recipe.shuffle is True
+    assert backend.parameter_dtype() == backend.recipe.dtype == "float64"
     full = PyBrainMLP()
     full.fit(SOFTMAX_NET.replace(batch_size=0, epochs=2), X, Y, division="open")
-    assert full.recipe["trainer_kwargs"]["batchlearning"] is True
+    assert full.recipe.arguments["BackpropTrainer"]["batchlearning"] is True and full.recipe.batch_size == 10
     assert any("reduction mean" in note for note in full.deviations)

@@ -86,11 +86,13 @@ def test_open_fit_with_its_epoch_callback_is_the_plain_estimators_fit() -> None:
     spec = SOFTMAX_NET.replace(epochs=6, batch_size=4, momentum=0.9, dtype="float32")
     backend, seen = SklearnMLP(), []
     backend.fit(spec, X, Y, on_epoch=lambda epoch, loss: seen.append((epoch, loss)), division="open")
-    plain = MLPClassifier(**backend.recipe["kwargs"]).fit(X.astype(np.float32), Y.argmax(axis=1))
+    arguments = {k: v for k, v in backend.recipe.arguments.items() if k != "defaults"}
+    plain = MLPClassifier(**arguments).fit(X.astype(np.float32), Y.argmax(axis=1))
     for W, W_plain in zip(backend.model.coefs_, plain.coefs_):
         np.testing.assert_array_equal(W, W_plain)
     assert seen == list(enumerate(plain.loss_curve_, start=1)) and backend.epochs_run == 6
-    assert backend.recipe["estimator"] == "sklearn.neural_network.MLPClassifier"
+    assert backend.recipe.model == "sklearn.neural_network.MLPClassifier(**arguments)"
+    assert backend.parameter_dtype() == backend.recipe.dtype == "float32"
 
 
 def test_open_division_records_what_scikit_learn_cannot_express() -> None:
@@ -99,3 +101,44 @@ def test_open_division_records_what_scikit_learn_cannot_express() -> None:
     backend.fit(SOFTMAX_NET.replace(reduction="sum", loss="mse", epochs=2), X, Y, division="open")
     assert any("reduction sum" in note for note in backend.deviations)
     assert any("log-loss" in note for note in backend.deviations)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("output, layers", [("softmax", (4, 5, 3)), ("sigmoid", (4, 5, 1)),
+                                           ("linear", (4, 5, 1))])
+def test_build_open_holds_the_weights_fit_starts_from(output: str, layers: tuple[int, ...]) -> None:
+    """scikit-learn draws its weights inside fit; build_open draws them the same way (_initialize on
+    RandomState(seed)), so get_weights() after build_open are the weights fit redraws: one epoch at a
+    learning rate of 1e-12 ends within 1e-9 of them (another seed's are 0.1 away)."""
+    X, Y = softmax_data(12, seed=5)
+    Y = Y if output == "softmax" else Y[:, :1]
+    loss = "mse" if output == "linear" else "cross_entropy"
+    spec = SOFTMAX_NET.replace(layers=layers, output_activation=output, loss=loss, epochs=1,
+                               learning_rate=1e-12, momentum=0.0, seed=3)
+    backend = SklearnMLP()
+    backend.build_open(spec)
+    built = backend.get_weights()
+    backend.train_open(spec, X, Y, None)
+    other = SklearnMLP()
+    other.build_open(spec.replace(seed=4))
+    for (W, b), (W_fit, b_fit), (W_other, _) in zip(built, backend.get_weights(), other.get_weights()):
+        np.testing.assert_allclose(W_fit, W, atol=1e-9)
+        np.testing.assert_allclose(b_fit, b, atol=1e-9)
+        assert np.max(np.abs(W_other - W)) > 0.01
+
+
+def test_targets_its_classifier_cannot_take_are_refused_in_skip_in_both_divisions() -> None:
+    """Real-valued targets on a logistic output: skip() refuses them; fit, asked anyway, raises."""
+    X, _ = softmax_data(12, seed=5)
+    spec = SOFTMAX_NET.replace(layers=(4, 5, 1), output_activation="sigmoid", loss="mse", epochs=1)
+    for division in ("closed", "open"):
+        skip, reason = SklearnMLP().skip(spec, "regression", division)
+        assert skip and "real-valued" in reason
+        with pytest.raises(ValueError, match="0/1"):
+            SklearnMLP().fit(spec, X, X[:, :1], division=division)
+
+
+def test_the_open_division_refuses_a_network_without_bias() -> None:
+    skip, reason = SklearnMLP().skip(SOFTMAX_NET.replace(bias=False), "multiclass", "open")
+    assert skip and "intercepts" in reason
+    assert not SklearnMLP().skip(SOFTMAX_NET.replace(bias=False), "multiclass", "closed")[0]

@@ -20,9 +20,6 @@ from bench.testing import (
     check_backend,
     check_declares_contract,
     check_loads_given_weights,
-    check_open_deterministic,
-    check_open_division_trains,
-    check_open_learns_xor,
     check_trains_like_the_reference,
     parametrize_with_checks,
     training_comparisons,
@@ -43,9 +40,11 @@ def test_skips_are_declared_by_the_class_with_reasons() -> None:
     """check_backend runs every check but the class's kit_skips (the perceptron is no MLP)."""
     from backends.numpy_perceptron import NumpyPerceptron
 
-    ran = check_backend(NumpyPerceptron, skip=("check_missing_library_is_clean",))
+    with pytest.warns(KitSkipWarning, match="check_open_seed_decides_the_initial_model skipped: "
+                                            "numpy-perceptron declares open_seeded = False: seed unused"):
+        ran = check_backend(NumpyPerceptron, skip=("check_missing_library_is_clean",))
     assert set(ran) == {c.__name__ for c in CHECKS} - set(NumpyPerceptron.kit_skips) - {
-        "check_missing_library_is_clean"}
+        "check_missing_library_is_clean", "check_open_seed_decides_the_initial_model"}
     assert "check_deterministic" in ran and "check_unsupported_specs_are_explained" in ran
 
 
@@ -200,19 +199,20 @@ def test_the_contract_check_refuses_unknown_settings_and_kinds(declaration: dict
 
 
 class ClosedOnly(NumpyMLP):
-    """An adapter without the open division (Backend.fit_open)."""
+    """An adapter without the open division (no build_open)."""
 
     name = "closed-only"
-    fit_open = Backend.fit_open
+    build_open = Backend.build_open
+    train_open = Backend.train_open
 
 
-OPEN_CHECKS = [check_open_division_trains, check_open_learns_xor, check_open_deterministic]
+OPEN_CHECKS = [check for check in CHECKS if check.__name__.startswith("check_open_")]
 
 
 @pytest.mark.parametrize("check", OPEN_CHECKS)
-def test_an_adapter_without_fit_open_skips_the_open_checks_with_a_reason(check) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(pytest.skip.Exception, match="closed-only has no fit_open: the open division is not "
-                                                    "implemented"):
+def test_an_adapter_without_build_open_skips_the_open_checks_with_a_reason(check) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(pytest.skip.Exception, match="closed-only has no build_open: the open division is "
+                                                    "not implemented"):
         check(ClosedOnly)
 
 

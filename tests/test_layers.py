@@ -120,6 +120,17 @@ def test_layers_import_downwards_only(layer: str) -> None:
     assert upward == []
 
 
+def test_the_kit_imports_bench_core_only() -> None:
+    """bench.testing (the conformance kit) imports nothing of the project but bench.core and itself:
+    no concrete adapter, no task (it finds the reference through the registry when a check runs)."""
+    graph = import_graph()
+    kit = [m for m in graph if _inside(m, "bench.testing")]
+    assert "bench.testing.open" in kit and "bench.testing.training" in kit
+    outside = sorted((m, b) for m in kit for b in graph[m]
+                     if not _inside(b, "bench.core") and not _inside(b, "bench.testing"))
+    assert outside == []
+
+
 def test_the_layers_import_and_report_never_imports_run() -> None:
     done = subprocess.run([sys.executable, "-c", "import bench.core, bench.run, bench.report"],
                           cwd=ROOT, capture_output=True, text=True)

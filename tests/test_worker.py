@@ -74,7 +74,7 @@ def test_a_cell_of_the_open_division_trains_open_and_records_its_recipe() -> Non
     assert closed["spec"]["dtype"] == "float64"
     assert opened["status"] == "ok" and opened["division"] == "open"
     assert opened["spec"]["dtype"] == "float32"  # the open division's default dtype
-    assert opened["recipe"]["class"] == "backends.scratch.mlp.MultiLayerPerceptron"
+    assert opened["recipe"]["library"] == "backends.scratch" and opened["recipe"]["dtype"] == "float32"
     asked = run_cell(CellConfig(backend="numpy", task="xor", seed=0, division="open",
                                 overrides={"dtype": "float64"}))
     assert asked["spec"]["dtype"] == "float64"  # unless the spec says otherwise

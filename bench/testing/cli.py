@@ -1,0 +1,45 @@
+"""``python -m bench.testing [--long] BACKEND...``: how the kit's tolerances are measured."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench.core import registry
+from bench.testing.tolerances import deviation_kinds
+from bench.testing.training import TRAIN_NET, training_comparisons
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.testing [--long] BACKEND...``: each training setting's largest difference from
+    the NumPy reference (how :data:`TOLERANCE` was measured)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.testing", description=main.__doc__)
+    parser.add_argument("backends", nargs="*", default=[n for n in registry.BUILTIN_BACKENDS
+                                                        if n != "numpy-perceptron"])
+    parser.add_argument("--long", action="store_true", help="25 epochs on 40 rows (the slow check)")
+    options = parser.parse_args(argv)
+    base, rows = (TRAIN_NET.replace(epochs=25), 40) if options.long else (TRAIN_NET, 12)
+    largest: dict[str, tuple[float, str]] = {}  # what the fit recorded → (largest difference, backend)
+    try:  # every name checked before anything trains
+        classes = {name: registry.backend_class(name) for name in options.backends}
+    except registry.UnknownNameError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for name, cls in classes.items():
+        ok, why = cls.available()
+        if not ok:
+            print(f"{name}: unavailable: {why}")
+            continue
+        for found in training_comparisons(cls, base, rows, options.long):
+            row = "+".join(deviation_kinds(cls, found.deviations)) or f"nothing, {found.dtype}"
+            if not found.skipped and found.difference > largest.get(row, (-1.0, ""))[0]:
+                largest[row] = (found.difference, name)
+            detail = f"skipped: {found.skipped}" if found.skipped else (
+                f"{found.difference:9.2e} {'≤' if found.agrees else '>'} {found.tolerance:7.1e} "
+                f"{'+'.join(found.widened_by) or '':<12} {found.what:<22} "
+                f"{'; '.join(d[:50] for d in found.deviations)}")
+            print(f"{name:<11} {found.setting:<30} {found.dtype:<8} {detail}")
+    for row, (difference, name) in sorted(largest.items()):
+        print(f"largest with {row:<28} {difference:9.2e} ({name})")  # the README table's measured column
+    return 0
+
