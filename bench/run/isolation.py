@@ -80,8 +80,8 @@ def cell_files(scratch: str, config: CellConfig) -> tuple[Path, Path, Path]:
 
 def timed_out_record(config: CellConfig, elapsed: float) -> dict[str, Any]:
     record = failed_record(config, f"timed out after {config.timeout:g} s (process group killed)")
-    record["wall_seconds"] = record["process_seconds"] = elapsed
-    return record
+    record.wall_seconds = record.process_seconds = elapsed
+    return record.to_dict()
 
 
 def finished_record(config: CellConfig, code: int, result_path: Path, stderr_path: Path,
@@ -91,7 +91,7 @@ def finished_record(config: CellConfig, code: int, result_path: Path, stderr_pat
     if record is None:
         stderr_text = stderr_path.read_bytes().decode("utf-8", "replace") if stderr_path.exists() else ""
         reason = problem or crash_reason(code, stderr_text, config.memory_limit_mb)
-        record = failed_record(config, reason)
+        record = failed_record(config, reason).to_dict()
     record["process_seconds"] = elapsed
     if record.get("wall_seconds") is None:
         record["wall_seconds"] = elapsed
