@@ -72,17 +72,33 @@ def blas_line(result: dict[str, Any]) -> str:
 
 def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[report.Ratio]:
     """Print the whole report through ``echo``; return the ratios (with targets or not)."""
-    workload = options.workload
-    activation, other = workload.hidden_activation, second_activation(workload)
     for line in machine_lines(options):
         echo(line)
-    ratios: list[report.Ratio] = []
+    ratios = numpy_report(options, echo)
+    ratios += frameworks_report(options, echo)
+    if options.idiomatic:
+        ratios += idiomatic_report(options, echo)
+    if options.harness_results is not None:
+        ratios += harness_report_from_file(options, echo)
+    elif options.suite is not None and options.harness_repeats > 0:
+        ratios += harness_report(options, echo)
+    if options.contention is not None and options.contention.backends and options.contention.candidates:
+        ratios += contention.ratios(contention.measure_contention(options.contention, echo))
+    echo("")
+    echo("ratios (each with its target):")
+    for ratio in ratios:
+        echo(f"  {ratio.line()}")
+    return ratios
 
+
+def numpy_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
+    """NumPy's epoch against matmul-only and sklearn in one process (and at 1 thread for reference)."""
+    activation, other = options.workload.hidden_activation, second_activation(options.workload)
     numpy_result = run_probe("numpy", options)
     if "error" in numpy_result:
         echo(f"numpy/sklearn measurements failed: {numpy_result['error']}")
-        ratios.append(report.Ratio(f"numpy epoch / matmul-only ({activation})", float("nan"),
-                                   report.MATMUL_TARGET))
+        ratios = [report.Ratio(f"numpy epoch / matmul-only ({activation})", float("nan"),
+                               report.MATMUL_TARGET)]
     else:
         times = numpy_result["times"]
         echo(blas_line(numpy_result))
@@ -94,20 +110,32 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
                                times["matmul_only"], f"  {gflops:.1f} GFLOP/s"))
         echo(report.epoch_line(f"sklearn MLPClassifier ({activation})", times["sklearn"]))
         echo(f"  sklearn: {numpy_result['labels']['sklearn']}")
-        ratios += report.numpy_ratios(numpy_result, activation, other)
+        ratios = report.numpy_ratios(numpy_result, activation, other)
     if options.threads > 1:
-        reference = run_probe("numpy-reference", options, threads=1)
-        if "error" not in reference:
-            times = reference["times"]
-            echo("for reference, the same at 1 thread (numpy MLP and matmul-only interleaved):")
-            echo(report.epoch_line(f"numpy MLP ({activation}), 1 thread", times[f"numpy_{activation}"]))
-            echo(report.epoch_line("matmul-only, 1 thread", times["matmul_only"]))
-            ratios.append(report.Ratio(f"numpy epoch / matmul-only ({activation}, 1 thread)",
-                                       median(times[f"numpy_{activation}"]) / median(times["matmul_only"]),
-                                       report.MATMUL_TARGET,
-                                       note="the same work on 1 thread; at 2 threads only the GEMMs "
-                                            "use the second core"))
+        ratios += _one_thread_reference(options, activation, echo)
+    return ratios
 
+
+def _one_thread_reference(
+    options: PerfOptions, activation: str, echo: Callable[[str], None]
+) -> list[report.Ratio]:
+    """The NumPy epoch against matmul-only at 1 thread (when the run uses more)."""
+    reference = run_probe("numpy-reference", options, threads=1)
+    if "error" in reference:
+        return []
+    times = reference["times"]
+    echo("for reference, the same at 1 thread (numpy MLP and matmul-only interleaved):")
+    echo(report.epoch_line(f"numpy MLP ({activation}), 1 thread", times[f"numpy_{activation}"]))
+    echo(report.epoch_line("matmul-only, 1 thread", times["matmul_only"]))
+    return [report.Ratio(f"numpy epoch / matmul-only ({activation}, 1 thread)",
+                         median(times[f"numpy_{activation}"]) / median(times["matmul_only"]),
+                         report.MATMUL_TARGET,
+                         note="the same work on 1 thread; at 2 threads only the GEMMs use the second core")]
+
+
+def frameworks_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
+    """Each framework's epoch with NumPy epochs before and after it in the same process."""
+    ratios = []
     for name in options.frameworks:
         result = run_probe(name, options)
         if "error" in result:
@@ -119,22 +147,6 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
         echo(report.epoch_line(f"{name} on {result['device']}", result["times"][name]))
         echo(report.epoch_line("numpy MLP (same process)", result["times"]["numpy"]))
         ratios.append(report.framework_ratio(name, result))
-
-    if options.idiomatic:
-        ratios += idiomatic_report(options, echo)
-
-    if options.harness_results is not None:
-        ratios += harness_report_from_file(options, echo)
-    elif options.suite is not None and options.harness_repeats > 0:
-        ratios += harness_report(options, echo)
-
-    if options.contention is not None and options.contention.backends and options.contention.candidates:
-        ratios += contention.ratios(contention.measure_contention(options.contention, echo))
-
-    echo("")
-    echo("ratios (each with its target):")
-    for ratio in ratios:
-        echo(f"  {ratio.line()}")
     return ratios
 
 
