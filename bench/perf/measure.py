@@ -13,7 +13,7 @@ from typing import Any
 from bench.perf import contention, idiomatic, report
 from bench.perf.child import run_json_child
 from bench.perf.contention import ContentionOptions
-from bench.perf.probe import second_activation
+from bench.perf.epoch.probe import second_activation
 from bench.perf.timing import median
 from bench.perf.workload import Workload
 from bench.run import environment
@@ -43,10 +43,10 @@ class PerfOptions:
 
 
 def run_probe(group: str, options: PerfOptions, threads: int | None = None) -> dict[str, Any]:
-    """One :mod:`bench.perf.probe` group in a fresh interpreter with the thread budget set."""
+    """One :mod:`bench.perf.epoch.probe` group in a fresh interpreter with the thread budget set."""
     threads = options.threads if threads is None else threads
     config = {"workload": options.workload.to_dict(), "threads": threads, "device": options.device}
-    result, problem = run_json_child("bench.perf.probe", [group, json.dumps(config)], threads,
+    result, problem = run_json_child("bench.perf.epoch.probe", [group, json.dumps(config)], threads,
                                      options.device, options.probe_timeout)
     return result if result is not None else {"error": f"probe {group} {problem}"}
 
@@ -161,7 +161,7 @@ def idiomatic_report(options: PerfOptions, echo: Callable[[str], None]) -> list[
     for library in options.idiomatic:
         config = {"workload": idiomatic.workload_for(library, workload).to_dict(), "threads": options.threads,
                   "runs": options.idiomatic_runs}
-        result, problem = run_json_child("bench.perf.side_by_side", [library, json.dumps(config)],
+        result, problem = run_json_child("bench.perf.harness.side_by_side", [library, json.dumps(config)],
                                          options.threads, "cpu", options.probe_timeout)
         if result is None or "error" in result:
             why = problem if result is None else str(result["error"])
@@ -177,8 +177,8 @@ def idiomatic_report(options: PerfOptions, echo: Callable[[str], None]) -> list[
 def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
     """The sample suite run warm and cold (suite efficiency of each), then every cell cold and warm
     interleaved (fit-time ratio and noise); the harness overhead table from the warm runs."""
-    from bench.perf.efficiency import compare_starts, comparison_lines, efficiency, run_timed
-    from bench.perf.overhead import timings_from_results
+    from bench.perf.harness.efficiency import compare_starts, comparison_lines, efficiency, run_timed
+    from bench.perf.harness.overhead import timings_from_results
     from bench.run.isolation import run_isolated
     from bench.run.suite import load_suite
     from bench.run.templates import TemplatePool
@@ -212,8 +212,8 @@ def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[re
 
 def harness_report_from_file(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
     from bench.core.results import read_typed
-    from bench.perf.efficiency import efficiency
-    from bench.perf.overhead import timings_from_results
+    from bench.perf.harness.efficiency import efficiency
+    from bench.perf.harness.overhead import timings_from_results
 
     assert options.harness_results is not None
     records = read_typed(options.harness_results)
