@@ -208,12 +208,12 @@ class Record:
     spec: dict[str, Any] | None = None
     #: open division: every argument handed to the library (None in the closed division)
     recipe: dict[str, Any] | None = None
-    curve: list[dict[str, Any]] | None = None
+    curve: list[dict[str, float]] | None = None
     timing_policy: str | None = None
     env: dict[str, Any] | None = None
     started_at: str | None = None
     wall_seconds: float | None = None
-    phase_seconds: dict[str, Any] | None = None
+    phase_seconds: dict[str, float] | None = None
     process_seconds: Any = None
     #: contention and stability over the timed phases (:class:`bench.core.conditions.Conditions` as a
     #: dict); None in records before schema 3 and in cells that never reached their timed phases
