@@ -20,7 +20,7 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench run --suite suites/quick.toml
 
-# Issue 8: ratios against matmul-only, scikit-learn, PyTorch, Keras and the harness overhead, PASS/MISS.
+# Ratios against matmul-only, scikit-learn, PyTorch, Keras and the harness overhead, PASS/MISS.
 bench-perf: $(STAMP)
 	$(BIN)/python -m bench perf
 

@@ -7,7 +7,7 @@ where the adapter's library is not installed): the script's epoch
 times and per-epoch losses (read without changing its training: the values
 its jitted step returns, or Keras' ``History``), the Keras backend it ran
 on, why loading another Keras library's script was refused, and
-:func:`bench.perf.side_by_side.measure` on the same tiny workload.
+:func:`bench.perf.harness.side_by_side.measure` on the same tiny workload.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.perf import idiomatic, side_by_side
+from bench.perf import idiomatic
+from bench.perf.harness import side_by_side
 from bench.perf.workload import Workload, make_data
 
 TINY = Workload(rows=64, layers=(8, 6, 5, 4), batch_size=16, epochs=1, warmup_epochs=1)

@@ -22,7 +22,7 @@ def slow_runner(cell: CellConfig) -> dict[str, Any]:
     with LOCK:
         STARTED.append(cell.seed)
     time.sleep(0.5)
-    return skipped_record(cell, "test runner")
+    return skipped_record(cell, "test runner").to_dict()
 
 
 def test_stopping_the_stream_cancels_the_cells_not_yet_recorded() -> None:

@@ -187,7 +187,7 @@ def test_the_epoch_clock_waits_for_the_device() -> None:
 
 
 def test_a_cpu_cell_records_its_device_conditions() -> None:
-    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=0))
+    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=0)).to_dict()
     assert record["status"] == "ok"
     assert record["env"]["device_conditions"] == DeviceConditions(device="cpu").to_dict()
     assert record["env"]["device_conditions"]["matmul_precision"] == MATMUL_PRECISION

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bench.core.record import CellConfig
-from bench.perf.efficiency import compare_starts, comparison_lines, efficiency
+from bench.perf.harness.efficiency import compare_starts, comparison_lines, efficiency
 
 
 def _record(fit: float, imports: float, data: float, process: float, wall: float, start: dict[str, Any],

@@ -63,8 +63,9 @@ def table_task(tmp_path: Path, frame: pd.DataFrame, target: str, **options: obje
 
 
 def cell(task: TableFileTask, epochs: int = 60) -> dict:
-    return run_cell_safely(CellConfig(backend="numpy", task=task.name, seed=0,
-                                      task_file=task.pinned_definition(), overrides={"epochs": epochs}))
+    config = CellConfig(backend="numpy", task=task.name, seed=0, task_file=task.pinned_definition(),
+                        overrides={"epochs": epochs})
+    return run_cell_safely(config).to_dict()
 
 
 @pytest.mark.slow
@@ -107,13 +108,17 @@ def test_a_regression_split_too_small_to_score_is_refused_up_front(tmp_path, row
 @pytest.mark.parametrize("field", ["fit_seconds", "predict_seconds", "metric"])
 @pytest.mark.parametrize("value", [math.nan, math.inf])
 def test_the_worker_never_writes_ok_with_a_value_that_is_not_finite(field, value):
+    from bench.core.record import Record
     from bench.run.worker import not_finite
 
-    record = {"metrics": {"accuracy": 0.9, "confusion_matrix": [[1, 0], [0, 1]]},
-              "fit_seconds": 1.0, "predict_seconds": 0.1}
+    def record(**values: object) -> Record:
+        return Record(backend="numpy", task="xor", seed=0, status="ok", fit_seconds=1.0, predict_seconds=0.1,
+                      **values)  # type: ignore[arg-type]
+
+    broken = record(metrics={"accuracy": 0.9, "confusion_matrix": [[1, 0], [0, 1]]})
     if field == "metric":
-        record["metrics"]["accuracy"] = value
+        broken.metrics["accuracy"] = value
     else:
-        record[field] = value
-    assert not_finite(record) == ["accuracy" if field == "metric" else field]
-    assert not_finite({"metrics": {"accuracy": 0.9}, "fit_seconds": 1.0, "predict_seconds": 0.1}) == []
+        setattr(broken, field, value)
+    assert not_finite(broken) == ["accuracy" if field == "metric" else field]
+    assert not_finite(record(metrics={"accuracy": 0.9})) == []

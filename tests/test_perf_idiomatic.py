@@ -20,8 +20,9 @@ import pytest
 
 from backends.numpy_mlp import NumpyMLP
 from bench.core import registry
-from bench.perf import idiomatic, report, side_by_side
+from bench.perf import idiomatic, report
 from bench.perf.child import run_json_child
+from bench.perf.harness import side_by_side
 from bench.perf.workload import Workload, make_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,7 +224,8 @@ def test_script_that_cannot_load_is_not_measured(monkeypatch: pytest.MonkeyPatch
 def test_open_path_measured_through_a_child_process(monkeypatch: pytest.MonkeyPatch) -> None:
     _use(monkeypatch, "WithOpen")
     config = {"workload": TINY.to_dict(), "threads": 1, "runs": 2}
-    result, problem = run_json_child("bench.perf.side_by_side", ["numpy", json.dumps(config)], 1, "cpu", 120)
+    arguments = ["numpy", json.dumps(config)]
+    result, problem = run_json_child("bench.perf.harness.side_by_side", arguments, 1, "cpu", 120)
     assert result is not None, problem
     assert result["missing"] == {}
     assert all(len(result["times"][name]) == 2 for name in side_by_side.CONTENDERS)

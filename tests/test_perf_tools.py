@@ -18,9 +18,10 @@ from backends.scratch.activations import ACTIVATIONS
 from backends.scratch.losses import row_losses
 from backends.scratch.mlp import MultiLayerPerceptron
 from bench.core.record import CellKey
-from bench.perf import probe, report
-from bench.perf.matmul_only import MatmulOnlyEpoch
-from bench.perf.overhead import CellTiming, measure_cells
+from bench.perf import report
+from bench.perf.epoch import probe
+from bench.perf.epoch.matmul_only import MatmulOnlyEpoch
+from bench.perf.harness.overhead import CellTiming, measure_cells
 from bench.perf.scaling import ScalingConfig, fitted_exponent, measure_backend, plot, table_lines
 from bench.perf.timing import coefficient_of_variation, interleaved
 from bench.perf.workload import Workload, make_data
@@ -236,7 +237,7 @@ def test_harness_overhead_of_one_real_cell_leaves_out_imports_and_data() -> None
 
 
 def test_harness_timings_from_a_results_file() -> None:
-    from bench.perf.overhead import timings_from_results
+    from bench.perf.harness.overhead import timings_from_results
 
     phases = {"imports": 0.3, "setup": 0.01, "data": 0.1, "fit": 1.5, "curve": 0.05, "predict": 0.02,
               "scoring": 0.01}
@@ -254,7 +255,7 @@ def test_harness_timings_from_a_results_file() -> None:
 
 
 def test_the_two_divisions_of_a_cell_are_timed_apart() -> None:
-    from bench.perf.overhead import timings_from_results
+    from bench.perf.harness.overhead import timings_from_results
 
     ok = {"backend": "torch", "task": "xor", "seed": 0, "device": "cpu", "status": "ok", "wall_seconds": 2.0,
           "fit_seconds": 1.5, "predict_seconds": 0.005}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -48,9 +49,25 @@ def test_a_version_1_file_reads_as_closed(tmp_path: Path) -> None:
 
 def test_new_records_carry_schema_version_and_division() -> None:
     fresh = empty_record(CellConfig(backend="numpy", task="xor", division="open"))
-    assert fresh["schema_version"] == SCHEMA_VERSION == 3 and fresh["division"] == "open"
-    assert set(fresh) == set(RESULT_FIELDS)
+    assert fresh.schema_version == SCHEMA_VERSION == 3 and fresh.division == "open"
+    assert list(fresh.to_dict()) == list(RESULT_FIELDS)
     assert CellConfig(backend="numpy", task="xor").key() == CellKey("numpy", "xor", 0, "cpu", "closed")
+
+
+def test_the_dataclass_is_the_one_list_of_fields() -> None:
+    names = [item.name for item in dataclasses.fields(Record) if item.name != "extra"]
+    assert list(RESULT_FIELDS) == names
+    assert RESULT_FIELDS[:4] == ("schema_version", "run_id", "suite", "backend")  # the file order
+
+
+def test_a_worker_record_has_exactly_the_dataclass_fields_in_order() -> None:
+    from bench.run.worker import run_cell_safely
+
+    names = [item.name for item in dataclasses.fields(Record) if item.name != "extra"]
+    for config in (CellConfig(backend="numpy", task="xor", overrides={"epochs": 3}),
+                   CellConfig(backend="no-such-backend", task="xor")):
+        line = dumps(run_cell_safely(config))
+        assert list(json.loads(line)) == names
 
 
 def test_unknown_fields_are_kept_and_written_back() -> None:

@@ -27,7 +27,7 @@ def test_entry_point_registers_a_third_party_backend(monkeypatch: pytest.MonkeyP
         # one name per backend: a class registered under another name than its own is refused
         with pytest.raises(registry.BackendNameMismatch, match="declares name = 'numpy'"):
             registry.backend_class("renamed")
-        record = run_cell_safely(CellConfig(backend="renamed", task="xor", threads=1))
+        record = run_cell_safely(CellConfig(backend="renamed", task="xor", threads=1)).to_dict()
         assert record["status"] == "skipped" and "must agree" in record["reason"]
     finally:
         registry._entry_points.cache_clear()
@@ -44,14 +44,14 @@ def test_gpu_request_without_a_gpu_is_a_skipped_cell_with_its_reason(backend: st
     cls = registry.backend_class(backend)
     if cls.device_available("gpu")[0]:
         pytest.skip("this machine has a GPU: the fallback is not exercised")
-    record = run_cell_safely(CellConfig(backend=backend, task="xor", device="gpu", threads=1))
+    record = run_cell_safely(CellConfig(backend=backend, task="xor", device="gpu", threads=1)).to_dict()
     assert record["status"] == "skipped" and record["reason"], record["reason"]
     assert record["device"] == "gpu"
 
 
 def test_auto_device_falls_back_to_cpu_and_trains() -> None:
     record = run_cell_safely(CellConfig(backend="torch", task="xor", device="auto", threads=1,
-                                        overrides={"epochs": 5}))
+                                        overrides={"epochs": 5})).to_dict()
     expected = "gpu" if registry.backend_class("torch").device_available("gpu")[0] else "cpu"
     assert record["status"] == "ok" and record["device"] == expected
     assert record["threads"] == 1

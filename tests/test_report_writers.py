@@ -12,7 +12,7 @@ import pytest
 from synthetic_results import ENV, record, write
 
 from bench.report import writers
-from bench.report.tables import csv_safe, markdown_text
+from bench.report.render import csv_safe, markdown_text
 from bench.report.writers import WRITERS, Report, write_reports
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -64,7 +64,7 @@ def _write(path: Path, suite: Suite, statuses: dict[int, str]) -> None:
     cells = {cell.seed: cell for cell in suite.cells()}
     for seed, status in statuses.items():
         record = empty_record(cells[seed])
-        record.update(status=status, cell=cells[seed].to_dict(), suite_config=suite.to_dict())
+        record.status, record.cell, record.suite_config = status, cells[seed].to_dict(), suite.to_dict()
         writer.append(record)
 
 

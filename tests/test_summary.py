@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from synthetic_results import SPEC, record, write
 
-from bench.report.summary import median_iqr, olympic_mean, spec_key, summarise, t_interval
+from bench.report.stats import median_iqr, olympic_mean, t_interval
+from bench.report.summary import spec_key, summarise
 from bench.report.tables import build_tables, print_tables
 from bench.report.writers import write_reports
 

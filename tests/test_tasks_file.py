@@ -354,6 +354,7 @@ def test_a_cell_books_reading_its_file_as_data_not_setup(tmp_path: Path,
     table_file._load.cache_clear()
     monkeypatch.setattr(table_file, "read_table", slow_read)
     definition = {"file": str(path), "target": "label"}
-    record = run_cell(CellConfig(backend="numpy", task="mine", task_file=definition, overrides={"epochs": 2}))
+    config = CellConfig(backend="numpy", task="mine", task_file=definition, overrides={"epochs": 2})
+    record = run_cell(config).to_dict()
     assert record["status"] == "ok" and len(reads) == 1
     assert record["phase_seconds"]["data"] >= 1.0 > record["phase_seconds"]["setup"]

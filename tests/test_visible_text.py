@@ -11,7 +11,7 @@ from synthetic_results import record, write
 
 from bench.cli import main
 from bench.core.text import VisibleStream, visible
-from bench.report.tables import print_sections
+from bench.report.render import print_sections
 
 HOSTILE = [
     "\x1b[2J\x1b[H",            # clear the screen

@@ -10,7 +10,7 @@ from bench.run.worker import AFTER_TARGET_EVERY, MAX_CURVE_POINTS, run_cell
 
 def test_an_early_stop_between_curve_samples_still_gets_its_last_point() -> None:
     # The perceptron stops on OR after 3 of 500 allowed epochs; samples fall every 5 epochs.
-    record = run_cell(CellConfig(backend="numpy-perceptron", task="or", seed=0))
+    record = run_cell(CellConfig(backend="numpy-perceptron", task="or", seed=0)).to_dict()
     assert record["status"] == "ok" and record["epochs"] < 5
     assert record["curve"][-1]["epoch"] == record["epochs"]
     assert record["curve"][-1]["accuracy"] == record["metrics"]["accuracy"] == 1.0
@@ -18,7 +18,7 @@ def test_an_early_stop_between_curve_samples_still_gets_its_last_point() -> None
 
 
 def test_phase_seconds_split_the_wall_time() -> None:
-    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0))
+    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0)).to_dict()
     phases = record["phase_seconds"]
     assert set(phases) == {"imports", "setup", "data", "fit", "curve", "predict", "scoring"}
     assert all(seconds >= 0 for seconds in phases.values())
@@ -30,7 +30,7 @@ def test_phase_seconds_split_the_wall_time() -> None:
 
 
 def test_curves_are_sampled_and_kept_for_the_first_split_only() -> None:
-    record = run_cell(CellConfig(backend="numpy", task="credit-risk", seed=0))
+    record = run_cell(CellConfig(backend="numpy", task="credit-risk", seed=0)).to_dict()
     assert record["evaluation"]["folds"] == 14
     epochs = [point["epoch"] for point in record["curve"]]
     assert epochs == sorted(set(epochs)) and len(epochs) <= MAX_CURVE_POINTS + 2
@@ -38,7 +38,7 @@ def test_curves_are_sampled_and_kept_for_the_first_split_only() -> None:
 
 
 def test_after_the_target_the_metric_is_sampled_sparser_and_the_loss_throughout() -> None:
-    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0))
+    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0)).to_dict()
     curve, name, reached = record["curve"], "accuracy", record["epochs_to_target"]
     assert reached is not None and all("loss" in point for point in curve)
     assert all(name in point for point in curve if point["epoch"] <= reached)
@@ -49,9 +49,9 @@ def test_after_the_target_the_metric_is_sampled_sparser_and_the_loss_throughout(
 
 
 def test_curve_points_bound_the_held_out_evaluations_and_zero_switches_them_off() -> None:
-    few = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=10))
+    few = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=10)).to_dict()
     assert len(few["curve"]) <= 10 + 2 and few["epochs_to_target"] is not None
-    off = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=0))
+    off = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=0)).to_dict()
     assert off["status"] == "ok" and off["curve"] == [] and off["phase_seconds"]["curve"] == 0
     assert off["epochs_to_target"] is None and off["time_to_target_seconds"] is None
     assert off["metrics"] == few["metrics"]  # evaluating along the way changes no training step
@@ -61,20 +61,20 @@ def test_a_run_without_curves_says_why_it_has_no_time_to_target() -> None:
     from bench.report.summary import summarise
     from bench.report.tables import target_rows
 
-    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=0))
+    record = run_cell(CellConfig(backend="numpy", task="xor", seed=0, curve_points=0)).to_dict()
     record["cell"] = CellConfig(backend="numpy", task="xor", curve_points=0).to_dict()
     rows = target_rows(summarise([record]))
     assert rows[0]["verdict"] == "n/a: learning curves off (--curve-points 0)"
 
 
 def test_a_cell_of_the_open_division_trains_open_and_records_its_recipe() -> None:
-    closed = run_cell(CellConfig(backend="numpy", task="xor", seed=0))
-    opened = run_cell(CellConfig(backend="numpy", task="xor", seed=0, division="open"))
+    closed = run_cell(CellConfig(backend="numpy", task="xor", seed=0)).to_dict()
+    opened = run_cell(CellConfig(backend="numpy", task="xor", seed=0, division="open")).to_dict()
     assert closed["division"] == "closed" and closed["recipe"] is None
     assert closed["spec"]["dtype"] == "float64"
     assert opened["status"] == "ok" and opened["division"] == "open"
     assert opened["spec"]["dtype"] == "float32"  # the open division's default dtype
     assert opened["recipe"]["library"] == "backends.scratch" and opened["recipe"]["dtype"] == "float32"
     asked = run_cell(CellConfig(backend="numpy", task="xor", seed=0, division="open",
-                                overrides={"dtype": "float64"}))
+                                overrides={"dtype": "float64"})).to_dict()
     assert asked["spec"]["dtype"] == "float64"  # unless the spec says otherwise

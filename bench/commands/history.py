@@ -75,7 +75,7 @@ def handle(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from bench.report.history import history
-    from bench.report.tables import csv_safe_frame
+    from bench.report.render import csv_safe_frame
 
     output = args.output or default_output(args.paths)
     problem = check_output(output)

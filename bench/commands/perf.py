@@ -1,4 +1,4 @@
-"""``python -m bench perf``: the performance report of issue 8 (``make bench-perf``).
+"""``python -m bench perf``: the performance report (``make bench-perf``).
 
 Measures, side by side in one run, the NumPy MLP's epoch against the bare
 matrix products of the same epoch, against scikit-learn, PyTorch and Keras on

@@ -1,11 +1,12 @@
 """One cell of the benchmark matrix: what to run, the record it yields, and its keys.
 
 The record is one line of the results file (JSON Lines, long format). Its
-top-level fields are fixed; see ``RESULT_FIELDS`` and the README's schema.
-The worker fills a plain dict (:func:`empty_record`); every reader sees a
-typed :class:`Record` (:meth:`Record.from_dict`), which also reads files
-written before ``schema_version`` existed (version 1: no ``division``, read
-as ``closed``).
+top-level fields are those of the :class:`Record` dataclass, in its order
+(``RESULT_FIELDS`` is derived from it); see the README's schema. The worker
+fills a :class:`Record` (:func:`empty_record`) and serialises it once; every
+reader sees a typed :class:`Record` (:meth:`Record.from_dict`), which also
+reads files written before ``schema_version`` existed (version 1: no
+``division``, read as ``closed``).
 """
 
 from __future__ import annotations
@@ -29,15 +30,6 @@ SCHEMA_VERSION = 3
 DIVISIONS = ("closed", "open")
 DEFAULT_DIVISION = "closed"
 
-RESULT_FIELDS = (
-    "schema_version", "run_id", "suite", "backend", "task", "division", "seed", "device", "threads",
-    "status", "reason",
-    "converged", "metrics", "fit_seconds", "predict_seconds", "first_epoch_seconds",
-    "steady_epoch_seconds", "epochs", "final_loss", "time_to_target_seconds",
-    "epochs_to_target", "target", "peak_memory_mb", "baseline_memory_mb", "deviations",
-    "evaluation", "spec", "recipe", "curve", "timing_policy", "env", "started_at", "wall_seconds",
-    "phase_seconds", "process_seconds", "conditions", "start", "executor", "cell", "suite_config",
-)
 #: Fields without which a JSON object is not an nnbench record at all.
 REQUIRED_FIELDS = ("backend", "task", "seed", "status")
 
@@ -81,28 +73,25 @@ class CellConfig:
         return asdict(self)
 
 
-def empty_record(config: CellConfig) -> dict[str, Any]:
+def empty_record(config: CellConfig) -> Record:
     """A record with every field present, filled as the run goes."""
-    record: dict[str, Any] = dict.fromkeys(RESULT_FIELDS)
-    record.update(
+    return Record(
         schema_version=SCHEMA_VERSION, run_id=uuid.uuid4().hex[:12], suite=config.suite,
         backend=config.backend, task=config.task, division=config.division, seed=config.seed,
-        device=config.device, threads=config.threads,
-        status="failed", reason="", metrics={}, deviations=[], timing_policy=TIMING_POLICY,
+        device=config.device, threads=config.threads, status="failed", timing_policy=TIMING_POLICY,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+
+
+def skipped_record(config: CellConfig, reason: str) -> Record:
+    record = empty_record(config)
+    record.status, record.reason = "skipped", reason
     return record
 
 
-def skipped_record(config: CellConfig, reason: str) -> dict[str, Any]:
+def failed_record(config: CellConfig, reason: str) -> Record:
     record = empty_record(config)
-    record.update(status="skipped", reason=reason)
-    return record
-
-
-def failed_record(config: CellConfig, reason: str) -> dict[str, Any]:
-    record = empty_record(config)
-    record.update(status="failed", reason=reason)
+    record.status, record.reason = "failed", reason
     return record
 
 
@@ -180,9 +169,9 @@ class RecordError(ValueError):
     """A JSON value that is not an nnbench record (another tool's, an array, a wrong type)."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Record:
-    """One results line, typed. Every field of ``RESULT_FIELDS``; see the README's schema.
+    """One results line, typed: its fields, in this order, are the record's (``RESULT_FIELDS``).
 
     ``from_dict`` is tolerant of older files: a missing field takes its
     default (``division`` → ``closed``, ``schema_version`` → 1). Fields this
@@ -190,16 +179,16 @@ class Record:
     ``to_dict``, so reading and writing a record never loses anything.
     """
 
-    backend: str
-    task: str
-    seed: int
-    status: str
     schema_version: int = 1
-    division: str = DEFAULT_DIVISION
     run_id: str | None = None
     suite: str | None = None
+    backend: str
+    task: str
+    division: str = DEFAULT_DIVISION
+    seed: int
     device: str = "cpu"
     threads: int | None = None
+    status: str
     reason: str = ""
     converged: bool | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -219,12 +208,12 @@ class Record:
     spec: dict[str, Any] | None = None
     #: open division: every argument handed to the library (None in the closed division)
     recipe: dict[str, Any] | None = None
-    curve: list[dict[str, Any]] | None = None
+    curve: list[dict[str, float]] | None = None
     timing_policy: str | None = None
     env: dict[str, Any] | None = None
     started_at: str | None = None
     wall_seconds: float | None = None
-    phase_seconds: dict[str, Any] | None = None
+    phase_seconds: dict[str, float] | None = None
     process_seconds: Any = None
     #: contention and stability over the timed phases (:class:`bench.core.conditions.Conditions` as a
     #: dict); None in records before schema 3 and in cells that never reached their timed phases
@@ -267,6 +256,7 @@ class Record:
         return cls(**values, extra={k: v for k, v in data.items() if k not in known})
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object of the results line: the fields in their order, then ``extra``."""
         data = {name: getattr(self, name) for name in RESULT_FIELDS}
         data.update(self.extra)
         return data
@@ -305,6 +295,10 @@ class Record:
     @property
     def folds(self) -> int:
         return int((self.evaluation or {}).get("folds") or 1)
+
+
+#: The record's top-level fields in file order: the dataclass's own, so the layout is listed once.
+RESULT_FIELDS = tuple(item.name for item in dataclasses.fields(Record) if item.name != "extra")
 
 
 def as_records(records: Iterable[Record | Mapping[str, Any]]) -> list[Record]:

@@ -81,7 +81,7 @@ class ResultsWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.identity = identity or identity_of(self.path)
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append(self, record: Record | dict[str, Any]) -> None:
         """Append one line; on failure the file is cut back to its complete lines and
         :class:`ResultsWriteError` says why (unbuffered: nothing is left to flush later)."""
         data = (dumps(record) + "\n").encode("utf-8")

@@ -1,6 +1,6 @@
 """Run ``python -m MODULE ARGS…`` in a fresh interpreter under one thread budget; read its JSON line.
 
-Shared by ``bench perf`` (:mod:`bench.perf.probe`) and ``bench scaling``
+Shared by ``bench perf`` (:mod:`bench.perf.epoch.probe`) and ``bench scaling``
 (:mod:`bench.perf.scaling`): the child prints one JSON object as its last line.
 """
 

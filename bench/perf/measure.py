@@ -13,7 +13,7 @@ from typing import Any
 from bench.perf import contention, idiomatic, report
 from bench.perf.child import run_json_child
 from bench.perf.contention import ContentionOptions
-from bench.perf.probe import second_activation
+from bench.perf.epoch.probe import second_activation
 from bench.perf.timing import median
 from bench.perf.workload import Workload
 from bench.run import environment
@@ -43,10 +43,10 @@ class PerfOptions:
 
 
 def run_probe(group: str, options: PerfOptions, threads: int | None = None) -> dict[str, Any]:
-    """One :mod:`bench.perf.probe` group in a fresh interpreter with the thread budget set."""
+    """One :mod:`bench.perf.epoch.probe` group in a fresh interpreter with the thread budget set."""
     threads = options.threads if threads is None else threads
     config = {"workload": options.workload.to_dict(), "threads": threads, "device": options.device}
-    result, problem = run_json_child("bench.perf.probe", [group, json.dumps(config)], threads,
+    result, problem = run_json_child("bench.perf.epoch.probe", [group, json.dumps(config)], threads,
                                      options.device, options.probe_timeout)
     return result if result is not None else {"error": f"probe {group} {problem}"}
 
@@ -72,17 +72,33 @@ def blas_line(result: dict[str, Any]) -> str:
 
 def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[report.Ratio]:
     """Print the whole report through ``echo``; return the ratios (with targets or not)."""
-    workload = options.workload
-    activation, other = workload.hidden_activation, second_activation(workload)
     for line in machine_lines(options):
         echo(line)
-    ratios: list[report.Ratio] = []
+    ratios = numpy_report(options, echo)
+    ratios += frameworks_report(options, echo)
+    if options.idiomatic:
+        ratios += idiomatic_report(options, echo)
+    if options.harness_results is not None:
+        ratios += harness_report_from_file(options, echo)
+    elif options.suite is not None and options.harness_repeats > 0:
+        ratios += harness_report(options, echo)
+    if options.contention is not None and options.contention.backends and options.contention.candidates:
+        ratios += contention.ratios(contention.measure_contention(options.contention, echo))
+    echo("")
+    echo("ratios (each with its target):")
+    for ratio in ratios:
+        echo(f"  {ratio.line()}")
+    return ratios
 
+
+def numpy_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
+    """NumPy's epoch against matmul-only and sklearn in one process (and at 1 thread for reference)."""
+    activation, other = options.workload.hidden_activation, second_activation(options.workload)
     numpy_result = run_probe("numpy", options)
     if "error" in numpy_result:
         echo(f"numpy/sklearn measurements failed: {numpy_result['error']}")
-        ratios.append(report.Ratio(f"numpy epoch / matmul-only ({activation})", float("nan"),
-                                   report.MATMUL_TARGET))
+        ratios = [report.Ratio(f"numpy epoch / matmul-only ({activation})", float("nan"),
+                               report.MATMUL_TARGET)]
     else:
         times = numpy_result["times"]
         echo(blas_line(numpy_result))
@@ -94,20 +110,32 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
                                times["matmul_only"], f"  {gflops:.1f} GFLOP/s"))
         echo(report.epoch_line(f"sklearn MLPClassifier ({activation})", times["sklearn"]))
         echo(f"  sklearn: {numpy_result['labels']['sklearn']}")
-        ratios += report.numpy_ratios(numpy_result, activation, other)
+        ratios = report.numpy_ratios(numpy_result, activation, other)
     if options.threads > 1:
-        reference = run_probe("numpy-reference", options, threads=1)
-        if "error" not in reference:
-            times = reference["times"]
-            echo("for reference, the same at 1 thread (numpy MLP and matmul-only interleaved):")
-            echo(report.epoch_line(f"numpy MLP ({activation}), 1 thread", times[f"numpy_{activation}"]))
-            echo(report.epoch_line("matmul-only, 1 thread", times["matmul_only"]))
-            ratios.append(report.Ratio(f"numpy epoch / matmul-only ({activation}, 1 thread)",
-                                       median(times[f"numpy_{activation}"]) / median(times["matmul_only"]),
-                                       report.MATMUL_TARGET,
-                                       note="the same work on 1 thread; at 2 threads only the GEMMs "
-                                            "use the second core"))
+        ratios += _one_thread_reference(options, activation, echo)
+    return ratios
 
+
+def _one_thread_reference(
+    options: PerfOptions, activation: str, echo: Callable[[str], None]
+) -> list[report.Ratio]:
+    """The NumPy epoch against matmul-only at 1 thread (when the run uses more)."""
+    reference = run_probe("numpy-reference", options, threads=1)
+    if "error" in reference:
+        return []
+    times = reference["times"]
+    echo("for reference, the same at 1 thread (numpy MLP and matmul-only interleaved):")
+    echo(report.epoch_line(f"numpy MLP ({activation}), 1 thread", times[f"numpy_{activation}"]))
+    echo(report.epoch_line("matmul-only, 1 thread", times["matmul_only"]))
+    return [report.Ratio(f"numpy epoch / matmul-only ({activation}, 1 thread)",
+                         median(times[f"numpy_{activation}"]) / median(times["matmul_only"]),
+                         report.MATMUL_TARGET,
+                         note="the same work on 1 thread; at 2 threads only the GEMMs use the second core")]
+
+
+def frameworks_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
+    """Each framework's epoch with NumPy epochs before and after it in the same process."""
+    ratios = []
     for name in options.frameworks:
         result = run_probe(name, options)
         if "error" in result:
@@ -119,22 +147,6 @@ def measure(options: PerfOptions, echo: Callable[[str], None] = print) -> list[r
         echo(report.epoch_line(f"{name} on {result['device']}", result["times"][name]))
         echo(report.epoch_line("numpy MLP (same process)", result["times"]["numpy"]))
         ratios.append(report.framework_ratio(name, result))
-
-    if options.idiomatic:
-        ratios += idiomatic_report(options, echo)
-
-    if options.harness_results is not None:
-        ratios += harness_report_from_file(options, echo)
-    elif options.suite is not None and options.harness_repeats > 0:
-        ratios += harness_report(options, echo)
-
-    if options.contention is not None and options.contention.backends and options.contention.candidates:
-        ratios += contention.ratios(contention.measure_contention(options.contention, echo))
-
-    echo("")
-    echo("ratios (each with its target):")
-    for ratio in ratios:
-        echo(f"  {ratio.line()}")
     return ratios
 
 
@@ -149,7 +161,7 @@ def idiomatic_report(options: PerfOptions, echo: Callable[[str], None]) -> list[
     for library in options.idiomatic:
         config = {"workload": idiomatic.workload_for(library, workload).to_dict(), "threads": options.threads,
                   "runs": options.idiomatic_runs}
-        result, problem = run_json_child("bench.perf.side_by_side", [library, json.dumps(config)],
+        result, problem = run_json_child("bench.perf.harness.side_by_side", [library, json.dumps(config)],
                                          options.threads, "cpu", options.probe_timeout)
         if result is None or "error" in result:
             why = problem if result is None else str(result["error"])
@@ -165,8 +177,8 @@ def idiomatic_report(options: PerfOptions, echo: Callable[[str], None]) -> list[
 def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
     """The sample suite run warm and cold (suite efficiency of each), then every cell cold and warm
     interleaved (fit-time ratio and noise); the harness overhead table from the warm runs."""
-    from bench.perf.efficiency import compare_starts, comparison_lines, efficiency, run_timed
-    from bench.perf.overhead import timings_from_results
+    from bench.perf.harness.efficiency import compare_starts, comparison_lines, efficiency, run_timed
+    from bench.perf.harness.overhead import timings_from_results
     from bench.run.isolation import run_isolated
     from bench.run.suite import load_suite
     from bench.run.templates import TemplatePool
@@ -200,8 +212,8 @@ def harness_report(options: PerfOptions, echo: Callable[[str], None]) -> list[re
 
 def harness_report_from_file(options: PerfOptions, echo: Callable[[str], None]) -> list[report.Ratio]:
     from bench.core.results import read_typed
-    from bench.perf.efficiency import efficiency
-    from bench.perf.overhead import timings_from_results
+    from bench.perf.harness.efficiency import efficiency
+    from bench.perf.harness.overhead import timings_from_results
 
     assert options.harness_results is not None
     records = read_typed(options.harness_results)

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.perf import idiomatic
-from bench.perf.overhead import CellTiming
+from bench.perf.harness.overhead import CellTiming
 from bench.perf.timing import coefficient_of_variation, median
 
 MATMUL_TARGET = 1.30
 SKLEARN_TARGET = 1.00
 OVERHEAD_TARGET = 0.02
 NOISE_TARGET = 0.05
-IDIOMATIC_TARGET = 1.10  # open adapter / idiomatic script (issue 13)
+IDIOMATIC_TARGET = 1.10  # open adapter / idiomatic script
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> t
     lines = [f"harness: suite {suite_name!r}, {len(timings)} cells × {repeats} runs "
              "(overhead = wall − imports − data − fit − predict, share of wall − imports; curve = its "
              "learning-curve part; "
-             "see bench/perf/overhead.py)",
+             "see bench/perf/harness/overhead.py)",
              f"  {'cell (ms)':<46} {'wall':>8} {'fit':>8} {'predict':>8} {'data':>7} {'imports':>8} "
              f"{'overhead':>8} {'curve':>7} {'share':>7} {'fit CV':>7}"]
     measured = [t for t in timings if t.walls]
@@ -131,7 +131,7 @@ def harness_lines(timings: list[CellTiming], suite_name: str, repeats: int) -> t
     return lines, ratios
 
 
-# open adapters vs idiomatic scripts (issue 13) --------------------------------------------------
+# open adapters vs idiomatic scripts -------------------------------------------------------------
 SIDE_BY_SIDE_LABELS = {"open": "open adapter", "script": "idiomatic script", "closed": "closed adapter"}
 
 
@@ -156,7 +156,7 @@ def _pair_ratio(result: dict[str, Any], label: str, top: str, bottom: str, targe
 
 
 def side_by_side_lines(result: dict[str, Any], full_rows: int | None = None) -> tuple[list[str], list[Ratio]]:
-    """One library's open adapter, script and closed adapter (:mod:`bench.perf.side_by_side`).
+    """One library's open adapter, script and closed adapter (:mod:`bench.perf.harness.side_by_side`).
 
     Each contender's median steady-state epoch with its CV and first epoch,
     then three ratios: open adapter / script (target ≤ 1.10), open / closed

@@ -119,7 +119,7 @@ def network(config: ScalingConfig, n_inputs: int, n_outputs: int, width: int) ->
 def epoch_seconds(backend_name: str, spec: Any, X: np.ndarray, Y: np.ndarray, threads: int) -> float:
     """Median epoch time after the first, through the backend's adapter."""
     from bench.core import registry
-    from bench.perf.peers import adapter_epochs
+    from bench.perf.epoch.peers import adapter_epochs
 
     backend = registry.backend_class(backend_name)(device="cpu", threads=threads)
     durations = adapter_epochs(backend, spec, X, Y)

@@ -15,7 +15,7 @@ from bench.core.spec import NetworkSpec
 class Workload:
     """A classification network trained by mini-batch SGD with momentum on synthetic data.
 
-    The default is the issue's reference case: 784-256-128-10, ReLU hidden,
+    The default is the reference case: 784-256-128-10, ReLU hidden,
     softmax + cross-entropy, 10,000 × 784 float32 inputs, batches of 128.
     """
 

@@ -12,7 +12,7 @@ Each backend is shown as a ratio to the best one (``torch 1.00×, numpy 1.4×``)
 A backend whose difference from the best is inside the seed noise is a
 **tie** (marked ``(tie)``), by the rules ``compare`` applies between two
 files: Welch's t over seeds at α = 0.05 for the metric
-(:func:`bench.report.summary.metric_change`), and for fit time the noise band
+(:func:`bench.report.stats.metric_change`), and for fit time the noise band
 ``1 ± max(10 %, relative IQR)`` together with Welch's t on log times
 (:func:`bench.report.compare.time_change`). Failed and skipped groups are not
 ranked (listed apart), nor is a group with an ok run whose metric or fit time
@@ -33,13 +33,12 @@ import numpy as np
 from bench.core.conditions import untrusted
 from bench.core.record import GroupKey, Record, as_records
 from bench.report.compare import time_change
+from bench.report.stats import ALPHA, metric_change
 from bench.report.summary import (
-    ALPHA,
     group_records,
     invalid_runs,
     lower_is_better,
     main_metric,
-    metric_change,
     metric_values,
     ok_values,
 )

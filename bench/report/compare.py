@@ -48,8 +48,8 @@ from bench.core.conditions import untrusted_text
 from bench.core.record import GroupKey, Record, as_records, latest_per_cell
 from bench.core.results import read_typed
 from bench.report.numbers import fmt
+from bench.report.stats import ALPHA, median_iqr, metric_change, welch_p_value
 from bench.report.summary import (
-    ALPHA,
     TimeStats,
     environments,
     executor_counts,
@@ -58,11 +58,8 @@ from bench.report.summary import (
     invalid_runs,
     lower_is_better,
     main_metric,
-    median_iqr,
-    metric_change,
     metric_values,
     ok_values,
-    welch_p_value,
 )
 
 TIME_TOLERANCE = 0.10

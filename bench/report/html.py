@@ -21,16 +21,9 @@ from bench.core import owned
 from bench.core.record import Record
 from bench.core.text import visible
 from bench.report.answer import Answer, answers, ratio_text
+from bench.report.render import TEXT_COLUMNS, Row, table_columns, untrusted_row
 from bench.report.summary import GroupSummary
-from bench.report.tables import (
-    ANSWER_HEADING,
-    TEXT_COLUMNS,
-    ReportTables,
-    Row,
-    spec_text,
-    table_columns,
-    untrusted_row,
-)
+from bench.report.tables import ANSWER_HEADING, ReportTables, spec_text
 from bench.report.trust import conditions_banner
 
 STYLE = """

@@ -14,7 +14,7 @@ Statistics, chosen so that a handful of seeds is reported honestly:
 
 * significance against the reference: per task and division, whether a
   backend's main metric differs from the NumPy backend's beyond the seed
-  noise (Welch's t over seeds, :func:`metric_change`, the rule ``compare``
+  noise (Welch's t over seeds, :func:`bench.report.stats.metric_change`, the rule ``compare``
   applies between two files).
 
 Failed and skipped records have empty metrics and null times; they are
@@ -25,77 +25,29 @@ two divisions never share a row (the division is part of the group key).
 from __future__ import annotations
 
 import math
-import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
 from bench.core import metrics as registry
 from bench.core.conditions import untrusted
 from bench.core.record import GroupKey, Record, as_records, spec_key
+from bench.report.stats import (
+    ALPHA,
+    finite,
+    median_iqr,
+    metric_change,
+    olympic_mean,
+    t_interval,
+)
 
 #: The backend whose epochs-to-target is the reference convergence point.
 REFERENCE_BACKEND = "numpy"
 #: A backend reaching the target in fewer than this share of the reference's epochs is suspicious.
 SUSPICIOUS_EPOCH_RATIO = 0.5
-#: Seeds needed before the olympic mean (drop fastest and slowest) is reported.
-OLYMPIC_MIN_RUNS = 5
-CONFIDENCE = 0.95
-#: Significance level of the Welch test against the reference backend (and ``compare``'s default).
-ALPHA = 0.05
 
 __all__ = ["GroupKey", "spec_key"]  # re-exported: built in bench.core.record
-
-
-# --- statistics on plain numbers -------------------------------------------------------------
-
-def finite(values: Iterable[Any]) -> list[float]:
-    """The finite numbers among ``values`` (None, NaN and non-numbers dropped)."""
-    out = []
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            continue
-        if math.isfinite(value):
-            out.append(float(value))
-    return out
-
-
-def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """``(mean, half_width)`` of the Student t confidence interval of the mean.
-
-    The half-width is ``t_{(1+c)/2, n-1} · s / √n`` with ``s`` the sample
-    standard deviation; it is NaN for one value (no spread to estimate).
-    """
-    data = np.asarray(values, dtype=float)
-    if data.size == 0:
-        return math.nan, math.nan
-    mean = float(data.mean())
-    if data.size < 2:
-        return mean, math.nan
-    sem = float(data.std(ddof=1)) / math.sqrt(data.size)
-    from scipy import stats  # imported here: scipy.stats costs about a second at CLI start-up
-
-    return mean, float(stats.t.ppf((1 + confidence) / 2, data.size - 1)) * sem
-
-
-def median_iqr(values: Sequence[float]) -> tuple[float, float, float]:
-    """``(median, first quartile, third quartile)``, linear interpolation (NumPy's default)."""
-    data = np.asarray(values, dtype=float)
-    if data.size == 0:
-        return math.nan, math.nan, math.nan
-    q1, median, q3 = np.percentile(data, [25, 50, 75])
-    return float(median), float(q1), float(q3)
-
-
-def olympic_mean(values: Sequence[float], minimum: int = OLYMPIC_MIN_RUNS) -> float:
-    """Mean without the single lowest and highest value (MLPerf scoring); NaN below ``minimum`` runs."""
-    data = sorted(values)
-    if len(data) < minimum:
-        return math.nan
-    return float(np.mean(data[1:-1]))
 
 
 def lower_is_better(metric: str, records: Iterable[Record] = ()) -> bool:
@@ -104,34 +56,6 @@ def lower_is_better(metric: str, records: Iterable[Record] = ()) -> bool:
         if record.target_metric == metric and record.target_direction:
             return record.target_direction == "min"
     return registry.lower_is_better(metric)
-
-
-def welch_p_value(old: list[float], new: list[float]) -> float:
-    """Two-sided p-value of Welch's t-test; NaN when a side has < 2 values or both lack spread."""
-    if len(old) < 2 or len(new) < 2:
-        return math.nan
-    if np.std(old) == 0 and np.std(new) == 0:
-        return math.nan
-    from scipy import stats  # imported here: scipy.stats costs seconds at CLI start-up
-
-    with warnings.catch_warnings():  # nearly identical samples: scipy warns of precision loss, p stays usable
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(stats.ttest_ind(new, old, equal_var=False).pvalue)
-
-
-def metric_change(old: list[float], new: list[float], alpha: float = ALPHA) -> tuple[int, str]:
-    """(+1 increase / −1 decrease / 0 no change beyond noise, note) of ``new`` against ``old``."""
-    if not old or not new:
-        return 0, "no metric on one side"
-    delta = float(np.mean(new) - np.mean(old))
-    if len(old) < 2 or len(new) < 2:
-        return 0, "too few seeds to measure noise"
-    if np.std(old) == 0 and np.std(new) == 0:
-        return (0, "") if abs(delta) <= 1e-12 else (int(np.sign(delta)), "deterministic")
-    p = welch_p_value(old, new)
-    if p < alpha:
-        return int(np.sign(delta)), f"Welch p={p:.3g}"
-    return 0, f"within noise (p={p:.2g})"
 
 
 # --- grouping records ------------------------------------------------------------------------

@@ -23,19 +23,9 @@ from bench.core import owned
 from bench.core.record import Record, latest_per_cell
 from bench.core.results import read_typed
 from bench.report import html as html_page
+from bench.report.render import Row, Section, csv_safe_frame, flag_style, print_sections, to_markdown
 from bench.report.summary import GroupSummary, summarise
-from bench.report.tables import (
-    TERMINAL_SECTIONS,
-    ReportTables,
-    Row,
-    Section,
-    build_tables,
-    csv_safe_frame,
-    flag_style,
-    print_sections,
-    summary_frame,
-    to_markdown,
-)
+from bench.report.tables import TERMINAL_SECTIONS, ReportTables, build_tables, summary_frame
 from bench.report.trust import conditions_banner
 
 

@@ -114,7 +114,7 @@ class DaskExecutor:
                 try:
                     record = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker, a cancelled task
-                    record = failed_record(cell, f"dask task failed: {type(exc).__name__}: {exc}")
+                    record = failed_record(cell, f"dask task failed: {type(exc).__name__}: {exc}").to_dict()
                 yield cell, record
         finally:
             if futures:  # stopped early (Ctrl-C, a full disk): the cells not yet recorded must not run on

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,31 @@ def run_isolated(config: CellConfig) -> dict[str, Any]:
         record = finished_record(config, code, result_path, stderr_path, time.perf_counter() - started)
     record.setdefault("start", None)
     if record["start"] is None:
-        record["start"] = {"mode": "cold", "template": None, "imports_preloaded": []}
+        record["start"] = CellStart().to_dict()
     return record
+
+
+@dataclass
+class CellStart:
+    """How a cell's process was started (the record's ``start``): cold, or warm from a template."""
+
+    mode: str = "cold"
+    #: ``backend/pid`` of the template a warm cell was forked from; None when cold
+    template: str | None = None
+    imports_preloaded: list[str] = field(default_factory=list)
+    template_threads: int | None = None
+    template_startup_seconds: float | None = None
+    #: why a cell went cold, or what went wrong with its template
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON object; the template's figures and the reason only when there are any."""
+        data: dict[str, object] = {"mode": self.mode, "template": self.template,
+                                   "imports_preloaded": self.imports_preloaded}
+        optional = {"template_threads": self.template_threads,
+                    "template_startup_seconds": self.template_startup_seconds, "reason": self.reason}
+        data.update({key: value for key, value in optional.items() if value is not None})
+        return data
 
 
 def cell_files(scratch: str, config: CellConfig) -> tuple[Path, Path, Path]:
@@ -80,8 +104,8 @@ def cell_files(scratch: str, config: CellConfig) -> tuple[Path, Path, Path]:
 
 def timed_out_record(config: CellConfig, elapsed: float) -> dict[str, Any]:
     record = failed_record(config, f"timed out after {config.timeout:g} s (process group killed)")
-    record["wall_seconds"] = record["process_seconds"] = elapsed
-    return record
+    record.wall_seconds = record.process_seconds = elapsed
+    return record.to_dict()
 
 
 def finished_record(config: CellConfig, code: int, result_path: Path, stderr_path: Path,
@@ -91,7 +115,7 @@ def finished_record(config: CellConfig, code: int, result_path: Path, stderr_pat
     if record is None:
         stderr_text = stderr_path.read_bytes().decode("utf-8", "replace") if stderr_path.exists() else ""
         reason = problem or crash_reason(code, stderr_text, config.memory_limit_mb)
-        record = failed_record(config, reason)
+        record = failed_record(config, reason).to_dict()
     record["process_seconds"] = elapsed
     if record.get("wall_seconds") is None:
         record["wall_seconds"] = elapsed

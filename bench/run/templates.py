@@ -104,13 +104,9 @@ class Template:
         self.threads: int = ready.get("threads", 0)
         self.startup_seconds = time.perf_counter() - started
 
-    def start_info(self) -> dict[str, Any]:
-        info: dict[str, Any] = {"mode": "warm", "template": self.name, "imports_preloaded": self.preloaded,
-                                "template_threads": self.threads,
-                                "template_startup_seconds": self.startup_seconds}
-        if self.skipped:
-            info["reason"] = self.skipped
-        return info
+    def start_info(self) -> isolation.CellStart:
+        return isolation.CellStart("warm", self.name, self.preloaded, self.threads, self.startup_seconds,
+                                   self.skipped or None)
 
     def run(self, config: CellConfig) -> dict[str, Any]:
         """Run one cell as a fork of this template; :class:`TemplateError` if the template is gone."""
@@ -144,9 +140,9 @@ class Template:
                 isolation._kill_group(pid)  # leftovers in the cell's group
                 record = isolation.finished_record(config, code, result_path, stderr_path,
                                                    time.perf_counter() - started)
-        record["start"] = self.start_info()
-        if self.hung:
-            record["start"]["reason"] = self.hung
+        start = self.start_info()
+        start.reason = self.hung or start.reason
+        record["start"] = start.to_dict()
         return record
 
     def _check_running(self) -> None:
@@ -323,5 +319,5 @@ class TemplatePool:
 def cold(config: CellConfig, reason: str) -> dict[str, Any]:
     """A cold start of ``config``, its record saying why it was not warm."""
     record = isolation.run_isolated(config)
-    record["start"] = {"mode": "cold", "template": None, "imports_preloaded": [], "reason": reason}
+    record["start"] = isolation.CellStart(reason=reason).to_dict()
     return record

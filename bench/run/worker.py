@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 import traceback
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from bench.core.recipe import Recipe
 from bench.core.record import (
     MAX_CURVE_POINTS,
     CellConfig,
+    Record,
     dumps,
     empty_record,
     failed_record,
@@ -159,118 +161,191 @@ def resolve_spec(task: Task, config: CellConfig) -> NetworkSpec:
     return spec
 
 
-def run_cell(config: CellConfig) -> dict[str, Any]:
-    """Run one cell here and return its complete record (never raises)."""
+def run_cell(config: CellConfig) -> Record:
+    """Run one cell here and return its complete record (never raises).
+
+    The phases, in order: resolve the backend and task (imports), set up the
+    backend, read the data, fit and predict each split (contention metered
+    over them), score, and record the conditions of the timed phases.
+    """
     record = empty_record(config)
     wall_start = time.perf_counter()
+    loaded = _load(config, record)
+    if loaded is None:
+        return record
+    backend = _set_up(config, record, loaded.backend_cls)
+    if backend is None:
+        return record
+    data = _read_data(config, record, backend, loaded, wall_start)
+    if data is None:
+        return record
+    meter = ContentionMeter(config.threads)
+    meter.start()  # contention is measured over the timed phases (fit and predict), curves included
+    runs = _fit_and_predict(config, backend, loaded.task, data)
+    epoch_times = _score(config, record, backend, loaded.task, data, runs)
+    record.wall_seconds = time.perf_counter() - wall_start
+    record.phase_seconds = data.phases
+    # after the wall time: a short cell's window is widened by sampling while the cell is idle
+    conditions = meter.stop(timed_seconds=data.phases["fit"] + data.phases["curve"] + data.phases["predict"])
+    conditions.stability = Stability.of(epoch_times.tolist())
+    record.conditions = conditions.to_dict()
+    return record
+
+
+@dataclass
+class _Loaded:
+    """The resolved backend class and task, and when set-up began (imports end there)."""
+
+    backend_cls: type[Backend]
+    task: Task
+    setup_start: float
+
+
+@dataclass
+class _Data:
+    """The cell's network and splits, and the seconds of each phase so far."""
+
+    spec: NetworkSpec
+    splits: list[Split]
+    phases: dict[str, float]
+
+
+@dataclass
+class _Runs:
+    """What fitting and predicting every split gave: outputs, truths, learning curves, times."""
+
+    outputs: list[np.ndarray] = field(default_factory=list)
+    truths: list[np.ndarray] = field(default_factory=list)
+    recorders: list[EpochRecorder] = field(default_factory=list)
+    fit_seconds: float = 0.0
+    predict_seconds: float = 0.0
+
+
+def _load(config: CellConfig, record: Record) -> _Loaded | None:
+    """The backend class and the task (this imports the library); None when the record says why not."""
     try:
         backend_cls = registry.backend_class(config.backend)
     except ImportError as exc:
-        return _cannot_import(record, config, f"cannot import backend: {exc}")
+        _cannot_import(record, config, f"cannot import backend: {exc}")
+        return None
     ok, why = backend_cls.available()  # imports the backend's library
     task = registry.task(config.task, config.task_file) if ok else None
     setup_start = time.perf_counter()
-    record["env"] = environment.describe(("numpy", *backend_cls.packages))
+    record.env = environment.describe(("numpy", *backend_cls.packages))
     if task is None:
-        return _cannot_import(record, config, why)
+        _cannot_import(record, config, why)
+        return None
+    return _Loaded(backend_cls, task, setup_start)
+
+
+def _set_up(config: CellConfig, record: Record, backend_cls: type[Backend]) -> Backend | None:
+    """The backend on its resolved device with its thread policy and precision pinned; None: skipped."""
     config.device = backend_cls.resolve_device(config.device)
-    record["device"] = config.device
+    record.device = config.device
     ok, why = backend_cls.device_available(config.device)
     if not ok:
-        record.update(status="skipped", reason=why)
-        return record
+        record.status, record.reason = "skipped", why
+        return None
     backend = backend_cls(device=config.device, threads=config.threads)
     backend.thread_policy = ThreadPolicy.from_environment(os.environ)
-    record["env"]["thread_policy"] = backend.thread_policy.to_dict() if backend.thread_policy else None
+    assert record.env is not None  # set by _load
+    record.env["thread_policy"] = backend.thread_policy.to_dict() if backend.thread_policy else None
     backend.setup_threads()
     backend.precision_settings = backend.pin_precision()
+    return backend
+
+
+def _read_data(
+    config: CellConfig, record: Record, backend: Backend, loaded: _Loaded, wall_start: float
+) -> _Data | None:
+    """Read the task's data, resolve the network and draw the splits; None when the backend skips it."""
+    task = loaded.task
     read_start = time.perf_counter()
     task.read_data()
     read_seconds = time.perf_counter() - read_start
     spec = backend.resolve_spec(resolve_spec(task, config))
-    record["spec"] = spec.to_dict()
+    record.spec = spec.to_dict()
     skip, why = backend.skip(spec, task.kind, config.division)
     if skip:
-        record.update(status="skipped", reason=why, deviations=backend.deviations)
-        return record
+        record.status, record.reason, record.deviations = "skipped", why, backend.deviations
+        return None
     data_start = time.perf_counter()
     splits = task.splits(config.seed)
-    phases = {"imports": setup_start - wall_start, "setup": data_start - setup_start - read_seconds,
+    phases = {"imports": loaded.setup_start - wall_start,
+              "setup": data_start - loaded.setup_start - read_seconds,
               "data": read_seconds + time.perf_counter() - data_start,
               "fit": 0.0, "curve": 0.0, "predict": 0.0}
     info = task.info()
     # data_dir: the folder the task's external data files were read from (None: it reads none)
-    record["evaluation"] = {"scheme": info.evaluation, "folds": len(splits),
-                            "data_dir": info.data.get("data_dir"),
-                            **({"data": info.data} if info.data else {})}
-    record["baseline_memory_mb"] = environment.rss_mb()
+    record.evaluation = {"scheme": info.evaluation, "folds": len(splits),
+                         "data_dir": info.data.get("data_dir"),
+                         **({"data": info.data} if info.data else {})}
+    record.baseline_memory_mb = environment.rss_mb()
+    return _Data(spec, splits, phases)
 
-    fit_seconds = predict_seconds = 0.0
-    outputs, truths, recorders = [], [], []
-    meter = ContentionMeter(config.threads)
-    meter.start()  # contention is measured over the timed phases (fit and predict), curves included
-    for index, split in enumerate(splits):
-        recorder = EpochRecorder(backend, task, split, spec.epochs, evaluate=index == 0,
+
+def _fit_and_predict(config: CellConfig, backend: Backend, task: Task, data: _Data) -> _Runs:
+    """Fit each split from the shared initial weights (timed, curves excluded), then time predict."""
+    runs = _Runs()
+    for index, split in enumerate(data.splits):
+        recorder = EpochRecorder(backend, task, split, data.spec.epochs, evaluate=index == 0,
                                  max_points=config.curve_points)
-        weights = initial_weights(spec)
+        weights = initial_weights(data.spec)
         recorder.begin()
-        backend.fit(spec, split.X_train, split.Y_train, weights, on_epoch=recorder, division=config.division)
+        backend.fit(data.spec, split.X_train, split.Y_train, weights, on_epoch=recorder,
+                    division=config.division)
         backend.synchronize()
-        fit_seconds += time.perf_counter() - recorder.start - recorder.excluded
+        runs.fit_seconds += time.perf_counter() - recorder.start - recorder.excluded
         recorder.finish()
         predict_start = time.perf_counter()
         split_outputs, seconds = _time_predict(backend, split.X_test)
-        phases["predict"] += time.perf_counter() - predict_start
-        predict_seconds += seconds
-        outputs.append(split_outputs.reshape(split.Y_test.shape))
-        truths.append(split.Y_test)
-        recorders.append(recorder)
+        data.phases["predict"] += time.perf_counter() - predict_start
+        runs.predict_seconds += seconds
+        runs.outputs.append(split_outputs.reshape(split.Y_test.shape))
+        runs.truths.append(split.Y_test)
+        runs.recorders.append(recorder)
+    data.phases["fit"], data.phases["curve"] = runs.fit_seconds, sum(r.excluded for r in runs.recorders)
+    return runs
 
-    phases["fit"], phases["curve"] = fit_seconds, sum(r.excluded for r in recorders)
+
+def _score(
+    config: CellConfig, record: Record, backend: Backend, task: Task, data: _Data, runs: _Runs
+) -> np.ndarray:
+    """Score the outputs and fill the record's results; the first split's epoch times."""
     scoring_start = time.perf_counter()
-    first = splits[0]
-    record["metrics"] = metrics.score(task.kind, np.vstack(truths), np.vstack(outputs),
-                                      first.target_scale, first.target_offset,
-                                      names=metrics.task_metrics(task))
-    main = recorders[0]
+    first = data.splits[0]
+    record.metrics = metrics.score(task.kind, np.vstack(runs.truths), np.vstack(runs.outputs),
+                                   first.target_scale, first.target_offset, names=metrics.task_metrics(task))
+    main = runs.recorders[0]
     epoch_times = np.diff([0.0, *main.epoch_ends])
-    reached = _first_reaching(main.points, task.target) if len(splits) == 1 else None
-    record.update(
-        status="ok",
-        converged=backend.converged,
-        reason="" if backend.converged is not False else "training stopped before its own criterion was met",
-        fit_seconds=fit_seconds,
-        predict_seconds=predict_seconds,
-        first_epoch_seconds=float(epoch_times[0]) if len(epoch_times) else None,
-        steady_epoch_seconds=statistics.median(epoch_times[1:].tolist()) if len(epoch_times) > 1 else None,
-        epochs=backend.epochs_run,
-        final_loss=backend.final_loss,
-        recipe=_recipe_data(backend.recipe) if config.division == "open" else None,
-        target={"metric": task.target[0], "value": task.target[1], "direction": task.target[2]},
-        time_to_target_seconds=reached["seconds"] if reached else None,
-        epochs_to_target=int(reached["epoch"]) if reached else None,
-        curve=main.points,
-        deviations=backend.deviations,
-        peak_memory_mb=environment.peak_rss_mb(),
-    )
-    phases["scoring"] = time.perf_counter() - scoring_start
-    record["env"]["device_conditions"] = backend.device_conditions().to_dict()
+    reached = _first_reaching(main.points, task.target) if len(data.splits) == 1 else None
+    record.status = "ok"
+    record.converged = backend.converged
+    stopped = backend.converged is False
+    record.reason = "training stopped before its own criterion was met" if stopped else ""
+    record.fit_seconds, record.predict_seconds = runs.fit_seconds, runs.predict_seconds
+    record.first_epoch_seconds = float(epoch_times[0]) if len(epoch_times) else None
+    steady = epoch_times[1:].tolist()
+    record.steady_epoch_seconds = statistics.median(steady) if steady else None
+    record.epochs, record.final_loss = backend.epochs_run, backend.final_loss
+    record.recipe = _recipe_data(backend.recipe) if config.division == "open" else None
+    record.target = {"metric": task.target[0], "value": task.target[1], "direction": task.target[2]}
+    record.time_to_target_seconds = reached["seconds"] if reached else None
+    record.epochs_to_target = int(reached["epoch"]) if reached else None
+    record.curve, record.deviations = main.points, backend.deviations
+    record.peak_memory_mb = environment.peak_rss_mb()
+    data.phases["scoring"] = time.perf_counter() - scoring_start
+    assert record.env is not None  # set by _load
+    record.env["device_conditions"] = backend.device_conditions().to_dict()
     broken = not_finite(record)
     if broken:
-        record.update(status="failed", reason=f"not a finite number: {', '.join(broken)}")
-    record["wall_seconds"] = time.perf_counter() - wall_start
-    record["phase_seconds"] = phases
-    # after the wall time: a short cell's window is widened by sampling while the cell is idle
-    conditions = meter.stop(timed_seconds=phases["fit"] + phases["curve"] + phases["predict"])
-    conditions.stability = Stability.of(epoch_times.tolist())
-    record["conditions"] = conditions.to_dict()
-    return record
+        record.status, record.reason = "failed", f"not a finite number: {', '.join(broken)}"
+    return epoch_times
 
 
-def not_finite(record: dict[str, Any]) -> list[str]:
+def not_finite(record: Record) -> list[str]:
     """The metrics and times of an ok record that are NaN or infinite (an ok record has none)."""
-    values = {**record["metrics"], "fit_seconds": record["fit_seconds"],
-              "predict_seconds": record["predict_seconds"]}
+    values = {**record.metrics, "fit_seconds": record.fit_seconds, "predict_seconds": record.predict_seconds}
     return [name for name, value in values.items()
             if isinstance(value, float) and not math.isfinite(value)]
 
@@ -280,16 +355,15 @@ def _recipe_data(recipe: Recipe | dict[str, Any]) -> dict[str, Any]:
     return recipe.to_dict() if isinstance(recipe, Recipe) else recipe
 
 
-def _cannot_import(record: dict[str, Any], config: CellConfig, reason: str) -> dict[str, Any]:
+def _cannot_import(record: Record, config: CellConfig, reason: str) -> None:
     """A library that did not load: skipped when it is missing, failed when memory ran out."""
     if any(marker in reason.lower() for marker in OUT_OF_MEMORY_IMPORT_MARKERS):
-        record.update(status="failed", reason=out_of_memory_reason(config.memory_limit_mb, reason))
+        record.status, record.reason = "failed", out_of_memory_reason(config.memory_limit_mb, reason)
     else:
-        record.update(status="skipped", reason=reason)
-    return record
+        record.status, record.reason = "skipped", reason
 
 
-def run_cell_safely(config: CellConfig) -> dict[str, Any]:
+def run_cell_safely(config: CellConfig) -> Record:
     """:func:`run_cell`, turning any exception into a failed record."""
     try:
         return run_cell(config)

@@ -1,6 +1,6 @@
 """One group of measurements in a fresh interpreter.
 
-``python -m bench.perf.probe GROUP CONFIG_JSON`` prints one JSON object as
+``python -m bench.perf.epoch.probe GROUP CONFIG_JSON`` prints one JSON object as
 its last line of output. The parent (:mod:`bench.perf.measure`) starts it
 with every BLAS/OpenMP/TensorFlow thread variable set to the same count;
 here the count is applied once more through each library's own switch
@@ -46,8 +46,8 @@ def second_activation(workload: Workload) -> str:
 
 
 def numpy_group(workload: Workload, threads: int, peers: bool = True) -> dict[str, Any]:
-    from bench.perf.matmul_only import MatmulOnlyEpoch
-    from bench.perf.peers import numpy_epoch, sklearn_epoch
+    from bench.perf.epoch.matmul_only import MatmulOnlyEpoch
+    from bench.perf.epoch.peers import numpy_epoch, sklearn_epoch
     from bench.perf.timing import interleaved
 
     X, Y = make_data(workload)
@@ -73,7 +73,7 @@ def numpy_group(workload: Workload, threads: int, peers: bool = True) -> dict[st
 
 
 def framework_group(name: str, workload: Workload, threads: int, device: str) -> dict[str, Any]:
-    from bench.perf.peers import framework_epochs, numpy_epoch
+    from bench.perf.epoch.peers import framework_epochs, numpy_epoch
     from bench.perf.timing import interleaved
 
     X, Y = make_data(workload)

@@ -1,6 +1,6 @@
 """Where a suite's wall time goes, and whether a warm start changes what a cell measures.
 
-Suite efficiency (issue 15): the share of the suite's wall time spent in
+Suite efficiency: the share of the suite's wall time spent in
 ``fit + predict + curve`` (training, its held-out evaluations and the timed
 predictions), and apart from it, each in seconds and percent:
 

@@ -1,6 +1,6 @@
 """One library's open adapter, idiomatic script and closed adapter, interleaved in one process.
 
-``python -m bench.perf.side_by_side LIBRARY CONFIG_JSON`` prints one JSON
+``python -m bench.perf.harness.side_by_side LIBRARY CONFIG_JSON`` prints one JSON
 object as its last line. The parent (:func:`bench.perf.measure.idiomatic_report`)
 starts it under the adapters' thread budget
 (:func:`bench.run.threads.backend_environment`, CPU only); the budget is
