@@ -12,7 +12,7 @@ cross-entropy classifier. Each runs on its own too::
     KERAS_BACKEND=jax python -m bench.perf.idiomatic.keras   # keras-jax (torch: keras-torch)
 
 ``bench perf`` runs each beside its library's open adapter
-(:mod:`bench.perf.side_by_side`). ``keras-jax`` and ``keras-torch`` run the
+(:mod:`bench.perf.harness.side_by_side`). ``keras-jax`` and ``keras-torch`` run the
 keras script on Keras' JAX and PyTorch backends: Keras reads
 ``KERAS_BACKEND`` once, at its first import, so :func:`load` sets it before
 importing the script and refuses when Keras already runs on another backend
