@@ -32,7 +32,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bench.core.backend import Backend, EpochCallback, Weights
+from backends.jax_runtime import JaxRuntime
+from backends.torch_runtime import TorchRuntime
+from bench.core.backend import Backend, EpochCallback, Weights, dtype_name
+from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -59,7 +62,7 @@ def loaded_keras_backend() -> str | None:
 @cache
 def _load_keras(engine: str) -> Any:
     if engine == "jax":
-        from backends.jax_mlp import _jax
+        from backends.jax_runtime import _jax
 
         _jax()  # x64 before Keras makes its first array
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the harness sets it; quiet direct use too
@@ -109,6 +112,10 @@ def _row_loss_class(engine: str) -> type:
             return ops.sum(ops.binary_crossentropy(y_true, y_pred, from_logits=logits), axis=-1)
 
     return RowLoss
+
+
+def _activations(spec: NetworkSpec) -> list[str]:
+    return [spec.hidden_activation] * (len(spec.layers) - 2) + [spec.output_activation]
 
 
 class KerasMLP(Backend):
@@ -241,7 +248,7 @@ class KerasMLP(Backend):
             loss = _row_loss_class(self.keras_backend)(spec.loss, spec.output_activation, reduction,
                                                        spec.dtype, self._logits)
             self.model.compile(optimizer=optimizer, loss=loss)
-        self.dense = dense
+        self.dense, self.head = dense, self._logits and spec.output_activation
 
     def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
         ops = _keras(self.keras_backend).ops
@@ -262,60 +269,57 @@ class KerasMLP(Backend):
         return loss if self.spec.reduction == "sum" else loss * int(X_batch.shape[0])
 
     # open division -----------------------------------------------------------
-    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
-                 on_epoch: EpochCallback | None) -> None:
-        """``Sequential`` of ``Dense`` layers with Keras' default initialisers, ``compile`` with Keras'
-        loss classes and optimizer defaults, ``model.fit(X, Y, batch_size, epochs, shuffle, verbose=0)``;
-        ``on_epoch`` from a ``keras.callbacks.Callback.on_epoch_end`` (Keras' ``logs["loss"]``)."""
+    def build_open(self, spec: NetworkSpec) -> None:
         keras = _keras(self.keras_backend)
         keras.config.set_floatx(spec.dtype)
         keras.utils.set_random_seed(spec.seed)
-        self.dtype = spec.dtype
+        self.spec, self.dtype, self.head = spec, spec.dtype, None
+        with self._placement():
+            self.dense = [keras.layers.Dense(size, activation=activation, use_bias=spec.bias)
+                          for size, activation in zip(spec.layers[1:], _activations(spec))]
+            self.model = keras.Sequential([keras.Input((spec.n_inputs,)), *self.dense])
+
+    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                   on_epoch: EpochCallback | None) -> Recipe:
+        keras, backend = _keras(self.keras_backend), self
         loss_class = ("MeanSquaredError" if spec.loss == "mse" else "CategoricalCrossentropy"
                       if spec.output_activation == "softmax" else "BinaryCrossentropy")
         reduction = "sum" if spec.reduction == "sum" else "sum_over_batch_size"
-        if spec.optimizer == "adam":
-            optimizer_class, options = "Adam", dict(learning_rate=spec.learning_rate)
-        else:
-            optimizer_class, options = "SGD", dict(learning_rate=spec.learning_rate, momentum=spec.momentum)
-        batch_size = spec.effective_batch_size(len(X))
-        activations = [spec.hidden_activation] * (len(spec.layers) - 2) + [spec.output_activation]
+        optimizer_class = "Adam" if spec.optimizer == "adam" else "SGD"
+        options = dict(learning_rate=spec.learning_rate, **({} if spec.optimizer == "adam"
+                                                            else dict(momentum=spec.momentum)))
+        fit_kwargs = dict(batch_size=spec.effective_batch_size(len(X)), epochs=spec.epochs,
+                          shuffle=spec.shuffle, verbose=0)
+
+        class EpochEnd(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
+                backend.end_epoch(epoch + 1, (logs or {})["loss"], on_epoch)
+
         with self._placement():
-            self.model = keras.Sequential(
-                [keras.Input((spec.n_inputs,)),
-                 *(keras.layers.Dense(size, activation=activation, use_bias=spec.bias)
-                   for size, activation in zip(spec.layers[1:], activations))])
             self.model.compile(optimizer=getattr(keras.optimizers, optimizer_class)(**options),
                                loss=getattr(keras.losses, loss_class)(reduction=reduction))
-            backend = self
-
-            class EpochEnd(keras.callbacks.Callback):
-                def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
-                    backend.end_epoch(epoch + 1, (logs or {})["loss"], on_epoch)
-
-            fit_kwargs = dict(batch_size=batch_size, epochs=spec.epochs, shuffle=spec.shuffle, verbose=0)
-            self.recipe = {
-                "model": f"keras.Sequential([keras.Input(({spec.n_inputs},)), "
-                         + ", ".join(f"Dense({size}, activation={a!r}, use_bias={spec.bias})"
-                                     for size, a in zip(spec.layers[1:], activations)) + "])",
-                "init": f"Keras defaults (glorot_uniform kernels, zero biases) after "
-                        f"keras.utils.set_random_seed({spec.seed})",
-                "dtype": f"keras.config.set_floatx({spec.dtype!r})",
-                "loss": f"keras.losses.{loss_class}(reduction={reduction!r})",
-                "optimizer": f"keras.optimizers.{optimizer_class}", "optimizer_kwargs": options,
-                "fit": fit_kwargs, "device": self.device,
-            }
             self.model.fit(np.asarray(X, dtype=spec.dtype), np.asarray(Y, dtype=spec.dtype),
                            callbacks=[EpochEnd()], **fit_kwargs)
-        self.dense = [layer for layer in self.model.layers if isinstance(layer, keras.layers.Dense)]
+        return self.open_recipe(
+            spec, len(X), library="keras", loss=f"keras.losses.{loss_class}(reduction={reduction!r})",
+            model=f"keras.Sequential([keras.Input(({spec.n_inputs},)), " + ", ".join(
+                f"Dense({size}, activation={activation!r}, use_bias={spec.bias})"
+                for size, activation in zip(spec.layers[1:], _activations(spec))) + "])",
+            init=f"Keras defaults (glorot_uniform kernels, zero biases) after "
+                 f"keras.utils.set_random_seed({spec.seed})",
+            loop=f"model.fit(X, Y, callbacks=[on_epoch_end], **{fit_kwargs})",
+            arguments={"optimizer": f"keras.optimizers.{optimizer_class}", "optimizer_kwargs": options,
+                       "floatx": spec.dtype, "keras_backend": self.keras_backend, "fit": fit_kwargs})
+
+    def parameter_dtype(self) -> str:
+        return dtype_name(self.model.weights[0].dtype)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         with self._placement():
             outputs = self.model.predict_on_batch(np.asarray(X, dtype=self.dtype))
-            if self.division == "closed" and self._logits:
+            if self.head:  # a closed network trained from its logits
                 ops = _keras(self.keras_backend).ops
-                outputs = (ops.softmax(outputs, axis=-1) if self.spec.output_activation == "softmax"
-                           else ops.sigmoid(outputs))
+                outputs = ops.softmax(outputs, axis=-1) if self.head == "softmax" else ops.sigmoid(outputs)
             return np.asarray(outputs, dtype=np.float64)
 
     def get_weights(self) -> Weights:
@@ -326,7 +330,7 @@ class KerasMLP(Backend):
         return weights
 
 
-class KerasJaxMLP(KerasMLP):
+class KerasJaxMLP(JaxRuntime, KerasMLP):
     """Keras 3 on JAX (``KERAS_BACKEND=jax``; XLA's thread pool as in backends/jax_mlp.py).
 
     Keras' ``ops.tanh`` rounds float64 to float32 on JAX (Keras' dtype rules,
@@ -357,36 +361,13 @@ class KerasJaxMLP(KerasMLP):
         with _keras(self.keras_backend).device("gpu:0" if self.device == "gpu" else "cpu:0"):
             yield
 
-    @classmethod
-    def gpu_available(cls) -> tuple[bool, str]:
-        from backends.jax_mlp import gpu_available
-
-        return gpu_available()
-
-    def setup_threads(self) -> None:
-        from backends.jax_mlp import limit_cpu_threads
-
-        self._deviate(limit_cpu_threads(self.threads))
-
     synchronizes_with = "jax.block_until_ready(weights)"
 
-    def pin_precision(self) -> dict[str, str]:
-        from backends.jax_mlp import pin_jax_precision
-
-        return pin_jax_precision()
-
-    def synchronize(self) -> None:
-        from backends.jax_mlp import jax_synchronize
-
-        jax_synchronize(self._weights() or None)
-
-    def peak_device_memory(self) -> int | None:
-        from backends.jax_mlp import _jax, jax_peak_memory
-
-        return jax_peak_memory(_jax().devices("gpu" if self.device == "gpu" else "cpu")[0])
+    def device_tree(self) -> Any:
+        return self._weights() or None
 
 
-class KerasTorchMLP(KerasMLP):
+class KerasTorchMLP(TorchRuntime, KerasMLP):
     """Keras 3 on PyTorch (``KERAS_BACKEND=torch``).
 
     Its float64 networks differ from the reference by ≤ 1e-7 after 3 epochs, ≤ 6e-6 after 25
@@ -410,33 +391,3 @@ class KerasTorchMLP(KerasMLP):
         if spec.dtype == "float64":
             self._deviate(TORCH_FLOAT64_NOTE)
         super().load(spec, weights)
-
-    @classmethod
-    def gpu_available(cls) -> tuple[bool, str]:
-        import torch
-
-        if not torch.cuda.is_available():
-            return False, f"torch {torch.__version__} sees no CUDA GPU"
-        return True, ""
-
-    def setup_threads(self) -> None:
-        from backends.torch_mlp import set_torch_threads
-
-        self._deviate(set_torch_threads(self.threads, self.interop_threads))
-
-    synchronizes_with = "torch.cuda.synchronize() when CUDA is in use"
-
-    def pin_precision(self) -> dict[str, str]:
-        from backends.torch_mlp import pin_torch_precision
-
-        return pin_torch_precision()
-
-    def synchronize(self) -> None:
-        from backends.torch_mlp import torch_synchronize
-
-        torch_synchronize()
-
-    def peak_device_memory(self) -> int | None:
-        from backends.torch_mlp import torch_peak_memory
-
-        return torch_peak_memory()

@@ -1,0 +1,138 @@
+"""JAX's runtime, shared by the adapters that run on JAX (jax, keras-jax, flax, equinox).
+
+:func:`_jax` imports JAX with x64 mode on (before any array exists, so float64
+networks stay float64; float32 arrays stay float32 under it). :class:`JaxRuntime`
+gives an adapter the harness's device hooks: thread policy, precision pinning,
+synchronisation on the model's arrays (:meth:`JaxRuntime.device_tree`), peak memory.
+
+``--threads``: XLA's CPU client ignores ``--xla_cpu_multi_thread_eigen`` and
+``intra_op_parallelism_threads`` (measured with jaxlib 0.10.2: a 2000² matmul
+keeps using every core); it sizes its thread pool from the CPUs the process may
+run on when the client is created. :func:`limit_cpu_threads` narrows the
+process's CPU affinity to ``threads`` CPUs while the client is created, then
+restores it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+from typing import Any
+
+#: jax-cuda / jax-rocm plugins; without one, this jaxlib has no GPU.
+GPU_PLUGINS = ("jax_cuda12_plugin", "jax_cuda13_plugin", "jax_rocm60_plugin", "jax_rocm7_plugin")
+
+
+def cpu_client_created() -> bool:
+    """Whether this process has created XLA's clients (whose CPU thread pool is then fixed)."""
+    from jax._src import xla_bridge
+
+    return xla_bridge.backends_are_initialized()
+
+
+#: The thread count XLA's CPU client was created with in this process (None: not created by us yet).
+_client_threads: list[int] = []
+
+
+def _affinity() -> set[int]:
+    return os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
+
+
+def limit_cpu_threads(threads: int | None) -> str:
+    """Create XLA's CPU client with ``threads`` threads (see the module docstring); returns a note when
+    the client already exists with another thread count (it cannot change), else ""."""
+    jax = _jax()
+    allowed = _affinity()
+    if cpu_client_created():
+        if not _client_threads:  # created elsewhere in this process: sized from the affinity then
+            _client_threads.append(len(allowed))
+        if threads and threads != min(_client_threads[0], len(allowed)):
+            return (f"--threads {threads} not applied: XLA's CPU client was created earlier in this "
+                    f"process with {_client_threads[0]} threads and keeps them")
+        return ""
+    if not threads or threads >= len(allowed):
+        jax.devices()
+        _client_threads.append(len(allowed))
+        return ""
+    os.sched_setaffinity(0, set(sorted(allowed)[:threads]))
+    try:
+        jax.devices()  # creates the clients: XLA's CPU thread pool is sized from the affinity now
+    finally:
+        os.sched_setaffinity(0, allowed)
+    _client_threads.append(threads)
+    return ""
+
+
+def pin_jax_precision() -> dict[str, str]:
+    """``jax_default_matmul_precision = "highest"`` (full float32 products on GPUs/TPUs too); as read back."""
+    jax = _jax()
+    jax.config.update("jax_default_matmul_precision", "highest")
+    return {"jax_default_matmul_precision": str(jax.config.jax_default_matmul_precision)}
+
+
+def jax_synchronize(tree: Any) -> None:
+    """Wait for every array of ``tree`` (JAX dispatches asynchronously, on the CPU too)."""
+    if tree is not None:
+        _jax().block_until_ready(tree)
+
+
+def jax_peak_memory(device: Any) -> int | None:
+    """``device.memory_stats()["peak_bytes_in_use"]`` where the device reports it (not XLA's CPU)."""
+    stats = device.memory_stats() if hasattr(device, "memory_stats") else None
+    peak = (stats or {}).get("peak_bytes_in_use")
+    return int(peak) if peak is not None else None
+
+
+def gpu_available() -> tuple[bool, str]:
+    """``(True, "")`` when JAX lists a GPU device, without creating clients on a CPU-only install."""
+    if not any(importlib.util.find_spec(plugin) for plugin in GPU_PLUGINS):
+        return False, "JAX lists no GPU device: no jax CUDA/ROCm plugin is installed (CPU build)"
+    try:
+        devices = _jax().devices("gpu")
+    except RuntimeError as exc:
+        return False, f"JAX lists no GPU device: {exc}"
+    return (True, "") if devices else (False, "JAX lists no GPU device")
+
+
+@functools.cache
+def _jax() -> Any:
+    """``jax`` with x64 enabled (before any array exists, so float64 networks stay float64)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+class JaxRuntime:
+    """Device hooks of a :class:`bench.core.backend.Backend` whose library runs on JAX (mix in first)."""
+
+    devices = ("cpu", "gpu")
+    synchronizes_with = "jax.block_until_ready(params)"
+    device: str
+    threads: int | None
+
+    def device_tree(self) -> Any:
+        """The current model's arrays (None before a model exists): what :meth:`synchronize` waits for."""
+        return getattr(self, "params", None)
+
+    @classmethod
+    def gpu_available(cls) -> tuple[bool, str]:
+        return gpu_available()
+
+    def setup_threads(self) -> None:
+        self._deviate(limit_cpu_threads(self.threads))  # type: ignore[attr-defined]
+
+    def pin_precision(self) -> dict[str, str]:
+        return pin_jax_precision()
+
+    def synchronize(self) -> None:
+        jax_synchronize(self.device_tree())
+
+    def jax_device(self) -> Any:
+        """The JAX device of this adapter's ``device``."""
+        return _jax().devices("gpu" if self.device == "gpu" else "cpu")[0]
+
+    def peak_device_memory(self) -> int | None:
+        return jax_peak_memory(self.jax_device())
