@@ -1,15 +1,13 @@
-"""JAX backend: parameters as a pytree of ``(W, b)`` (or ``(W,)``), optax's optimizers, jitted epochs.
+"""JAX backend: parameters as a pytree of ``(W, b)`` (or ``(W,)``), optax's optimizers, and one jitted epoch
+per division: a ``lax.scan`` of the train step over the epoch's full batches, then the shorter last batch
+(one compilation per fit, inside the first epoch; no host round trip per batch).
 
-Closed: one epoch is one compiled ``lax.scan`` over its batches; the last, shorter batch is padded with
-row 0 and a mask of zeros (nothing added to loss or gradient; the mean divides by the real rows), so a fit
-compiles once, inside the first epoch. The objective is the reference's per row
-(``backends/scratch/losses.py``), cross-entropy from the logits. ``optax.sgd(lr, momentum)``'s
-``t = μt + g; w −= lr·t`` is the reference's classical momentum at a constant learning rate;
-``optax.adam`` divides by ``√v̂ + ε`` as the reference does. The step's derivative is zero.
-Open: plain JAX + optax as their tutorials train: Flax ``Dense``'s default initialisers
-(``lecun_normal`` kernels, zero biases) on ``jax.random.key(seed)``, optax's loss functions averaged (or
-summed) over the batch, and a ``jax.jit`` epoch: a ``jax.random.permutation``, a ``lax.scan`` of the
-train step over the full batches, then the shorter last batch (no host round trip per batch).
+Closed: the reference's per-row objective (``backends/scratch/losses.py``), cross-entropy from the logits;
+``optax.sgd``'s ``t = μt + g; w −= lr·t`` is the reference's classical momentum at a constant learning
+rate, ``optax.adam`` divides by ``√v̂ + ε`` as the reference does; the step's derivative is zero. Open:
+plain JAX + optax as their tutorials train: Flax ``Dense``'s default initialisers (``lecun_normal``
+kernels, zero biases) on ``jax.random.key(seed)``, optax's losses reduced over the batch, a
+``jax.random.permutation`` per epoch.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from backends.jax_runtime import JaxRuntime, _jax
+from backends.jax_runtime import JaxRuntime, _jax, optax_epoch, optax_loss, optax_objective, optax_optimizer
 from bench.core.backend import Backend, EpochCallback, Weights, dtype_name
 from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
@@ -39,43 +37,26 @@ def _activation(name: str) -> Callable[[Any], Any]:
 
 def _forward(params: Any, X: Any, hidden: str, output: str) -> tuple[Any, Any]:
     """The output layer's weighted sums and its activations."""
-    act = _activation(hidden)
-    for layer in params[:-1]:
-        X = act(X @ layer[0] + layer[1] if len(layer) > 1 else X @ layer[0])
-    last = params[-1]
-    logits = X @ last[0] + last[1] if len(last) > 1 else X @ last[0]
-    return logits, _activation(output)(logits)
-
-
-def _optimizer(name: str, learning_rate: float, momentum: float | None) -> tuple[Any, dict[str, Any]]:
-    """The optax optimizer of the spec's choices and its keyword arguments (for the recipe)."""
-    import optax
-
-    if name == "adam":
-        options: dict[str, Any] = dict(learning_rate=learning_rate, b1=0.9, b2=0.999, eps=1e-8)
-        return optax.adam(**options), options
-    options = dict(learning_rate=learning_rate, momentum=momentum or None)
-    return optax.sgd(**options), options
+    for index, layer in enumerate(params):
+        logits = X @ layer[0] + layer[1] if len(layer) > 1 else X @ layer[0]
+        X = _activation(hidden if index < len(params) - 1 else output)(logits)
+    return logits, X
 
 
 @functools.lru_cache(maxsize=64)
 def _epoch(division: str, spec: NetworkSpec, rows: int) -> tuple[Any, Any]:
-    """optax's optimizer and the jitted epoch ``(params, state, X, Y, order) -> (params, state, mean row
-    loss)`` of ``spec`` (its seed and epochs zeroed: one compilation serves fits differing in those):
-    a ``lax.scan`` of the train step over the full batches of ``order``, then the shorter last batch."""
+    """optax's optimizer and the jitted epoch (:func:`optax_epoch`) of ``spec`` in ``division`` (a spec
+    whose seed and epochs are zeroed: one compilation serves fits that differ in those)."""
     jax = _jax()
-    import optax
-
     batch, hidden, output = spec.effective_batch_size(rows), spec.hidden_activation, spec.output_activation
-    tx, _ = _optimizer(spec.optimizer, spec.learning_rate, spec.momentum)
+    tx = optax_optimizer(spec)[0]
+
+    def forward(params: Any, x: Any) -> tuple[Any, Any]:
+        return _forward(params, x, hidden, output)
 
     def objective(params: Any, x: Any, y: Any) -> tuple[Any, Any]:
-        """The loss differentiated and the batch's summed row loss."""
-        logits, outputs = _forward(params, x, hidden, output)
-        if division == "open":  # optax's loss function, reduced over the batch
-            value = getattr(optax.losses, _open_loss(spec))(outputs if spec.loss == "mse" else logits, y)
-            value = value.sum() if spec.reduction == "sum" else value.mean()
-            return value, value * (1 if spec.reduction == "sum" else len(x))
+        """The reference's loss (differentiated) and the batch's summed row loss."""
+        logits, outputs = forward(params, x)
         if spec.loss == "mse":  # the spec's objective per row (backends/scratch/losses.py)
             row = 0.5 * ((y - outputs) ** 2).sum(axis=1)
         elif output == "softmax":
@@ -84,29 +65,8 @@ def _epoch(division: str, spec: NetworkSpec, rows: int) -> tuple[Any, Any]:
             row = -(y * jax.nn.log_sigmoid(logits) + (1 - y) * jax.nn.log_sigmoid(-logits)).sum(axis=1)
         return (row.sum() if spec.reduction == "sum" else row.mean()), row.sum()
 
-    grad = jax.value_and_grad(objective, has_aux=True)
-
-    @jax.jit
-    def epoch(params: Any, state: Any, X: Any, Y: Any, order: Any) -> tuple[Any, Any, Any]:
-        def step(carry: Any, picked: Any) -> tuple[Any, Any]:
-            (_, total), grads = grad(carry[0], X[picked], Y[picked])
-            updates, state = tx.update(grads, carry[1], carry[0])
-            return (optax.apply_updates(carry[0], updates), state), total
-
-        full = rows - rows % batch
-        carry, totals = jax.lax.scan(step, (params, state), order[:full].reshape(-1, batch))
-        total = totals.sum()
-        if full < rows:
-            carry, last = step(carry, order[full:])
-            total = total + last
-        return carry[0], carry[1], total / rows
-
-    return tx, epoch
-
-
-def _open_loss(spec: NetworkSpec) -> str:
-    return ("squared_error" if spec.loss == "mse" else "softmax_cross_entropy"
-            if spec.output_activation == "softmax" else "sigmoid_binary_cross_entropy")
+    objective = optax_objective(spec, forward) if division == "open" else objective
+    return tx, optax_epoch(objective, tx, rows, batch)
 
 
 class JaxMLP(JaxRuntime, Backend):
@@ -178,13 +138,11 @@ class JaxMLP(JaxRuntime, Backend):
                   f"{spec.output_activation} output",
             init=f"jax.nn.initializers.lecun_normal() kernels, zeros biases (Flax Dense's defaults), "
                  f"keys split from jax.random.key({spec.seed})",
-            loss=f"optax.losses.{_open_loss(spec)}({'outputs' if spec.loss == 'mse' else 'logits'}, "
-                 f"targets).{'sum' if spec.reduction == 'sum' else 'mean'}()",
+            loss=optax_loss(spec)[1],
             loop="per epoch: jax.random.permutation(k, n) (shuffled; k split from jax.random.key(seed)), "
                  "then jax.jit(epoch): lax.scan of the train step (value_and_grad, tx.update, "
                  "optax.apply_updates) over the full batches, then the shorter last batch",
-            arguments={"optimizer": f"optax.{spec.optimizer}",
-                       "optimizer_kwargs": _optimizer(spec.optimizer, spec.learning_rate, spec.momentum)[1]})
+            arguments={"optimizer": f"optax.{spec.optimizer}", "optimizer_kwargs": optax_optimizer(spec)[1]})
 
     def parameter_dtype(self) -> str:
         return dtype_name(self.params[0][0].dtype)

@@ -105,6 +105,70 @@ def _jax() -> Any:
     return jax
 
 
+def optax_optimizer(spec: Any) -> tuple[Any, dict[str, Any]]:
+    """``optax.adam`` (the reference's β, ε) or ``optax.sgd(momentum)`` of a NetworkSpec; its arguments."""
+    import optax
+
+    if spec.optimizer == "adam":
+        options: dict[str, Any] = dict(learning_rate=spec.learning_rate, b1=0.9, b2=0.999, eps=1e-8)
+        return optax.adam(**options), options
+    options = dict(learning_rate=spec.learning_rate, momentum=spec.momentum or None)
+    return optax.sgd(**options), options
+
+
+def optax_loss(spec: Any) -> tuple[str, str]:
+    """The name of optax's loss function for a NetworkSpec's loss and output, and its call as code."""
+    name = ("squared_error" if spec.loss == "mse" else "softmax_cross_entropy"
+            if spec.output_activation == "softmax" else "sigmoid_binary_cross_entropy")
+    inputs = "outputs" if spec.loss == "mse" else "logits"
+    return name, f"optax.losses.{name}({inputs}, targets).{'sum' if spec.reduction == 'sum' else 'mean'}()"
+
+
+def optax_objective(spec: Any, forward: Any) -> Any:
+    """The open division's objective for :func:`optax_epoch`: optax's loss (:func:`optax_loss`) of
+    ``forward(params, x) -> (logits, outputs)``, reduced per the spec, and the batch's summed row loss."""
+    import optax
+
+    function = getattr(optax.losses, optax_loss(spec)[0])
+
+    def objective(params: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        logits, outputs = forward(params, x)
+        value = function(outputs if spec.loss == "mse" else logits, y)
+        value = value.sum() if spec.reduction == "sum" else value.mean()
+        return value, value * (1 if spec.reduction == "sum" else len(x))
+
+    return objective
+
+
+def optax_epoch(objective: Any, tx: Any, rows: int, batch: int) -> Any:
+    """The jitted epoch ``(params, state, X, Y, order) -> (params, state, mean row loss)`` of a library
+    trained by hand with optax: a ``lax.scan`` of one step (``value_and_grad``, ``tx.update``,
+    ``optax.apply_updates``) over the full batches of ``order``, then the shorter last batch (static
+    shapes: one compilation). ``objective(params, x, y)`` returns the loss to differentiate and the
+    batch's summed row loss."""
+    jax = _jax()
+    import optax
+
+    grad = jax.value_and_grad(objective, has_aux=True)
+
+    @jax.jit
+    def epoch(params: Any, state: Any, X: Any, Y: Any, order: Any) -> tuple[Any, Any, Any]:
+        def step(carry: Any, picked: Any) -> tuple[Any, Any]:
+            (_, total), grads = grad(carry[0], X[picked], Y[picked])
+            updates, state = tx.update(grads, carry[1], carry[0])
+            return (optax.apply_updates(carry[0], updates), state), total
+
+        full = rows - rows % batch
+        carry, totals = jax.lax.scan(step, (params, state), order[:full].reshape(-1, batch))
+        total = totals.sum()
+        if full < rows:
+            carry, last = step(carry, order[full:])
+            total = total + last
+        return carry[0], carry[1], total / rows
+
+    return epoch
+
+
 class JaxRuntime:
     """Device hooks of a :class:`bench.core.backend.Backend` whose library runs on JAX (mix in first)."""
 

@@ -1,23 +1,13 @@
-"""Keras 3 backends: ``Sequential`` Dense layers (seed 000, part 3, "TensorFlow").
+"""Keras 3 backends: ``Sequential`` Dense layers; ``keras`` on TensorFlow, ``keras-jax``, ``keras-torch``.
 
-``keras`` runs Keras on TensorFlow, ``keras-jax`` on JAX and ``keras-torch`` on
-PyTorch: the same adapter, with ``KERAS_BACKEND`` set to the class's
-``keras_backend`` before this process first imports Keras (:func:`_keras`).
-Keras picks its backend once per process, so a process that already imported
-Keras with another backend cannot run this one: ``skip()`` says so and
-``load``/``fit`` refuse (the harness runs every cell in a fresh process, where
-the first import is the cell's own). ``keras-jax`` switches JAX's x64 mode on
-before Keras loads (float64 networks stay float64).
-
-The objective is written as a Keras loss with the spec's per-row value —
-``½ Σ (y − ŷ)²`` for mse (Keras' ``MeanSquaredError`` would average over the
-outputs instead), categorical or binary cross-entropy, which Keras computes
-from the output layer's logits — and the spec's reduction over rows
-(``"sum"``, or ``"sum_over_batch_size"`` = mean). ``SGD(momentum)`` is the
-slides' classical momentum. Training calls ``train_on_batch`` per batch
-(Keras' compiled train step, traced in the first epoch); the batches are
-drawn with NumPy from the spec's seed. ``model.fit`` costs ~60 ms of
-per-epoch overhead on 4-row data, which would swamp the comparison.
+One adapter, ``KERAS_BACKEND`` set to the class's ``keras_backend`` before this process first imports Keras
+(:func:`_keras`). Keras picks its backend once per process: a process that imported Keras with another one
+cannot run this one (``skip()`` says so, ``load``/``fit`` refuse; the harness runs each cell in a fresh
+process). ``keras-jax`` switches JAX's x64 mode on first (float64 networks stay float64).
+Closed: a Keras loss with the spec's per-row objective (``½ Σ (y − ŷ)²``, where Keras' ``MeanSquaredError``
+averages over outputs; cross-entropy from the logits) and reduction over rows, ``SGD(momentum)`` (classical
+momentum), ``train_on_batch`` per batch of the reference's order (``model.fit`` costs ~60 ms per epoch on
+4 rows, which would swamp the comparison). Open: Keras' default init, loss classes and ``model.fit``.
 """
 
 from __future__ import annotations
@@ -131,6 +121,8 @@ class KerasMLP(Backend):
     #: Closed division: train cross-entropy from logits explicitly (a linear last layer) where Keras cannot
     #: find the softmax's logits (``_keras_logits``) and would take clipped probabilities instead.
     loss_from_logits: ClassVar[bool] = False
+    #: The deviation a float64 network records ("": none).
+    float64_note: ClassVar[str] = ""
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -216,15 +208,23 @@ class KerasMLP(Backend):
         with tf.device("/GPU:0" if self.device == "gpu" else "/CPU:0"):
             yield
 
-    def load(self, spec: NetworkSpec, weights: Weights) -> None:
-        check_shapes(spec, weights)
+    def _start(self, spec: NetworkSpec) -> Any:
+        """Keras set up for a new model of ``spec`` (either division): floatx and the global dtype policy
+        (cached by Keras at the first layer: floatx alone would not change it), the seed; returns keras."""
         keras = _keras(self.keras_backend)
         keras.config.set_floatx(spec.dtype)  # the optimizer's learning-rate variable follows floatx
+        keras.config.set_dtype_policy(spec.dtype)
         keras.utils.set_random_seed(spec.seed)
-        self.dtype = spec.dtype
+        self.spec, self.dtype = spec, spec.dtype
+        if spec.dtype == "float64":
+            self._deviate(self.float64_note)
+        return keras
+
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        check_shapes(spec, weights)
+        keras = self._start(spec)
         # Cross-entropy from the output layer's logits: a linear last layer, the activation applied by
         # the loss and by predict (where Keras cannot attach the logits to the softmax's output).
-        self.spec = spec
         self._logits = (self.loss_from_logits and spec.loss == "cross_entropy"
                         and spec.output_activation in ("softmax", "sigmoid"))
         with self._placement():
@@ -270,10 +270,7 @@ class KerasMLP(Backend):
 
     # open division -----------------------------------------------------------
     def build_open(self, spec: NetworkSpec) -> None:
-        keras = _keras(self.keras_backend)
-        keras.config.set_floatx(spec.dtype)
-        keras.utils.set_random_seed(spec.seed)
-        self.spec, self.dtype, self.head = spec, spec.dtype, None
+        keras, self.head = self._start(spec), None
         with self._placement():
             self.dense = [keras.layers.Dense(size, activation=activation, use_bias=spec.bias)
                           for size, activation in zip(spec.layers[1:], _activations(spec))]
@@ -331,17 +328,12 @@ class KerasMLP(Backend):
 
 
 class KerasJaxMLP(JaxRuntime, KerasMLP):
-    """Keras 3 on JAX (``KERAS_BACKEND=jax``; XLA's thread pool as in backends/jax_mlp.py).
+    """Keras 3 on JAX (``KERAS_BACKEND=jax``; JAX's runtime hooks, backends/jax_runtime.py).
 
-    Keras' ``ops.tanh`` rounds float64 to float32 on JAX (Keras' dtype rules,
-    ``BIT64_TO_BIT32_DTYPE``, follow JAX without x64), so a float64 closed network's
-    tanh layers call ``jax.numpy.tanh`` itself; every other activation is Keras'
-    own and keeps float64. Keras finds the logits of a softmax/sigmoid output through an
-    attribute set on the output tensor, which a JAX array refuses, and then computes
-    cross-entropy from probabilities clipped to [1e-7, 1 − 1e-7] (no gradient where
-    they saturate): the closed network's last Dense layer is linear and the loss and
-    ``predict`` apply the output activation (``from_logits=True``), as the torch adapter does.
-    """
+    Keras' ``ops.tanh`` rounds float64 to float32 on JAX (``BIT64_TO_BIT32_DTYPE``): a float64 closed
+    network's tanh is ``jax.numpy.tanh``. A JAX array takes no ``_keras_logits`` attribute, so Keras would
+    take cross-entropy from clipped probabilities: the closed network's last layer is linear and the loss
+    and ``predict`` apply the output activation (``from_logits=True``, ``self.head``)."""
 
     name = "keras-jax"
     extra = "keras,jax"
@@ -368,26 +360,18 @@ class KerasJaxMLP(JaxRuntime, KerasMLP):
 
 
 class KerasTorchMLP(TorchRuntime, KerasMLP):
-    """Keras 3 on PyTorch (``KERAS_BACKEND=torch``).
-
-    Its float64 networks differ from the reference by ≤ 1e-7 after 3 epochs, ≤ 6e-6 after 25
-    (:data:`TORCH_FLOAT64_NOTE`, recorded; the kit compares them at float32's tolerance, ``kit_deviations``).
-    Keras on torch places tensors on CUDA whenever torch sees a GPU (the harness hides CUDA from a
-    ``cpu`` cell's process); ``keras.device("cpu:0")`` around ``train_on_batch`` loses the gradients
-    (Keras 3.15: "No gradients provided"), so no placement scope is used.
-    """
+    """Keras 3 on PyTorch (``KERAS_BACKEND=torch``): float64 products are float32 (:data:`TORCH_FLOAT64_NOTE`,
+    recorded). Keras places tensors on CUDA whenever torch sees one (the harness hides CUDA from a ``cpu``
+    cell); ``keras.device("cpu:0")`` around ``train_on_batch`` loses the gradients (Keras 3.15), so no
+    placement scope is used."""
 
     name = "keras-torch"
     extra = "keras,torch"
     packages = ("numpy", "keras", "torch")
     keras_backend = "torch"
     kit_deviations = {**KerasMLP.kit_deviations, TORCH_FLOAT64_NOTE: "precision"}
+    float64_note = TORCH_FLOAT64_NOTE
 
     @contextlib.contextmanager
     def _placement(self) -> Iterator[None]:
         yield
-
-    def load(self, spec: NetworkSpec, weights: Weights) -> None:
-        if spec.dtype == "float64":
-            self._deviate(TORCH_FLOAT64_NOTE)
-        super().load(spec, weights)

@@ -68,24 +68,29 @@ class TorchMLP(TorchRuntime, Backend):
         self.model = nn.Sequential(*modules, *([last] if activated_output else []))
         self.model.to(device=self.torch_device, dtype=self.dtype)
         self.head = nn.Identity() if activated_output else last
+        self.linear = [module for module in modules if isinstance(module, nn.Linear)]
 
     def load(self, spec: NetworkSpec, weights: Weights) -> None:
         import torch
         check_shapes(spec, weights)
         self._build(spec)
         with torch.no_grad():  # nn.Linear keeps W transposed: (outputs, inputs)
-            for layer, (W, b) in zip(self._linear(), weights):
+            for layer, (W, b) in zip(self.linear, weights):
                 layer.weight.copy_(torch.as_tensor(np.asarray(W).T))
                 if spec.bias:
                     layer.bias.copy_(torch.as_tensor(np.asarray(b)))
 
     def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
-        import torch
-        parameters = self.model.parameters()
-        self.optimizer = torch.optim.Adam(parameters, lr=spec.learning_rate, betas=(0.9, 0.999), eps=1e-8) \
-            if spec.optimizer == "adam" else torch.optim.SGD(parameters, lr=spec.learning_rate,
-                                                             momentum=spec.momentum, dampening=0.0)
+        self.optimizer = self._optimizer(spec)[2]
         return self._tensor(X), self._tensor(Y)
+
+    def _optimizer(self, spec: NetworkSpec) -> tuple[str, dict[str, Any], Any]:
+        """``torch.optim.Adam(lr)`` or ``SGD(lr, momentum)`` (torch's defaults: the reference's β, ε, no
+        dampening or Nesterov) over the current model: its class name, arguments and itself."""
+        import torch
+        name, options = ("Adam", dict(lr=spec.learning_rate)) if spec.optimizer == "adam" \
+            else ("SGD", dict(lr=spec.learning_rate, momentum=spec.momentum))
+        return name, options, getattr(torch.optim, name)(self.model.parameters(), **options)
 
     def epoch_order(self, order: np.ndarray) -> Any:
         import torch
@@ -120,10 +125,7 @@ class TorchMLP(TorchRuntime, Backend):
             "CrossEntropyLoss" if spec.output_activation == "softmax" else "BCEWithLogitsLoss")
         reduction = "sum" if spec.reduction == "sum" else "mean"
         loss_fn = getattr(torch.nn, loss_class)(reduction=reduction)
-        options = dict(lr=spec.learning_rate) if spec.optimizer == "adam" else \
-            dict(lr=spec.learning_rate, momentum=spec.momentum)
-        optimizer_class = "Adam" if spec.optimizer == "adam" else "SGD"
-        optimizer = getattr(torch.optim, optimizer_class)(self.model.parameters(), **options)
+        optimizer_class, options, optimizer = self._optimizer(spec)
         inputs, generator = self._tensor(X), torch.Generator().manual_seed(spec.seed)
         targets = torch.as_tensor(np.asarray(Y).argmax(axis=1), device=self.torch_device) \
             if loss_class == "CrossEntropyLoss" else self._tensor(Y)
@@ -159,11 +161,7 @@ class TorchMLP(TorchRuntime, Backend):
     def get_weights(self) -> Weights:
         return [(layer.weight.detach().cpu().double().numpy().T.copy(),
                  layer.bias.detach().cpu().double().numpy().copy() if layer.bias is not None else None)
-                for layer in self._linear()]
-
-    def _linear(self) -> list[Any]:
-        import torch
-        return [module for module in self.model if isinstance(module, torch.nn.Linear)]
+                for layer in self.linear]
 
     def _tensor(self, array: np.ndarray) -> Any:
         import torch
