@@ -320,11 +320,8 @@ class KerasMLP(Backend):
             return np.asarray(outputs, dtype=np.float64)
 
     def get_weights(self) -> Weights:
-        weights: Weights = []
-        for layer in self.dense:
-            values = [np.asarray(v, dtype=np.float64) for v in layer.get_weights()]
-            weights.append((values[0], values[1] if len(values) > 1 else None))
-        return weights
+        return [(np.asarray(values[0], np.float64), np.asarray(values[1], np.float64) if len(values) > 1
+                 else None) for values in (layer.get_weights() for layer in self.dense)]
 
 
 class KerasJaxMLP(JaxRuntime, KerasMLP):
