@@ -27,8 +27,7 @@ from bench.core.weights import check_shapes
 
 def _activation(name: str) -> Callable[[Any], Any]:
     """The slides' activation ``name`` on an array of weighted sums (step: 1 where x ≥ 1, derivative 0)."""
-    jax = _jax()
-    jnp = jax.numpy
+    jax, jnp = _jax(), _jax().numpy
     if name == "step":
         return lambda x: jnp.where(x >= 1, 1, 0).astype(x.dtype)
     return {"sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh, "relu": jax.nn.relu, "linear": lambda x: x,
@@ -85,9 +84,6 @@ class JaxMLP(JaxRuntime, Backend):
             return cls.unavailable(f"cannot import jax/optax: {exc}")
         return True, ""
 
-    def _array(self, array: Any, dtype: str) -> Any:
-        return _jax().device_put(np.asarray(array, dtype=dtype), self.jax_device())
-
     def _use(self, spec: NetworkSpec, params: Any) -> None:
         """Make ``params`` the current model (either division's)."""
         self.spec, self.dtype, self.params = spec, spec.dtype, _jax().device_put(params, self.jax_device())
@@ -100,7 +96,7 @@ class JaxMLP(JaxRuntime, Backend):
 
     def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
         self._begin("closed", spec, len(X))
-        return self._array(X, spec.dtype), self._array(Y, spec.dtype)
+        return self.put(X, spec.dtype), self.put(Y, spec.dtype)
 
     def _begin(self, division: str, spec: NetworkSpec, rows: int) -> None:
         self.tx, self._epoch = _epoch(division, spec.replace(seed=0, epochs=1), rows)
@@ -126,7 +122,7 @@ class JaxMLP(JaxRuntime, Backend):
                    on_epoch: EpochCallback | None) -> Recipe:
         jax, rows = _jax(), len(X)
         self._begin("open", spec, rows)
-        key, X, Y = jax.random.key(spec.seed), self._array(X, spec.dtype), self._array(Y, spec.dtype)
+        key, X, Y = jax.random.key(spec.seed), self.put(X, spec.dtype), self.put(Y, spec.dtype)
         for epoch in range(1, spec.epochs + 1):
             key, epoch_key = jax.random.split(key)
             order = jax.random.permutation(epoch_key, rows) if spec.shuffle else jax.numpy.arange(rows)
@@ -139,16 +135,15 @@ class JaxMLP(JaxRuntime, Backend):
             init=f"jax.nn.initializers.lecun_normal() kernels, zeros biases (Flax Dense's defaults), "
                  f"keys split from jax.random.key({spec.seed})",
             loss=optax_loss(spec)[1],
-            loop="per epoch: jax.random.permutation(k, n) (shuffled; k split from jax.random.key(seed)), "
-                 "then jax.jit(epoch): lax.scan of the train step (value_and_grad, tx.update, "
-                 "optax.apply_updates) over the full batches, then the shorter last batch",
+            loop="per epoch: jax.random.permutation(k, n) (k split off jax.random.key(seed); shuffled), jit "
+                 "lax.scan of value_and_grad, tx.update, apply_updates over the full batches, then the last",
             arguments={"optimizer": f"optax.{spec.optimizer}", "optimizer_kwargs": optax_optimizer(spec)[1]})
 
     def parameter_dtype(self) -> str:
         return dtype_name(self.params[0][0].dtype)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(self._predict(self.params, self._array(X, self.dtype)))
+        return np.asarray(self._predict(self.params, self.put(X, self.dtype)))
 
     def get_weights(self) -> Weights:
         return [(np.asarray(layer[0], dtype=np.float64).copy(),
@@ -159,5 +154,4 @@ class JaxMLP(JaxRuntime, Backend):
 @functools.lru_cache(maxsize=32)
 def _predict_function(hidden: str, output: str) -> Any:
     """The jitted forward pass returning the output layer's activations."""
-    jax = _jax()
-    return jax.jit(lambda params, X: _forward(params, X, hidden, output)[1])
+    return _jax().jit(lambda params, X: _forward(params, X, hidden, output)[1])

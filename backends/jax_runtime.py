@@ -200,3 +200,9 @@ class JaxRuntime:
 
     def peak_device_memory(self) -> int | None:
         return jax_peak_memory(self.jax_device())
+
+    def put(self, array: Any, dtype: str) -> Any:
+        """``array`` as a JAX array of ``dtype`` on this adapter's device."""
+        import numpy as np
+
+        return _jax().device_put(np.asarray(array, dtype=dtype), self.jax_device())
