@@ -123,9 +123,8 @@ class JaxMLP(JaxRuntime, Backend):
         jax, rows = _jax(), len(X)
         self._begin("open", spec, rows)
         key, X, Y = jax.random.key(spec.seed), self.put(X, spec.dtype), self.put(Y, spec.dtype)
-        for epoch in range(1, spec.epochs + 1):
-            key, epoch_key = jax.random.split(key)
-            order = jax.random.permutation(epoch_key, rows) if spec.shuffle else jax.numpy.arange(rows)
+        for epoch in range(1, spec.epochs + 1):  # the permutation jitted: 4.6 ms per epoch op by op
+            key, order = _permutation(rows)(key) if spec.shuffle else (key, jax.numpy.arange(rows))
             self.params, self.opt_state, loss = self._epoch(self.params, self.opt_state, X, Y, order)
             self.end_epoch(epoch, loss, on_epoch)  # one device sync per epoch
         return self.open_recipe(
@@ -149,6 +148,14 @@ class JaxMLP(JaxRuntime, Backend):
         return [(np.asarray(layer[0], dtype=np.float64).copy(),
                  np.asarray(layer[1], dtype=np.float64).copy() if len(layer) > 1 else None)
                 for layer in self.params]
+
+
+@functools.lru_cache(maxsize=32)
+def _permutation(rows: int) -> Any:
+    """Jitted ``key -> (next key, jax.random.permutation(epoch key, rows))`` (the key split in two)."""
+    jax = _jax()
+    return jax.jit(lambda key: (lambda keys: (keys[0], jax.random.permutation(keys[1], rows)))(
+        jax.random.split(key)))
 
 
 @functools.lru_cache(maxsize=32)
