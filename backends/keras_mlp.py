@@ -1,23 +1,13 @@
-"""Keras 3 backends: ``Sequential`` Dense layers (seed 000, part 3, "TensorFlow").
+"""Keras 3 backends: ``Sequential`` Dense layers; ``keras`` on TensorFlow, ``keras-jax``, ``keras-torch``.
 
-``keras`` runs Keras on TensorFlow, ``keras-jax`` on JAX and ``keras-torch`` on
-PyTorch: the same adapter, with ``KERAS_BACKEND`` set to the class's
-``keras_backend`` before this process first imports Keras (:func:`_keras`).
-Keras picks its backend once per process, so a process that already imported
-Keras with another backend cannot run this one: ``skip()`` says so and
-``load``/``fit`` refuse (the harness runs every cell in a fresh process, where
-the first import is the cell's own). ``keras-jax`` switches JAX's x64 mode on
-before Keras loads (float64 networks stay float64).
-
-The objective is written as a Keras loss with the spec's per-row value —
-``½ Σ (y − ŷ)²`` for mse (Keras' ``MeanSquaredError`` would average over the
-outputs instead), categorical or binary cross-entropy, which Keras computes
-from the output layer's logits — and the spec's reduction over rows
-(``"sum"``, or ``"sum_over_batch_size"`` = mean). ``SGD(momentum)`` is the
-slides' classical momentum. Training calls ``train_on_batch`` per batch
-(Keras' compiled train step, traced in the first epoch); the batches are
-drawn with NumPy from the spec's seed. ``model.fit`` costs ~60 ms of
-per-epoch overhead on 4-row data, which would swamp the comparison.
+One adapter, ``KERAS_BACKEND`` set to the class's ``keras_backend`` before this process first imports Keras
+(:func:`_keras`). Keras picks its backend once per process: a process that imported Keras with another one
+cannot run this one (``skip()`` says so, ``load``/``fit`` refuse; the harness runs each cell in a fresh
+process). ``keras-jax`` switches JAX's x64 mode on first (float64 networks stay float64).
+Closed: a Keras loss with the spec's per-row objective (``½ Σ (y − ŷ)²``, where Keras' ``MeanSquaredError``
+averages over outputs; cross-entropy from the logits) and reduction over rows, ``SGD(momentum)`` (classical
+momentum), ``train_on_batch`` per batch of the reference's order (``model.fit`` costs ~60 ms per epoch on
+4 rows, which would swamp the comparison). Open: Keras' default init, loss classes and ``model.fit``.
 """
 
 from __future__ import annotations
@@ -32,7 +22,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bench.core.backend import Backend, EpochCallback, Weights
+from backends.jax_runtime import JaxRuntime
+from backends.torch_runtime import TorchRuntime
+from bench.core.backend import Backend, EpochCallback, Weights, dtype_name
+from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -59,7 +52,7 @@ def loaded_keras_backend() -> str | None:
 @cache
 def _load_keras(engine: str) -> Any:
     if engine == "jax":
-        from backends.jax_mlp import _jax
+        from backends.jax_runtime import _jax
 
         _jax()  # x64 before Keras makes its first array
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the harness sets it; quiet direct use too
@@ -111,6 +104,10 @@ def _row_loss_class(engine: str) -> type:
     return RowLoss
 
 
+def _activations(spec: NetworkSpec) -> list[str]:
+    return [spec.hidden_activation] * (len(spec.layers) - 2) + [spec.output_activation]
+
+
 class KerasMLP(Backend):
     """The slides' network as Keras Dense layers, trained by Keras' optimizers."""
 
@@ -124,6 +121,8 @@ class KerasMLP(Backend):
     #: Closed division: train cross-entropy from logits explicitly (a linear last layer) where Keras cannot
     #: find the softmax's logits (``_keras_logits``) and would take clipped probabilities instead.
     loss_from_logits: ClassVar[bool] = False
+    #: The deviation a float64 network records ("": none).
+    float64_note: ClassVar[str] = ""
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -209,15 +208,23 @@ class KerasMLP(Backend):
         with tf.device("/GPU:0" if self.device == "gpu" else "/CPU:0"):
             yield
 
-    def load(self, spec: NetworkSpec, weights: Weights) -> None:
-        check_shapes(spec, weights)
+    def _start(self, spec: NetworkSpec) -> Any:
+        """Keras set up for a new model of ``spec`` (either division): floatx and the global dtype policy
+        (cached by Keras at the first layer: floatx alone would not change it), the seed; returns keras."""
         keras = _keras(self.keras_backend)
         keras.config.set_floatx(spec.dtype)  # the optimizer's learning-rate variable follows floatx
+        keras.config.set_dtype_policy(spec.dtype)
         keras.utils.set_random_seed(spec.seed)
-        self.dtype = spec.dtype
+        self.spec, self.dtype = spec, spec.dtype
+        if spec.dtype == "float64":
+            self._deviate(self.float64_note)
+        return keras
+
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        check_shapes(spec, weights)
+        keras = self._start(spec)
         # Cross-entropy from the output layer's logits: a linear last layer, the activation applied by
         # the loss and by predict (where Keras cannot attach the logits to the softmax's output).
-        self.spec = spec
         self._logits = (self.loss_from_logits and spec.loss == "cross_entropy"
                         and spec.output_activation in ("softmax", "sigmoid"))
         with self._placement():
@@ -241,7 +248,7 @@ class KerasMLP(Backend):
             loss = _row_loss_class(self.keras_backend)(spec.loss, spec.output_activation, reduction,
                                                        spec.dtype, self._logits)
             self.model.compile(optimizer=optimizer, loss=loss)
-        self.dense = dense
+        self.dense, self.head = dense, self._logits and spec.output_activation
 
     def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
         ops = _keras(self.keras_backend).ops
@@ -262,82 +269,68 @@ class KerasMLP(Backend):
         return loss if self.spec.reduction == "sum" else loss * int(X_batch.shape[0])
 
     # open division -----------------------------------------------------------
-    def fit_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
-                 on_epoch: EpochCallback | None) -> None:
-        """``Sequential`` of ``Dense`` layers with Keras' default initialisers, ``compile`` with Keras'
-        loss classes and optimizer defaults, ``model.fit(X, Y, batch_size, epochs, shuffle, verbose=0)``;
-        ``on_epoch`` from a ``keras.callbacks.Callback.on_epoch_end`` (Keras' ``logs["loss"]``)."""
-        keras = _keras(self.keras_backend)
-        keras.config.set_floatx(spec.dtype)
-        keras.utils.set_random_seed(spec.seed)
-        self.dtype = spec.dtype
+    def build_open(self, spec: NetworkSpec) -> None:
+        keras, self.head = self._start(spec), None
+        with self._placement():
+            self.dense = [keras.layers.Dense(size, activation=activation, use_bias=spec.bias)
+                          for size, activation in zip(spec.layers[1:], _activations(spec))]
+            self.model = keras.Sequential([keras.Input((spec.n_inputs,)), *self.dense])
+
+    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                   on_epoch: EpochCallback | None) -> Recipe:
+        keras, backend = _keras(self.keras_backend), self
         loss_class = ("MeanSquaredError" if spec.loss == "mse" else "CategoricalCrossentropy"
                       if spec.output_activation == "softmax" else "BinaryCrossentropy")
         reduction = "sum" if spec.reduction == "sum" else "sum_over_batch_size"
-        if spec.optimizer == "adam":
-            optimizer_class, options = "Adam", dict(learning_rate=spec.learning_rate)
-        else:
-            optimizer_class, options = "SGD", dict(learning_rate=spec.learning_rate, momentum=spec.momentum)
-        batch_size = spec.effective_batch_size(len(X))
-        activations = [spec.hidden_activation] * (len(spec.layers) - 2) + [spec.output_activation]
+        optimizer_class = "Adam" if spec.optimizer == "adam" else "SGD"
+        options = dict(learning_rate=spec.learning_rate, **({} if spec.optimizer == "adam"
+                                                            else dict(momentum=spec.momentum)))
+        fit_kwargs = dict(batch_size=spec.effective_batch_size(len(X)), epochs=spec.epochs,
+                          shuffle=spec.shuffle, verbose=0)
+
+        class EpochEnd(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
+                backend.end_epoch(epoch + 1, (logs or {})["loss"], on_epoch)
+
         with self._placement():
-            self.model = keras.Sequential(
-                [keras.Input((spec.n_inputs,)),
-                 *(keras.layers.Dense(size, activation=activation, use_bias=spec.bias)
-                   for size, activation in zip(spec.layers[1:], activations))])
             self.model.compile(optimizer=getattr(keras.optimizers, optimizer_class)(**options),
                                loss=getattr(keras.losses, loss_class)(reduction=reduction))
-            backend = self
-
-            class EpochEnd(keras.callbacks.Callback):
-                def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
-                    backend.end_epoch(epoch + 1, (logs or {})["loss"], on_epoch)
-
-            fit_kwargs = dict(batch_size=batch_size, epochs=spec.epochs, shuffle=spec.shuffle, verbose=0)
-            self.recipe = {
-                "model": f"keras.Sequential([keras.Input(({spec.n_inputs},)), "
-                         + ", ".join(f"Dense({size}, activation={a!r}, use_bias={spec.bias})"
-                                     for size, a in zip(spec.layers[1:], activations)) + "])",
-                "init": f"Keras defaults (glorot_uniform kernels, zero biases) after "
-                        f"keras.utils.set_random_seed({spec.seed})",
-                "dtype": f"keras.config.set_floatx({spec.dtype!r})",
-                "loss": f"keras.losses.{loss_class}(reduction={reduction!r})",
-                "optimizer": f"keras.optimizers.{optimizer_class}", "optimizer_kwargs": options,
-                "fit": fit_kwargs, "device": self.device,
-            }
             self.model.fit(np.asarray(X, dtype=spec.dtype), np.asarray(Y, dtype=spec.dtype),
                            callbacks=[EpochEnd()], **fit_kwargs)
-        self.dense = [layer for layer in self.model.layers if isinstance(layer, keras.layers.Dense)]
+        return self.open_recipe(
+            spec, len(X), library="keras", loss=f"keras.losses.{loss_class}(reduction={reduction!r})",
+            model=f"keras.Sequential([keras.Input(({spec.n_inputs},)), " + ", ".join(
+                f"Dense({size}, activation={activation!r}, use_bias={spec.bias})"
+                for size, activation in zip(spec.layers[1:], _activations(spec))) + "])",
+            init=f"Keras defaults (glorot_uniform kernels, zero biases) after "
+                 f"keras.utils.set_random_seed({spec.seed})",
+            loop=f"model.fit(X, Y, callbacks=[on_epoch_end], **{fit_kwargs})",
+            arguments={"optimizer": f"keras.optimizers.{optimizer_class}", "optimizer_kwargs": options,
+                       "floatx": spec.dtype, "keras_backend": self.keras_backend, "fit": fit_kwargs})
+
+    def parameter_dtype(self) -> str:
+        return dtype_name(self.model.weights[0].dtype)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         with self._placement():
             outputs = self.model.predict_on_batch(np.asarray(X, dtype=self.dtype))
-            if self.division == "closed" and self._logits:
+            if self.head:  # a closed network trained from its logits
                 ops = _keras(self.keras_backend).ops
-                outputs = (ops.softmax(outputs, axis=-1) if self.spec.output_activation == "softmax"
-                           else ops.sigmoid(outputs))
+                outputs = ops.softmax(outputs, axis=-1) if self.head == "softmax" else ops.sigmoid(outputs)
             return np.asarray(outputs, dtype=np.float64)
 
     def get_weights(self) -> Weights:
-        weights: Weights = []
-        for layer in self.dense:
-            values = [np.asarray(v, dtype=np.float64) for v in layer.get_weights()]
-            weights.append((values[0], values[1] if len(values) > 1 else None))
-        return weights
+        return [(np.asarray(values[0], np.float64), np.asarray(values[1], np.float64) if len(values) > 1
+                 else None) for values in (layer.get_weights() for layer in self.dense)]
 
 
-class KerasJaxMLP(KerasMLP):
-    """Keras 3 on JAX (``KERAS_BACKEND=jax``; XLA's thread pool as in backends/jax_mlp.py).
+class KerasJaxMLP(JaxRuntime, KerasMLP):
+    """Keras 3 on JAX (``KERAS_BACKEND=jax``; JAX's runtime hooks, backends/jax_runtime.py).
 
-    Keras' ``ops.tanh`` rounds float64 to float32 on JAX (Keras' dtype rules,
-    ``BIT64_TO_BIT32_DTYPE``, follow JAX without x64), so a float64 closed network's
-    tanh layers call ``jax.numpy.tanh`` itself; every other activation is Keras'
-    own and keeps float64. Keras finds the logits of a softmax/sigmoid output through an
-    attribute set on the output tensor, which a JAX array refuses, and then computes
-    cross-entropy from probabilities clipped to [1e-7, 1 − 1e-7] (no gradient where
-    they saturate): the closed network's last Dense layer is linear and the loss and
-    ``predict`` apply the output activation (``from_logits=True``), as the torch adapter does.
-    """
+    Keras' ``ops.tanh`` rounds float64 to float32 on JAX (``BIT64_TO_BIT32_DTYPE``): a float64 closed
+    network's tanh is ``jax.numpy.tanh``. A JAX array takes no ``_keras_logits`` attribute, so Keras would
+    take cross-entropy from clipped probabilities: the closed network's last layer is linear and the loss
+    and ``predict`` apply the output activation (``from_logits=True``, ``self.head``)."""
 
     name = "keras-jax"
     extra = "keras,jax"
@@ -357,86 +350,25 @@ class KerasJaxMLP(KerasMLP):
         with _keras(self.keras_backend).device("gpu:0" if self.device == "gpu" else "cpu:0"):
             yield
 
-    @classmethod
-    def gpu_available(cls) -> tuple[bool, str]:
-        from backends.jax_mlp import gpu_available
-
-        return gpu_available()
-
-    def setup_threads(self) -> None:
-        from backends.jax_mlp import limit_cpu_threads
-
-        self._deviate(limit_cpu_threads(self.threads))
-
     synchronizes_with = "jax.block_until_ready(weights)"
 
-    def pin_precision(self) -> dict[str, str]:
-        from backends.jax_mlp import pin_jax_precision
-
-        return pin_jax_precision()
-
-    def synchronize(self) -> None:
-        from backends.jax_mlp import jax_synchronize
-
-        jax_synchronize(self._weights() or None)
-
-    def peak_device_memory(self) -> int | None:
-        from backends.jax_mlp import _jax, jax_peak_memory
-
-        return jax_peak_memory(_jax().devices("gpu" if self.device == "gpu" else "cpu")[0])
+    def device_tree(self) -> Any:
+        return self._weights() or None
 
 
-class KerasTorchMLP(KerasMLP):
-    """Keras 3 on PyTorch (``KERAS_BACKEND=torch``).
-
-    Its float64 networks differ from the reference by ≤ 1e-7 after 3 epochs, ≤ 6e-6 after 25
-    (:data:`TORCH_FLOAT64_NOTE`, recorded; the kit compares them at float32's tolerance, ``kit_deviations``).
-    Keras on torch places tensors on CUDA whenever torch sees a GPU (the harness hides CUDA from a
-    ``cpu`` cell's process); ``keras.device("cpu:0")`` around ``train_on_batch`` loses the gradients
-    (Keras 3.15: "No gradients provided"), so no placement scope is used.
-    """
+class KerasTorchMLP(TorchRuntime, KerasMLP):
+    """Keras 3 on PyTorch (``KERAS_BACKEND=torch``): float64 products are float32 (:data:`TORCH_FLOAT64_NOTE`,
+    recorded). Keras places tensors on CUDA whenever torch sees one (the harness hides CUDA from a ``cpu``
+    cell); ``keras.device("cpu:0")`` around ``train_on_batch`` loses the gradients (Keras 3.15), so no
+    placement scope is used."""
 
     name = "keras-torch"
     extra = "keras,torch"
     packages = ("numpy", "keras", "torch")
     keras_backend = "torch"
     kit_deviations = {**KerasMLP.kit_deviations, TORCH_FLOAT64_NOTE: "precision"}
+    float64_note = TORCH_FLOAT64_NOTE
 
     @contextlib.contextmanager
     def _placement(self) -> Iterator[None]:
         yield
-
-    def load(self, spec: NetworkSpec, weights: Weights) -> None:
-        if spec.dtype == "float64":
-            self._deviate(TORCH_FLOAT64_NOTE)
-        super().load(spec, weights)
-
-    @classmethod
-    def gpu_available(cls) -> tuple[bool, str]:
-        import torch
-
-        if not torch.cuda.is_available():
-            return False, f"torch {torch.__version__} sees no CUDA GPU"
-        return True, ""
-
-    def setup_threads(self) -> None:
-        from backends.torch_mlp import set_torch_threads
-
-        self._deviate(set_torch_threads(self.threads, self.interop_threads))
-
-    synchronizes_with = "torch.cuda.synchronize() when CUDA is in use"
-
-    def pin_precision(self) -> dict[str, str]:
-        from backends.torch_mlp import pin_torch_precision
-
-        return pin_torch_precision()
-
-    def synchronize(self) -> None:
-        from backends.torch_mlp import torch_synchronize
-
-        torch_synchronize()
-
-    def peak_device_memory(self) -> int | None:
-        from backends.torch_mlp import torch_peak_memory
-
-        return torch_peak_memory()

@@ -14,7 +14,7 @@ from tests.parity_helpers import assert_same_weights, softmax_data, softmax_net,
 
 pytest.importorskip("jax")
 pytest.importorskip("optax")
-from backends import jax_mlp  # noqa: E402
+from backends import jax_runtime  # noqa: E402
 from backends.jax_mlp import JaxMLP  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,22 +51,22 @@ def test_open_division_records_a_plain_jax_recipe() -> None:
     spec = SOFTMAX_NET.replace(dtype="float32", epochs=3, batch_size=5, layers=(4, 5, 3))
     backend = JaxMLP(threads=1)
     backend.fit(spec, X, Y, division="open")
-    assert backend.recipe["optimizer"] == "optax.sgd" and "lecun_normal" in backend.recipe["init"]
-    assert backend.recipe["loss"].startswith("optax.losses.softmax_cross_entropy(logits")
+    assert backend.recipe.arguments["optimizer"] == "optax.sgd" and "lecun_normal" in backend.recipe.init
+    assert backend.recipe.loss.startswith("optax.losses.softmax_cross_entropy(logits")
     assert backend.predict(X).dtype == np.float32 and backend.epochs_run == 3
 
 
 def test_a_second_thread_count_in_one_process_is_recorded() -> None:
-    jax_mlp.limit_cpu_threads(1)  # creates the client here if nothing did (one thread)
-    created = jax_mlp._client_threads[0]
+    jax_runtime.limit_cpu_threads(1)  # creates the client here if nothing did (one thread)
+    created = jax_runtime._client_threads[0]
     other = created + 1
-    assert jax_mlp.limit_cpu_threads(created) == ""
-    assert "not applied" in jax_mlp.limit_cpu_threads(other)
+    assert jax_runtime.limit_cpu_threads(created) == ""
+    assert "not applied" in jax_runtime.limit_cpu_threads(other)
 
 
 THREADS_PROBE = """
 import os, time
-from backends.jax_mlp import _jax, limit_cpu_threads
+from backends.jax_runtime import _jax, limit_cpu_threads
 before = os.sched_getaffinity(0)
 assert limit_cpu_threads(1) == ""
 assert os.sched_getaffinity(0) == before, "the affinity is restored"

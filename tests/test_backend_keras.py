@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from backends.keras_mlp import KerasMLP
+from bench.core.spec import NetworkSpec
 from bench.core.weights import initial_weights
 from tests.parity_helpers import (
     SEED_XOR,
@@ -56,3 +57,15 @@ def test_predict_returns_float64_for_a_float32_network() -> None:
     backend = KerasMLP()
     backend.fit(SOFTMAX_NET.replace(dtype="float32"), X, Y)
     assert backend.predict(X).dtype == np.float64
+
+
+def test_open_models_hold_the_spec_dtype_whatever_came_before() -> None:
+    """Keras caches its global dtype policy at the first layer: a float64 open model after a float32 one (and
+    back) holds the spec's dtype (the recipe says the same)."""
+    X, Y = np.random.default_rng(0).random((8, 4)), np.eye(3)[np.arange(8) % 3]
+    spec = NetworkSpec(layers=(4, 5, 3), hidden_activation="tanh", output_activation="softmax",
+                       loss="cross_entropy", optimizer="sgd", learning_rate=0.1, momentum=0.9, epochs=1)
+    for dtype in ("float32", "float64", "float32"):
+        backend = KerasMLP()
+        backend.fit(spec.replace(dtype=dtype), X, Y, division="open")
+        assert backend.parameter_dtype() == backend.recipe.dtype == dtype

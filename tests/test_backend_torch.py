@@ -33,7 +33,7 @@ def test_float32_trains_in_float32() -> None:
     backend = TorchMLP(threads=1)
     backend.fit(SOFTMAX_NET.replace(dtype="float32", epochs=3), X, Y)
     assert backend.predict(X).dtype == np.float32
-    assert all(p.dtype == torch.float32 for p in backend.layers.parameters())
+    assert all(p.dtype == torch.float32 for p in backend.model.parameters())
 
 
 def test_open_division_is_the_recipe_run_outside_nnbench() -> None:
@@ -43,7 +43,8 @@ def test_open_division_is_the_recipe_run_outside_nnbench() -> None:
                                shuffle=True)
     backend = TorchMLP(threads=1)
     backend.fit(spec, X, Y, division="open")
-    assert backend.recipe["loss"].startswith("torch.nn.CrossEntropyLoss")
+    assert backend.recipe.loss.startswith("torch.nn.CrossEntropyLoss")
+    assert backend.parameter_dtype() == "float32"
     torch.manual_seed(spec.seed)
     model = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh(), torch.nn.Linear(5, 3))
     optimizer = torch.optim.SGD(model.parameters(), lr=spec.learning_rate, momentum=0.9)
@@ -58,5 +59,5 @@ def test_open_division_is_the_recipe_run_outside_nnbench() -> None:
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-    for mine, theirs in zip(backend.open_model.parameters(), model.parameters()):
+    for mine, theirs in zip(backend.model.parameters(), model.parameters()):
         torch.testing.assert_close(mine, theirs, rtol=0, atol=0)

@@ -59,7 +59,7 @@ def test_torch_on_the_cpu_waits_for_nothing_and_has_no_device_memory(monkeypatch
 
 def test_torch_precision_is_pinned_through_the_legacy_flags_where_the_new_api_is_missing(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from backends.torch_mlp import pin_torch_precision
+    from backends.torch_runtime import pin_torch_precision
 
     fake = _fake_torch(cuda=False)
     monkeypatch.setitem(sys.modules, "torch", fake)
@@ -71,7 +71,7 @@ def test_torch_precision_is_pinned_through_the_legacy_flags_where_the_new_api_is
 
 def test_torch_precision_is_pinned_on_the_real_library() -> None:
     pytest.importorskip("torch")
-    from backends.torch_mlp import pin_torch_precision
+    from backends.torch_runtime import pin_torch_precision
 
     settings = pin_torch_precision()
     assert settings["torch.get_float32_matmul_precision()"] == "highest"
@@ -96,20 +96,21 @@ def _fake_jax(stats: dict[str, int] | None) -> types.SimpleNamespace:
 
 def test_jax_blocks_on_its_parameters_and_reads_peak_memory_where_reported(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import backends.jax_mlp as jax_mlp
+    import backends.jax_runtime as jax_runtime
+    from backends.jax_mlp import JaxMLP
 
     fake = _fake_jax({"peak_bytes_in_use": 4096, "bytes_in_use": 10})
-    monkeypatch.setattr(jax_mlp, "_jax", lambda: fake)
-    backend = jax_mlp.JaxMLP(device="gpu")
+    monkeypatch.setattr(jax_runtime, "_jax", lambda: fake)
+    backend = JaxMLP(device="gpu")
     backend.synchronize()  # before load: no parameters, nothing to wait for
     assert fake.blocked == []
     backend.params = [("W", "b")]
     backend.synchronize()
     assert fake.blocked == [[("W", "b")]]
     assert backend.device_conditions().peak_memory_bytes == 4096
-    assert jax_mlp.pin_jax_precision() == {"jax_default_matmul_precision": "highest"}
-    assert jax_mlp.jax_peak_memory(_FakeDevice(None)) is None  # XLA's CPU client reports no stats
-    assert jax_mlp.jax_peak_memory(object()) is None
+    assert jax_runtime.pin_jax_precision() == {"jax_default_matmul_precision": "highest"}
+    assert jax_runtime.jax_peak_memory(_FakeDevice(None)) is None  # XLA's CPU client reports no stats
+    assert jax_runtime.jax_peak_memory(object()) is None
 
 
 class _Readable:

@@ -103,7 +103,7 @@ class _FakeTorch(types.SimpleNamespace):
 
 
 def test_torch_gets_its_intra_and_inter_op_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    from backends.torch_mlp import set_torch_threads
+    from backends.torch_runtime import set_torch_threads
 
     fake = _FakeTorch(started=False)
     monkeypatch.setitem(sys.modules, "torch", fake)

@@ -279,6 +279,36 @@ class Backend(ABC):
         :meth:`end_epoch` after each epoch; return the :class:`Recipe` of what it handed the library."""
         raise NotImplementedError(f"{self.name} has no open-division recipe")
 
+    # shared open-division work -------------------------------------------------
+    def open_recipe(self, spec: NetworkSpec, rows: int, *, library: str, model: str, init: str, loss: str,
+                    loop: str, arguments: dict[str, Any], device: str | None = None,
+                    seeded: bool = True) -> Recipe:
+        """The :class:`Recipe` of an open fit on ``rows`` rows: the adapter names what is its library's
+        (model, init, loss, loop, arguments); the shared choices (seed, optimizer, learning rate,
+        momentum, batch size, epochs, shuffling) come from ``spec`` and the dtype from
+        :meth:`parameter_dtype` (the model's own parameters), so that they cannot disagree with it."""
+        return Recipe(library=library, model=model, init=init, seed=spec.seed if seeded else None, loss=loss,
+                      optimizer=spec.optimizer, learning_rate=float(spec.learning_rate),
+                      momentum=None if spec.optimizer == "adam" else float(spec.momentum or 0.0),
+                      batch_size=spec.effective_batch_size(rows), epochs=spec.epochs, shuffle=spec.shuffle,
+                      dtype=self.parameter_dtype(), device=device or self.device, loop=loop,
+                      arguments=arguments)
+
+    def train_batches(self, spec: NetworkSpec, rows: int, on_epoch: EpochCallback | None,
+                      order: Callable[[], Any], step: Callable[[Rows], Any]) -> None:
+        """The open loop of a library trained by hand: per epoch, ``order()`` (the permutation the library
+        drew; not called without shuffling), then ``step(picked)`` per batch of :func:`batches`, returning
+        the batch's loss as the spec reduces it (a 0-d tensor is added up without a device sync); then
+        :meth:`end_epoch` with the epoch's mean row loss (one sync per epoch)."""
+        batch_size = spec.effective_batch_size(rows)
+        for epoch in range(1, spec.epochs + 1):
+            total: Any = 0.0
+            for start, picked in enumerate(batches(order() if spec.shuffle else None, rows, batch_size)):
+                loss = step(picked)
+                size = min(batch_size, rows - start * batch_size)
+                total = total + (loss if spec.reduction == "sum" else loss * size)
+            self.end_epoch(epoch, float(total) / rows, on_epoch)
+
     def parameter_dtype(self) -> str:
         """The dtype of the current model's own parameters as the library holds them ("float32",
         "float64"; not a cast output): the kit checks it against the spec's."""
@@ -334,6 +364,11 @@ class Backend(ABC):
         """Record ``note`` in ``deviations`` once (an empty note records nothing)."""
         if note and note not in self.deviations:
             self.deviations.append(note)
+
+
+def dtype_name(dtype: Any) -> str:
+    """A library's dtype object as "float32" / "float64" (``torch.float32``, ``np.dtype``, Keras' strings)."""
+    return str(getattr(dtype, "name", dtype)).removeprefix("torch.")
 
 
 def _draw(spec: NetworkSpec) -> Weights:

@@ -154,7 +154,8 @@ def measure(library: str, workload: Workload, threads: int, runs: int) -> dict[s
     for division, backend in last.items():
         result["deviations"][division] = list(backend.deviations)
     if "open" in last and "open" not in result["missing"]:
-        result["recipe"] = getattr(last["open"], "recipe", None)
+        recipe = getattr(last["open"], "recipe", None)
+        result["recipe"] = recipe.to_dict() if hasattr(recipe, "to_dict") else recipe  # JSON values
     return result
 
 
