@@ -2,9 +2,10 @@
 applied per row through ``jax.vmap``, optax, an ``eqx.filter_jit`` ``make_step``, NumPy batches.
 
 The layers take keys split off ``jax.random.PRNGKey(seed)`` (``eqx.nn.Linear``'s defaults: weights and
-biases uniform in ±1/√in) in float32; ``optax.sgd(learning_rate, momentum)`` initialised on
-``eqx.filter(model, eqx.is_array)``; ``optax.softmax_cross_entropy`` on the logits averaged over the
-batch; one ``eqx.filter_jit`` step (``eqx.filter_value_and_grad``, ``optim.update``,
+biases uniform in ±1/√in) in float32, asked for explicitly (``dtype=None`` is JAX's default float:
+float64 once x64 is on, as in the side-by-side process); ``optax.sgd(learning_rate, momentum)``
+initialised on ``eqx.filter(model, eqx.is_array)``; ``optax.softmax_cross_entropy`` on the logits
+averaged over the batch; one ``eqx.filter_jit`` step (``eqx.filter_value_and_grad``, ``optim.update``,
 ``eqx.apply_updates``) per batch of a NumPy permutation per epoch
 (https://docs.kidger.site/equinox/examples/mnist/). The shorter last batch traces a second shape once,
 in the first epoch. Each epoch ends with ``jax.block_until_ready``.
@@ -30,7 +31,8 @@ class MLP(eqx.Module):
 
     def __init__(self, sizes: list[int], activation: str, key: jax.Array) -> None:
         keys = jax.random.split(key, len(sizes) - 1)
-        self.layers = [eqx.nn.Linear(n_in, n_out, key=k) for n_in, n_out, k in zip(sizes, sizes[1:], keys)]
+        self.layers = [eqx.nn.Linear(n_in, n_out, dtype=jnp.float32, key=k)
+                       for n_in, n_out, k in zip(sizes, sizes[1:], keys)]
         self.activation = activation
 
     def __call__(self, x: jax.Array) -> jax.Array:
