@@ -36,6 +36,8 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "jax": "backends.jax_mlp:JaxMLP",
     "keras-jax": "backends.keras_mlp:KerasJaxMLP",
     "keras-torch": "backends.keras_mlp:KerasTorchMLP",
+    "flax": "backends.flax_mlp:FlaxMLP",
+    "equinox": "backends.equinox_mlp:EquinoxMLP",
 }
 
 BUILTIN_TASKS: dict[str, str] = {

@@ -30,7 +30,8 @@ from typing import Any
 
 from bench.perf.workload import Workload
 
-LIBRARIES = ("torch", "keras", "sklearn", "pybrain", "numpy", "jax", "keras-jax", "keras-torch")
+LIBRARIES = ("torch", "keras", "sklearn", "pybrain", "numpy", "jax", "keras-jax", "keras-torch", "flax",
+             "equinox")
 
 #: The script of each library whose module is not named after it.
 SCRIPTS = {"keras-jax": "keras", "keras-torch": "keras"}
@@ -54,6 +55,10 @@ DESCRIPTIONS = {
            "of a per-epoch permutation",
     "keras-jax": "the keras script under KERAS_BACKEND=jax (keras.Sequential, compile + one fit)",
     "keras-torch": "the keras script under KERAS_BACKEND=torch (keras.Sequential, compile + one fit)",
+    "flax": "Flax NNX: nnx.Linear layers from nnx.Rngs(seed), nnx.Optimizer(optax.sgd(momentum)), an nnx.jit "
+            "train step on NumPy batches of a per-epoch permutation",
+    "equinox": "Equinox: eqx.nn.Linear layers through jax.vmap, optax.sgd(momentum), an eqx.filter_jit step "
+               "on NumPy batches of a per-epoch permutation",
 }
 
 TrainFunction = Callable[..., list[float]]

@@ -1,0 +1,144 @@
+"""Flax NNX backend: the spec as an ``nnx.Module`` of ``nnx.Linear`` layers, ``nnx.Optimizer`` over
+optax, an ``nnx.jit`` train step (the pattern of Flax's NNX "MNIST tutorial").
+
+Closed division: ``load`` builds the layers and sets each ``kernel`` (``(in, out)``: the shared
+layout's ``W`` as is) and ``bias`` to the given weights in ``spec.dtype`` (``param_dtype``; float64
+through JAX's x64 mode, switched on before any array exists). Each batch is one ``nnx.jit`` step
+(``nnx.value_and_grad`` of the spec's objective from the logits, ``optimizer.update``) on the rows
+gathered inside it: the objective, momentum and Adam forms of :mod:`backends.jax_common`.
+
+Open division: ``nnx.Linear``'s own init (``lecun_normal`` kernels, zero biases) drawn from
+``nnx.Rngs(seed)`` with ``param_dtype=spec.dtype``; optax's loss on the logits (``squared_error`` on
+the activated output), ``nnx.Optimizer(model, optax.sgd(lr, momentum) | optax.adam(lr), wrt=nnx.Param)``
+and the tutorial's ``@nnx.jit`` ``train_step(model, optimizer, x, y)`` per batch of a NumPy
+permutation per epoch.
+"""
+
+from __future__ import annotations
+
+import functools
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from backends.jax_common import (
+    JaxLibraryBackend,
+    Net,
+    activation,
+    closed_loss,
+    jax_module,
+    open_loss,
+    rows_index,
+    spec_optimizer,
+)
+from bench.core.backend import EpochCallback, Rows, Weights
+from bench.core.recipe import Recipe
+from bench.core.spec import NetworkSpec
+from bench.core.weights import check_shapes
+
+
+@functools.cache
+def _flax() -> SimpleNamespace:
+    """``flax.nnx`` (JAX with x64 first), the network class and the closed division's jitted step."""
+    jax_module()
+    from flax import nnx
+
+    class MLP(nnx.Module):
+        """``layers`` as ``nnx.Linear`` layers; returns the output layer's logits."""
+
+        def __init__(self, layers: tuple[int, ...], hidden: str, bias: bool, dtype: str, rngs: Any) -> None:
+            self.layers = nnx.List([nnx.Linear(n_in, n_out, use_bias=bias, param_dtype=dtype, rngs=rngs)
+                                    for n_in, n_out in zip(layers[:-1], layers[1:])])
+            self.hidden = hidden
+
+        def __call__(self, x: Any) -> Any:
+            act = activation(self.hidden)
+            for index in range(len(self.layers) - 1):
+                x = act(self.layers[index](x))
+            return self.layers[len(self.layers) - 1](x)
+
+    @functools.partial(nnx.jit, static_argnums=0)
+    def closed_step(net: Net, model: Any, optimizer: Any, X: Any, Y: Any, rows: Any) -> Any:
+        def objective(model: Any) -> tuple[Any, Any]:
+            return closed_loss(net, model(X[rows]), Y[rows])
+
+        (_, total), grads = nnx.value_and_grad(objective, has_aux=True)(model)
+        optimizer.update(model, grads)
+        return total
+
+    return SimpleNamespace(nnx=nnx, MLP=MLP, closed_step=closed_step)
+
+
+@functools.lru_cache(maxsize=16)
+def _predict(output: str) -> Any:
+    nnx = _flax().nnx
+    return nnx.jit(lambda model, X: activation(output)(model(X)))
+
+
+class FlaxMLP(JaxLibraryBackend):
+    """The spec as a Flax NNX ``Module`` trained with ``nnx.Optimizer`` and ``nnx.jit`` steps."""
+
+    name = "flax"
+    extra = "flax"
+    library = "flax"
+    forward = staticmethod(_predict)
+    packages = (*JaxLibraryBackend.packages, "flax")
+
+    def build(self, spec: NetworkSpec, seed: int) -> Any:
+        flax = _flax()
+        self.spec = spec
+        with self.on_device():
+            return flax.MLP(spec.layers, spec.hidden_activation, spec.bias, spec.dtype, flax.nnx.Rngs(seed))
+
+    def load(self, spec: NetworkSpec, weights: Weights) -> None:
+        check_shapes(spec, weights)
+        self.model = self.build(spec, spec.seed)
+        for layer, (W, b) in zip(self.model.layers, weights):
+            layer.kernel[...] = self.to_device(W, spec.dtype)
+            if layer.bias is not None:
+                layer.bias[...] = self.to_device(b, spec.dtype)
+
+    def start_optimizer(self) -> None:
+        nnx = _flax().nnx
+        self.optimizer = nnx.Optimizer(self.model, self.tx, wrt=nnx.Param)
+
+    def train_batch(self, X: Any, Y: Any, rows: Rows) -> Any:
+        return _flax().closed_step(Net.of(self.spec), self.model, self.optimizer, X, Y,
+                                   rows_index(rows, int(X.shape[0])))
+
+    # open division (build_open: the library's own init, JaxLibraryBackend.build) ---------------------
+    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                   on_epoch: EpochCallback | None) -> Recipe:
+        nnx = _flax().nnx
+        loss_code, loss_fn = open_loss(spec)
+        tx, options = spec_optimizer(spec)
+        optimizer = nnx.Optimizer(self.model, tx, wrt=nnx.Param)
+
+        @nnx.jit
+        def train_step(model: Any, optimizer: Any, x: Any, y: Any) -> Any:
+            loss, grads = nnx.value_and_grad(lambda model: loss_fn(model(x), y))(model)
+            optimizer.update(model, grads)
+            return loss
+
+        self.run_epochs(spec, X, Y, on_epoch, lambda x, y: train_step(self.model, optimizer, x, y))
+        return self.library_recipe(
+            spec, len(X),
+            model=f"nnx.Module of nnx.List([nnx.Linear(n_in, n_out, use_bias={spec.bias}, "
+                  f"param_dtype={spec.dtype!r}, rngs=rngs)]) for {spec.layers}, {spec.hidden_activation} "
+                  f"hidden, {spec.output_activation} output",
+            init=f"nnx.Linear's defaults (lecun_normal kernels, zero biases) from nnx.Rngs({spec.seed})",
+            loss=loss_code,
+            loop="for each batch of np.random.default_rng(seed).permutation per epoch: loss = "
+                 "nnx.jit(train_step)(model, optimizer, x, y) (nnx.value_and_grad, optimizer.update)",
+            arguments={"optimizer": f"optax.{spec.optimizer}", "optimizer_kwargs": options,
+                       "nnx.Optimizer": "wrt=nnx.Param"})
+
+    def arrays(self) -> list[Any]:
+        nnx = _flax().nnx
+        return jax_module().tree.leaves(nnx.state(self.model, nnx.Param))
+
+    def get_weights(self) -> Weights:
+        return [(np.asarray(layer.kernel[...], dtype=np.float64).copy(),
+                 None if layer.bias is None else np.asarray(layer.bias[...], dtype=np.float64).copy())
+                for layer in self.model.layers]

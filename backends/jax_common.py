@@ -1,0 +1,229 @@
+"""What the JAX neural-network libraries' adapters share (``flax``, ``equinox``): JAX with x64, its
+device, threads and timing hooks (from :mod:`backends.jax_mlp`), the spec's objective from the output
+layer's logits, the optax optimizers, and the open division's epoch loop.
+
+The closed division's objective per row is the reference's (``backends/scratch/losses.py``):
+``½ Σ (y − ŷ)²`` on the activated outputs, cross-entropy from the logits (``log_softmax``,
+``log_sigmoid``), summed or averaged over the batch per ``reduction``. ``optax.sgd(lr, momentum)``
+keeps ``t = μt + g`` and steps ``w −= lr·t``, the reference's ``v = μv − lr·g`` with ``v = −lr·t``;
+``optax.adam(lr, 0.9, 0.999, 1e-8)`` divides by ``√v̂ + ε`` as the reference does. The step
+activation's derivative is zero, as in the reference. Each batch is one jitted step on the rows
+gathered inside it (a shorter last batch traces a second shape once, in the first epoch).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+from backends.jax_mlp import (
+    _jax,
+    gpu_available,
+    jax_peak_memory,
+    jax_synchronize,
+    limit_cpu_threads,
+    pin_jax_precision,
+)
+from bench.core.backend import Backend, EpochCallback, Rows
+from bench.core.recipe import Recipe
+from bench.core.spec import NetworkSpec
+
+jax_module = _jax
+
+
+class Net(NamedTuple):
+    """The parts of a spec a compiled step depends on (hashable: a static argument of ``jit``)."""
+
+    hidden: str
+    output: str
+    loss: str
+    reduction: str
+
+    @classmethod
+    def of(cls, spec: NetworkSpec) -> Net:
+        return cls(spec.hidden_activation, spec.output_activation, spec.loss, spec.reduction)
+
+
+def activation(name: str) -> Callable[[Any], Any]:
+    """The slides' activation ``name`` on an array of weighted sums (step: 1 where x ≥ 1, derivative 0)."""
+    jax = _jax()
+    jnp = jax.numpy
+    if name == "step":
+        return lambda x: jnp.where(x >= 1, 1, 0).astype(x.dtype)
+    return {"sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh, "relu": jax.nn.relu, "linear": lambda x: x,
+            "softmax": lambda x: jax.nn.softmax(x, axis=-1)}[name]
+
+
+def closed_loss(net: Net, logits: Any, Y: Any) -> tuple[Any, Any]:
+    """The spec's objective on one batch (reduced per ``net.reduction``) and its summed row loss."""
+    jax = _jax()
+    if net.loss == "mse":
+        rows = 0.5 * ((Y - activation(net.output)(logits)) ** 2).sum(axis=1)
+    elif net.output == "softmax":
+        rows = -(Y * jax.nn.log_softmax(logits, axis=1)).sum(axis=1)
+    else:
+        rows = -(Y * jax.nn.log_sigmoid(logits) + (1 - Y) * jax.nn.log_sigmoid(-logits)).sum(axis=1)
+    total = rows.sum()
+    return (total if net.reduction == "sum" else total / rows.shape[0]), total
+
+
+def open_loss(spec: NetworkSpec) -> tuple[str, Callable[[Any, Any], Any]]:
+    """optax's loss for the open division as code, and the reduced loss of (logits, targets)."""
+    import optax
+
+    jnp = _jax().numpy
+    name = ("squared_error" if spec.loss == "mse" else "softmax_cross_entropy"
+            if spec.output_activation == "softmax" else "sigmoid_binary_cross_entropy")
+    function, reduce = getattr(optax.losses, name), getattr(jnp, spec.reduction)
+    if spec.loss == "mse":
+        output = activation(spec.output_activation)
+        return (f"optax.losses.squared_error(outputs, targets).{spec.reduction}()",
+                lambda logits, y: reduce(function(output(logits), y)))
+    return (f"optax.losses.{name}(logits, targets).{spec.reduction}()",
+            lambda logits, y: reduce(function(logits, y)))
+
+
+@functools.lru_cache(maxsize=64)
+def optimizer(name: str, learning_rate: float, momentum: float) -> Any:
+    """optax's optimizer (one object per setting, so compiled steps taking it are reused across fits)."""
+    import optax
+
+    if name == "adam":
+        return optax.adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8)
+    return optax.sgd(learning_rate, momentum=momentum or None)
+
+
+def spec_optimizer(spec: NetworkSpec) -> tuple[Any, dict[str, Any]]:
+    """The optax optimizer of ``spec`` and its arguments as handed (for the recipe)."""
+    if spec.optimizer == "adam":
+        return (optimizer("adam", float(spec.learning_rate), 0.0),
+                dict(learning_rate=spec.learning_rate, b1=0.9, b2=0.999, eps=1e-8))
+    momentum = float(spec.momentum or 0.0)
+    return (optimizer("sgd", float(spec.learning_rate), momentum),
+            dict(learning_rate=spec.learning_rate, momentum=momentum or None))
+
+
+def rows_index(rows: Rows, count: int) -> np.ndarray:
+    """A batch's rows as an index array (a slice of the data as its range)."""
+    return np.arange(count)[rows] if isinstance(rows, slice) else np.asarray(rows)
+
+
+def open_orders(spec: NetworkSpec, rows: int) -> Iterator[np.ndarray]:
+    """Each epoch's row order in the open loop: ``np.random.default_rng(seed).permutation`` per epoch
+    when shuffling (the libraries' examples draw batches with NumPy), else the rows as given."""
+    rng = np.random.default_rng(spec.seed)
+    while True:
+        yield rng.permutation(rows) if spec.shuffle else np.arange(rows)
+
+
+class JaxLibraryBackend(Backend):
+    """A JAX library's adapter: JAX's devices, threads, precision, timing hooks and open loop."""
+
+    packages: ClassVar[tuple[str, ...]] = ("numpy", "jax", "jaxlib", "optax")
+    devices = ("cpu", "gpu")
+    synchronizes_with = "jax.block_until_ready(the model's arrays)"
+    #: The library's import name (``available`` imports it).
+    library: ClassVar[str] = ""
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        try:
+            _jax()
+            import optax  # noqa: F401
+
+            __import__(cls.library)
+        except ImportError as exc:
+            return cls.unavailable(f"cannot import jax/optax/{cls.library}: {exc}")
+        return True, ""
+
+    @classmethod
+    def gpu_available(cls) -> tuple[bool, str]:
+        return gpu_available()
+
+    def setup_threads(self) -> None:
+        self._deviate(limit_cpu_threads(self.threads))
+
+    def pin_precision(self) -> dict[str, str]:
+        return pin_jax_precision()
+
+    def synchronize(self) -> None:
+        jax_synchronize(self.arrays() if hasattr(self, "model") else None)
+
+    def peak_device_memory(self) -> int | None:
+        return jax_peak_memory(self.jax_device())
+
+    def jax_device(self) -> Any:
+        return _jax().devices("gpu" if self.device == "gpu" else "cpu")[0]
+
+    def on_device(self) -> Any:
+        """A context where new arrays and uncommitted computations go to this adapter's device."""
+        return _jax().default_device(self.jax_device())
+
+    def to_device(self, array: Any, dtype: str) -> Any:
+        return _jax().device_put(np.asarray(array, dtype=dtype), self.jax_device())
+
+    def arrays(self) -> list[Any]:
+        """The current model's parameter arrays (the adapter's library says how to find them)."""
+        raise NotImplementedError
+
+    def build(self, spec: NetworkSpec, seed: int) -> Any:
+        """A new model of ``spec`` from the library's own init seeded with ``seed`` (sets ``self.spec``)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def forward(output: str) -> Callable[[Any, Any], Any]:
+        """The library's jitted ``(model, X) -> outputs`` with the ``output`` activation."""
+        raise NotImplementedError
+
+    def build_open(self, spec: NetworkSpec) -> None:
+        self.model = self.build(spec, spec.seed)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        with self.on_device():
+            return np.asarray(self.forward(self.spec.output_activation)(self.model,
+                                                                        self.to_device(X, self.spec.dtype)))
+
+    def parameter_dtype(self) -> str:
+        dtypes = {str(array.dtype) for array in self.arrays()}
+        if len(dtypes) != 1:
+            raise AssertionError(f"{self.name}: parameters of several dtypes {sorted(dtypes)}")
+        return dtypes.pop()
+
+    def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
+        self.tx = spec_optimizer(spec)[0]
+        self.start_optimizer()
+        return self.to_device(X, spec.dtype), self.to_device(Y, spec.dtype)
+
+    def start_optimizer(self) -> None:
+        """Make the optimizer's state for the current model (closed division)."""
+        raise NotImplementedError
+
+    def run_epochs(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray, on_epoch: EpochCallback | None,
+                   step: Callable[[Any, Any], Any]) -> None:
+        """The open loop: per epoch, batches of :func:`open_orders` sliced on the host and handed to the
+        library's jitted ``step(x, y) -> loss``; the epoch's mean row loss fetched once per epoch."""
+        inputs, targets = np.asarray(X, dtype=spec.dtype), np.asarray(Y, dtype=spec.dtype)
+        rows, batch = len(X), spec.effective_batch_size(len(X))
+        orders = open_orders(spec, rows)
+        for epoch in range(1, spec.epochs + 1):
+            order, losses, sizes = next(orders), [], []
+            with self.on_device():
+                for start in range(0, rows, batch):
+                    picked = order[start:start + batch]
+                    losses.append(step(inputs[picked], targets[picked]))
+                    sizes.append(1 if spec.reduction == "sum" else len(picked))
+            total = float(np.dot(np.asarray(_jax().device_get(losses), dtype=np.float64), sizes))
+            self.end_epoch(epoch, total / rows, on_epoch)
+
+    def library_recipe(self, spec: NetworkSpec, rows: int, model: str, init: str, loss: str, loop: str,
+                    arguments: dict[str, Any]) -> Recipe:
+        """The :class:`Recipe` of an open fit, the shared choices taken from ``spec``."""
+        return Recipe(library=self.library, model=model, init=init, seed=spec.seed, loss=loss,
+                      optimizer=spec.optimizer, learning_rate=spec.learning_rate,
+                      momentum=None if spec.optimizer == "adam" else spec.momentum,
+                      batch_size=spec.effective_batch_size(rows),
+                      epochs=spec.epochs, shuffle=spec.shuffle, dtype=self.parameter_dtype(),
+                      device=str(self.jax_device()), loop=loop, arguments=arguments)
