@@ -19,7 +19,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from backends.jax_mlp import (
+from backends.jax_runtime import (
     _jax,
     gpu_available,
     jax_peak_memory,
