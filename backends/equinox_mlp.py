@@ -23,10 +23,10 @@ from backends.jax_common import (
     activation,
     closed_loss,
     jax_module,
-    open_loss,
+    open_objective,
     rows_index,
-    spec_optimizer,
 )
+from backends.jax_runtime import optax_optimizer
 from bench.core.backend import EpochCallback, Rows, Weights
 from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
@@ -93,10 +93,10 @@ class EquinoxMLP(JaxLibraryBackend):
     def load(self, spec: NetworkSpec, weights: Weights) -> None:
         check_shapes(spec, weights)
         eqx, model = _equinox().eqx, self.build(spec, spec.seed)
-        layers = [eqx.tree_at(lambda layer: layer.weight, layer, self.to_device(np.transpose(W), spec.dtype))
+        layers = [eqx.tree_at(lambda layer: layer.weight, layer, self.put(np.transpose(W), spec.dtype))
                   for layer, (W, _) in zip(model.layers, weights)]
         if spec.bias:
-            layers = [eqx.tree_at(lambda layer: layer.bias, layer, self.to_device(b, spec.dtype))
+            layers = [eqx.tree_at(lambda layer: layer.bias, layer, self.put(b, spec.dtype))
                       for layer, (_, b) in zip(layers, weights)]
         self.model = eqx.tree_at(lambda model: model.layers, model, layers)
 
@@ -112,12 +112,13 @@ class EquinoxMLP(JaxLibraryBackend):
     def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
                    on_epoch: EpochCallback | None) -> Recipe:
         jax, eqx = jax_module(), _equinox().eqx
-        loss_code, loss_fn = open_loss(spec)
-        optim, options = spec_optimizer(spec)
+        loss_code, objective = open_objective(spec, lambda model, x: jax.vmap(model)(x))
+        optim, options = optax_optimizer(spec)
 
         @eqx.filter_jit
         def make_step(model: Any, opt_state: Any, x: Any, y: Any) -> tuple[Any, Any, Any]:
-            loss, grads = eqx.filter_value_and_grad(lambda model: loss_fn(jax.vmap(model)(x), y))(model)
+            grad = eqx.filter_value_and_grad(lambda model: objective(model, x, y), has_aux=True)
+            (loss, _), grads = grad(model)
             updates, opt_state = optim.update(grads, opt_state, eqx.filter(model, eqx.is_array))
             return eqx.apply_updates(model, updates), opt_state, loss
 
@@ -129,8 +130,8 @@ class EquinoxMLP(JaxLibraryBackend):
             return loss
 
         self.run_epochs(spec, X, Y, on_epoch, step)
-        return self.library_recipe(
-            spec, len(X),
+        return self.open_recipe(
+            spec, len(X), library=self.library, device=str(self.jax_device()),
             model=f"eqx.Module of [eqx.nn.Linear(n_in, n_out, use_bias={spec.bias}, dtype={spec.dtype!r}, "
                   f"key=k)] for {spec.layers}, {spec.hidden_activation} hidden, {spec.output_activation} "
                   "output, batches through jax.vmap(model)",

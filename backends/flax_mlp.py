@@ -28,10 +28,10 @@ from backends.jax_common import (
     activation,
     closed_loss,
     jax_module,
-    open_loss,
+    open_objective,
     rows_index,
-    spec_optimizer,
 )
+from backends.jax_runtime import optax_optimizer
 from bench.core.backend import EpochCallback, Rows, Weights
 from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
@@ -95,9 +95,9 @@ class FlaxMLP(JaxLibraryBackend):
         check_shapes(spec, weights)
         self.model = self.build(spec, spec.seed)
         for layer, (W, b) in zip(self.model.layers, weights):
-            layer.kernel[...] = self.to_device(W, spec.dtype)
+            layer.kernel[...] = self.put(W, spec.dtype)
             if layer.bias is not None:
-                layer.bias[...] = self.to_device(b, spec.dtype)
+                layer.bias[...] = self.put(b, spec.dtype)
 
     def start_optimizer(self) -> None:
         nnx = _flax().nnx
@@ -111,19 +111,19 @@ class FlaxMLP(JaxLibraryBackend):
     def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
                    on_epoch: EpochCallback | None) -> Recipe:
         nnx = _flax().nnx
-        loss_code, loss_fn = open_loss(spec)
-        tx, options = spec_optimizer(spec)
+        loss_code, objective = open_objective(spec, lambda model, x: model(x))
+        tx, options = optax_optimizer(spec)
         optimizer = nnx.Optimizer(self.model, tx, wrt=nnx.Param)
 
         @nnx.jit
         def train_step(model: Any, optimizer: Any, x: Any, y: Any) -> Any:
-            loss, grads = nnx.value_and_grad(lambda model: loss_fn(model(x), y))(model)
+            (loss, _), grads = nnx.value_and_grad(lambda model: objective(model, x, y), has_aux=True)(model)
             optimizer.update(model, grads)
             return loss
 
         self.run_epochs(spec, X, Y, on_epoch, lambda x, y: train_step(self.model, optimizer, x, y))
-        return self.library_recipe(
-            spec, len(X),
+        return self.open_recipe(
+            spec, len(X), library=self.library, device=str(self.jax_device()),
             model=f"nnx.Module of nnx.List([nnx.Linear(n_in, n_out, use_bias={spec.bias}, "
                   f"param_dtype={spec.dtype!r}, rngs=rngs)]) for {spec.layers}, {spec.hidden_activation} "
                   f"hidden, {spec.output_activation} output",

@@ -1,6 +1,6 @@
-"""What the JAX neural-network libraries' adapters share (``flax``, ``equinox``): JAX with x64, its
-device, threads and timing hooks (from :mod:`backends.jax_mlp`), the spec's objective from the output
-layer's logits, the optax optimizers, and the open division's epoch loop.
+"""What the JAX neural-network libraries' adapters share (``flax``, ``equinox``): JAX's runtime and device
+hooks (:class:`backends.jax_runtime.JaxRuntime`), the spec's objective from the output layer's logits, the
+optax optimizers and losses of :mod:`backends.jax_runtime`, and the open division's epoch loop.
 
 The closed division's objective per row is the reference's (``backends/scratch/losses.py``):
 ``½ Σ (y − ŷ)²`` on the activated outputs, cross-entropy from the logits (``log_softmax``,
@@ -19,16 +19,8 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from backends.jax_runtime import (
-    _jax,
-    gpu_available,
-    jax_peak_memory,
-    jax_synchronize,
-    limit_cpu_threads,
-    pin_jax_precision,
-)
+from backends.jax_runtime import JaxRuntime, _jax, optax_loss, optax_objective, optax_optimizer
 from bench.core.backend import Backend, EpochCallback, Rows
-from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
 
 jax_module = _jax
@@ -70,40 +62,27 @@ def closed_loss(net: Net, logits: Any, Y: Any) -> tuple[Any, Any]:
     return (total if net.reduction == "sum" else total / rows.shape[0]), total
 
 
-def open_loss(spec: NetworkSpec) -> tuple[str, Callable[[Any, Any], Any]]:
-    """optax's loss for the open division as code, and the reduced loss of (logits, targets)."""
-    import optax
+def open_objective(spec: NetworkSpec, logits: Callable[[Any, Any], Any]) -> tuple[str, Callable[..., Any]]:
+    """optax's loss for the open division as code, and :func:`~backends.jax_runtime.optax_objective` of
+    ``(model, x) -> logits`` (the output activation applied for ``squared_error``)."""
+    output = activation(spec.output_activation)
 
-    jnp = _jax().numpy
-    name = ("squared_error" if spec.loss == "mse" else "softmax_cross_entropy"
-            if spec.output_activation == "softmax" else "sigmoid_binary_cross_entropy")
-    function, reduce = getattr(optax.losses, name), getattr(jnp, spec.reduction)
-    if spec.loss == "mse":
-        output = activation(spec.output_activation)
-        return (f"optax.losses.squared_error(outputs, targets).{spec.reduction}()",
-                lambda logits, y: reduce(function(output(logits), y)))
-    return (f"optax.losses.{name}(logits, targets).{spec.reduction}()",
-            lambda logits, y: reduce(function(logits, y)))
+    def forward(model: Any, x: Any) -> tuple[Any, Any]:
+        values = logits(model, x)
+        return values, output(values)
+
+    return optax_loss(spec)[1], optax_objective(spec, forward)
 
 
 @functools.lru_cache(maxsize=64)
-def optimizer(name: str, learning_rate: float, momentum: float) -> Any:
-    """optax's optimizer (one object per setting, so compiled steps taking it are reused across fits)."""
-    import optax
-
-    if name == "adam":
-        return optax.adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8)
-    return optax.sgd(learning_rate, momentum=momentum or None)
+def _closed_optimizer(spec: NetworkSpec) -> Any:
+    return optax_optimizer(spec)[0]
 
 
-def spec_optimizer(spec: NetworkSpec) -> tuple[Any, dict[str, Any]]:
-    """The optax optimizer of ``spec`` and its arguments as handed (for the recipe)."""
-    if spec.optimizer == "adam":
-        return (optimizer("adam", float(spec.learning_rate), 0.0),
-                dict(learning_rate=spec.learning_rate, b1=0.9, b2=0.999, eps=1e-8))
-    momentum = float(spec.momentum or 0.0)
-    return (optimizer("sgd", float(spec.learning_rate), momentum),
-            dict(learning_rate=spec.learning_rate, momentum=momentum or None))
+def closed_optimizer(spec: NetworkSpec) -> Any:
+    """:func:`~backends.jax_runtime.optax_optimizer` of ``spec``, one object per setting (the spec with
+    its seed and epochs zeroed), so that compiled steps taking it are reused across fits."""
+    return _closed_optimizer(spec.replace(seed=0, epochs=1))
 
 
 def rows_index(rows: Rows, count: int) -> np.ndarray:
@@ -119,11 +98,10 @@ def open_orders(spec: NetworkSpec, rows: int) -> Iterator[np.ndarray]:
         yield rng.permutation(rows) if spec.shuffle else np.arange(rows)
 
 
-class JaxLibraryBackend(Backend):
-    """A JAX library's adapter: JAX's devices, threads, precision, timing hooks and open loop."""
+class JaxLibraryBackend(JaxRuntime, Backend):
+    """A JAX library's adapter: JAX's device hooks (:class:`JaxRuntime` on :meth:`arrays`), its open loop."""
 
     packages: ClassVar[tuple[str, ...]] = ("numpy", "jax", "jaxlib", "optax")
-    devices = ("cpu", "gpu")
     synchronizes_with = "jax.block_until_ready(the model's arrays)"
     #: The library's import name (``available`` imports it).
     library: ClassVar[str] = ""
@@ -139,31 +117,12 @@ class JaxLibraryBackend(Backend):
             return cls.unavailable(f"cannot import jax/optax/{cls.library}: {exc}")
         return True, ""
 
-    @classmethod
-    def gpu_available(cls) -> tuple[bool, str]:
-        return gpu_available()
-
-    def setup_threads(self) -> None:
-        self._deviate(limit_cpu_threads(self.threads))
-
-    def pin_precision(self) -> dict[str, str]:
-        return pin_jax_precision()
-
-    def synchronize(self) -> None:
-        jax_synchronize(self.arrays() if hasattr(self, "model") else None)
-
-    def peak_device_memory(self) -> int | None:
-        return jax_peak_memory(self.jax_device())
-
-    def jax_device(self) -> Any:
-        return _jax().devices("gpu" if self.device == "gpu" else "cpu")[0]
+    def device_tree(self) -> Any:
+        return self.arrays() if hasattr(self, "model") else None
 
     def on_device(self) -> Any:
         """A context where new arrays and uncommitted computations go to this adapter's device."""
         return _jax().default_device(self.jax_device())
-
-    def to_device(self, array: Any, dtype: str) -> Any:
-        return _jax().device_put(np.asarray(array, dtype=dtype), self.jax_device())
 
     def arrays(self) -> list[Any]:
         """The current model's parameter arrays (the adapter's library says how to find them)."""
@@ -184,7 +143,7 @@ class JaxLibraryBackend(Backend):
     def predict(self, X: np.ndarray) -> np.ndarray:
         with self.on_device():
             return np.asarray(self.forward(self.spec.output_activation)(self.model,
-                                                                        self.to_device(X, self.spec.dtype)))
+                                                                        self.put(X, self.spec.dtype)))
 
     def parameter_dtype(self) -> str:
         dtypes = {str(array.dtype) for array in self.arrays()}
@@ -193,9 +152,9 @@ class JaxLibraryBackend(Backend):
         return dtypes.pop()
 
     def begin_training(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
-        self.tx = spec_optimizer(spec)[0]
+        self.tx = closed_optimizer(spec)
         self.start_optimizer()
-        return self.to_device(X, spec.dtype), self.to_device(Y, spec.dtype)
+        return self.put(X, spec.dtype), self.put(Y, spec.dtype)
 
     def start_optimizer(self) -> None:
         """Make the optimizer's state for the current model (closed division)."""
@@ -217,13 +176,3 @@ class JaxLibraryBackend(Backend):
                     sizes.append(1 if spec.reduction == "sum" else len(picked))
             total = float(np.dot(np.asarray(_jax().device_get(losses), dtype=np.float64), sizes))
             self.end_epoch(epoch, total / rows, on_epoch)
-
-    def library_recipe(self, spec: NetworkSpec, rows: int, model: str, init: str, loss: str, loop: str,
-                    arguments: dict[str, Any]) -> Recipe:
-        """The :class:`Recipe` of an open fit, the shared choices taken from ``spec``."""
-        return Recipe(library=self.library, model=model, init=init, seed=spec.seed, loss=loss,
-                      optimizer=spec.optimizer, learning_rate=spec.learning_rate,
-                      momentum=None if spec.optimizer == "adam" else spec.momentum,
-                      batch_size=spec.effective_batch_size(rows),
-                      epochs=spec.epochs, shuffle=spec.shuffle, dtype=self.parameter_dtype(),
-                      device=str(self.jax_device()), loop=loop, arguments=arguments)

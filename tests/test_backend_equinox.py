@@ -91,3 +91,12 @@ def test_flax_and_equinox_closed_training_is_the_same_numbers() -> None:
     flax, _ = train_beside_reference(FlaxMLP(threads=1), spec, X, Y)
     equinox, _ = train_beside_reference(EquinoxMLP(threads=1), spec, X, Y)
     assert_same_weights(flax, equinox, atol=1e-12)
+
+
+def test_closed_optimizer_is_one_object_per_setting() -> None:
+    """The closed step is compiled with the optimizer as a static argument: fits differing only in seed or
+    epochs get the same object (no recompilation), another learning rate another one."""
+    from backends.jax_common import closed_optimizer
+
+    assert closed_optimizer(SOFTMAX_NET) is closed_optimizer(SOFTMAX_NET.replace(seed=9, epochs=7))
+    assert closed_optimizer(SOFTMAX_NET) is not closed_optimizer(SOFTMAX_NET.replace(learning_rate=0.05))
