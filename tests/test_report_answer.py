@@ -30,14 +30,19 @@ def suite() -> list[dict]:
 def test_ranking_by_metric_and_time_with_ratios_and_ties():
     (xor, and_) = answers(as_records(suite()))
     assert (xor.task, and_.task) == ("xor", "and")
-    assert [s.backend for s in xor.by_time] == ["numpy", "torch", "keras"]
-    numpy, torch, keras = xor.by_time
+    # keras (accuracy 0.5) neither reaches the target (accuracy ≥ 1) nor ties with the best: no time ratio
+    assert [s.backend for s in xor.by_time] == ["numpy", "torch"]
+    assert [s.backend for s in xor.below_gate] == ["keras"] and math.isnan(xor.below_gate[0].time_ratio)
+    assert xor.time_basis == "time to accuracy ≥ 1"  # every gated run reached the target
+    numpy, torch = xor.by_time
     assert numpy.time_ratio == 1.0 and not numpy.time_tie
     assert torch.time_tie and math.isclose(torch.time_ratio, 0.0115 / 0.011)
-    assert not keras.time_tie and math.isclose(keras.time_ratio, 0.51 / 0.011)
+    assert numpy.time_rank == torch.time_rank == 1.5  # a tie shares the rank
     assert [s.backend for s in xor.by_metric] == ["numpy", "torch", "keras"]
-    assert xor.by_metric[1].metric_tie  # 1.0 vs (1, .75, .75): p > 0.05
+    assert xor.by_metric[1].metric_tie and xor.by_metric[1].metric_tie_kind == "noise"  # p > 0.05
     assert not xor.by_metric[2].metric_tie and xor.by_metric[2].metric_ratio == 2.0  # deterministic 0.5
+    assert [s.metric_rank for s in xor.by_metric] == [1.5, 1.5, 3.0]
+    assert [s.backend for s in xor.leaders] == ["numpy", "torch"]
     assert and_.unranked == ["torch"] and [s.backend for s in and_.by_time] == ["numpy"]
 
 
@@ -69,9 +74,11 @@ def test_divisions_are_ranked_apart():
 
 def test_rows_read_as_ratios_to_the_best():
     (xor, _) = answer_rows(answers(as_records(suite())))
-    assert xor["by fit time"] == "numpy 1.00×, torch 1.05× (tie), keras 46.4×"
+    assert xor["by time"] == "numpy 1.00×, torch 1.05× (tie); did not reach accuracy ≥ 1: keras"
     assert xor["by metric"] == "numpy 1.00×, torch 1.20× (tie), keras 2.00×"
-    assert xor["fastest"] == "numpy 0.011 s" and xor["metric"] == "accuracy (higher is better)"
+    assert xor["best"] == "tie: numpy, torch (1)"
+    assert xor["fastest"] == "numpy 0.0044 s (tie: torch)" and xor["metric"] == "accuracy (higher is better)"
+    assert xor["timed by"] == "time to accuracy ≥ 1"
 
 
 def test_terminal_markdown_and_html_open_with_the_answer(tmp_path):
@@ -85,7 +92,7 @@ def test_terminal_markdown_and_html_open_with_the_answer(tmp_path):
     markdown = output.markdown.read_text()
     first_heading = re.findall(r"^## (.+)$", markdown, flags=re.M)[0]
     assert first_heading.startswith("The answer")
-    assert "numpy 1.00×, torch 1.05× (tie), keras 46.4×" in markdown
+    assert "numpy 1.00×, torch 1.05× (tie); did not reach accuracy ≥ 1: keras" in markdown
     assert "Welch's t over seeds" in markdown  # the rule, under the table
     assert output.html is not None
     page = output.html.read_text()
@@ -94,7 +101,7 @@ def test_terminal_markdown_and_html_open_with_the_answer(tmp_path):
     assert heat is not None
     cells = re.findall(r'<td class="heat" style="background:([^"]+)">(.*?)</td>', heat[1])
     assert ("hsl(120, 70%, 86%)", "<b>1.00×</b><br>accuracy 1") in cells
-    assert ("hsl(0, 70%, 86%)", "<b>46.4×</b><br>accuracy 0.5") in cells
+    assert ("#eeeeee", "<b>did not reach accuracy ≥ 1</b><br>accuracy 0.5") in cells
     assert any(text == "not ranked" for _, text in cells)
     assert "<script" not in page
 

@@ -20,7 +20,7 @@ from typing import Any
 from bench.core import owned
 from bench.core.record import Record
 from bench.core.text import visible
-from bench.report.answer import Answer, answers, ratio_text
+from bench.report.answer import Answer, answers, time_cell_text
 from bench.report.render import TEXT_COLUMNS, Row, table_columns, untrusted_row
 from bench.report.summary import GroupSummary
 from bench.report.tables import ANSWER_HEADING, ReportTables, spec_text
@@ -117,17 +117,18 @@ def heatmap(items: list[Answer]) -> str:
                     text = f"not ranked {why[0]}".strip() if why else "–"
                     cells.append(f'<td class="heat" style="background:#eeeeee">{esc(text)}</td>')
                     continue
-                tie = " (tie)" if s.time_tie else ""
                 shown = a.metric and math.isfinite(s.metric_mean)
                 metric = f"{a.metric} {s.metric_mean:.4g}" if shown else ""
                 cells.append(f'<td class="heat" style="background:{heat_colour(s.time_ratio)}">'
-                             f"<b>{esc(ratio_text(s.time_ratio) + tie)}</b><br>{esc(metric)}</td>")
+                             f"<b>{esc(time_cell_text(a, s))}</b><br>{esc(metric)}</td>")
             body.append(f"<tr><th>{esc(a.task)}</th>{''.join(cells)}</tr>")
         blocks.append(f"<h3>{esc(division)} division</h3><div class=\"scroll\"><table class=\"heat\" "
                       f'id="heatmap-{esc(division)}"><thead><tr><th>task</th>{head}</tr></thead>'
                       f"<tbody>{''.join(body)}</tbody></table></div>")
-    note = ("Fit time as a ratio to the fastest backend of the task (median over seeds), and the mean "
-            "metric; green is the fastest, red 10× slower or more (log scale).")
+    note = ("Time (to the target where every backend past the quality gate reached it, else fit time) "
+            "as a ratio to the fastest backend of the task that reaches its target or ties with the best "
+            "(median over seeds), and the mean metric; green is the fastest, red 10× slower or more "
+            "(log scale); grey: not ranked or did not reach the target.")
     return "".join(blocks) + f'<p class="note">{esc(note)}</p>'
 
 

@@ -25,7 +25,7 @@ Row = dict[str, str]
 TEXT_COLUMNS = frozenset({"task", "backend", "division", "device", "spec", "metric", "notes", "reason",
                           "verdict", "target", "deviation", "network", "used by", "field", "value", "note",
                           f"vs {REFERENCE_BACKEND}", "why", "best", "by metric", "fastest",
-                          "by fit time", "not ranked"})
+                          "by time", "not ranked", "size", "timed by"})
 #: (title, rows, note) of one table
 Section = tuple[str, list[Row], str]
 
@@ -116,7 +116,7 @@ UNTRUSTED_MARKS = ("contended", "unstable")
 def untrusted_row(row: Row) -> bool:
     """Whether a row's notes or rankings carry a contention / instability mark."""
     return any(mark in row.get(column, "") for mark in UNTRUSTED_MARKS
-               for column in ("notes", "by fit time", "fastest"))
+               for column in ("notes", "by time", "fastest"))
 
 
 def flag_style(row: Row) -> str | None:

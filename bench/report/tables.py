@@ -37,10 +37,14 @@ TARGET_NOTE = (
 
 ANSWER_HEADING = "The answer: ranking per task"
 TIE_NOTE = (
-    "Ratios to the best backend of the task and division (time: median fit time / fastest median; metric: "
-    "times worse than the best mean in the metric's direction). (tie): inside the seed noise of the best, "
-    "by compare's rules: Welch's t over seeds at α = 0.05 for the metric; for fit time, within "
-    "±max(10 %, relative IQR) or Welch's t on log times not significant."
+    "best: the leader by the metric and every backend tied with it (equal up to rounding: within 1e-9 of "
+    "the value; or inside the seed noise: Welch's t over seeds at α = 0.05); a single name only when the "
+    "difference is significant. by time: ratios to the fastest median, only among backends that reach the "
+    "task's target or tie with the best (the others: did not reach); timed by the time to the target "
+    "where every such backend reached it, else the fit time; (tie): within ±max(10 %, relative IQR) or "
+    "Welch's t on log times not significant. size: the epoch's arithmetic (6 × rows × weights FLOPs) "
+    "over the most efficient backend's steady epoch; under 1 GFLOP/s it is overhead-bound (toy size: "
+    "these times measure per-call overhead)."
 )
 
 

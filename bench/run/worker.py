@@ -277,7 +277,9 @@ def _read_data(
               "fit": 0.0, "curve": 0.0, "predict": 0.0}
     info = task.info()
     # data_dir: the folder the task's external data files were read from (None: it reads none)
+    # train_rows: the first split's training rows (with the spec, the arithmetic of an epoch)
     record.evaluation = {"scheme": info.evaluation, "folds": len(splits),
+                         "train_rows": int(splits[0].X_train.shape[0]) if splits else None,
                          "data_dir": info.data.get("data_dir"),
                          **({"data": info.data} if info.data else {})}
     record.baseline_memory_mb = environment.rss_mb()
