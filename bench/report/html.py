@@ -132,6 +132,14 @@ def heatmap(items: list[Answer]) -> str:
     return "".join(blocks) + f'<p class="note">{esc(note)}</p>'
 
 
+def verdict_html(paragraphs: list[str]) -> str:
+    """The plain sentences that open the page: one paragraph per division."""
+    if not paragraphs:
+        return ""
+    return '<div id="verdict">' + "".join(f"<p><strong>In brief.</strong> {esc(p)}</p>"
+                                          for p in paragraphs) + "</div>"
+
+
 def spec_details(summaries: list[GroupSummary]) -> str:
     seen: dict[str, dict[str, Any]] = {}
     for s in summaries:
@@ -190,7 +198,7 @@ def render_html(results_path: Path, records: list[Record], summaries: list[Group
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>{esc(title)}</h1>{warning}{run_facts(records)}"
+        f"<h1>{esc(title)}</h1>{warning}{verdict_html(tables.verdict)}{run_facts(records)}"
         f'<p class="meta">Generated {esc(generated)} by <code>python -m bench report</code>.</p>'
         + "".join(sections) + "</body></html>\n"
     )

@@ -91,10 +91,11 @@ def markdown_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(sections: Iterable[Section], title: str, banner: str = "") -> str:
+def to_markdown(sections: Iterable[Section], title: str, banner: str = "", lead: Iterable[str] = ()) -> str:
     parts = [f"# {markdown_text(title)}"]
     if banner:
         parts.append(f"> **Warning.** {markdown_text(banner)}")
+    parts += [f"**In brief.** {markdown_text(paragraph)}" for paragraph in lead]
     for heading, rows, note in sections:
         parts.append(f"## {heading}")
         parts.append(markdown_table(rows))
