@@ -103,10 +103,13 @@ def test_crossover_is_interpolated_between_the_points_around_it():
     assert abs(found.at - 4000) < 1e-6
     assert found.text == "torch overtakes numpy at ≈ 4,000 rows (between 2,000 and 8,000)"
     ahead = crossing(numpy, Points("torch", "samples", (1000, 2000, 4000, 8000), (1.0, 1.0, 1.0, 1.0)))
-    assert ahead is not None and ahead.text == "numpy faster over the whole range 1,000–8,000 rows"
+    assert ahead is not None and ahead.text == "numpy faster over the whole range, 1,000–8,000 rows"
     even = crossing(numpy, Points("sklearn", "samples", numpy.x, tuple(t * 1.05 for t in numpy.seconds)))
     assert even is not None and even.text.startswith("even (within 10%)")
     assert crossing(numpy, Points("keras", "samples", (1000,), (1.0,))) is None  # one common point
+    wide = crossing(Points("numpy", "width", (16, 256), (1.0, 4.0)),
+                    Points("torch", "width", (16, 256), (2.0, 2.0)))
+    assert wide is not None and wide.text == "torch overtakes numpy at ≈ width 64 (between 16 and 256)"
 
 
 def scaling_file(folder: Path, stamp: str, torch_seconds: list[float]) -> Path:

@@ -56,17 +56,23 @@ class Crossing:
     changes: int = 0
     span: tuple[float, float] = (math.nan, math.nan)
 
+    def _where(self, low: float, high: float | None = None) -> str:
+        """``8,000 rows`` / ``width 64``, or a range of them."""
+        value = f"{low:,.0f}" if high is None else f"{low:,.0f}–{high:,.0f}"
+        if self.axis == "samples":
+            return f"{value} rows"
+        return f"{'width' if high is None else 'widths'} {value}"
+
     @property
     def text(self) -> str:
-        unit = AXIS_NAMES.get(self.axis, self.axis)
-        span = f"{self.span[0]:,.0f}–{self.span[1]:,.0f} {unit}"
+        span = self._where(*self.span)
         if not self.changes:
             if not self.large_end:
                 return f"even (within {EVEN_BAND:.0%}) over {span}"
-            return f"{self.large_end} faster over the whole range {span}"
+            return f"{self.large_end} faster over the whole range, {span}"
         low, high = self.between
         more = f"; the order changes {self.changes} times" if self.changes > 1 else ""
-        return (f"{self.large_end} overtakes {self.small_end or 'the other'} at ≈ {self.at:,.0f} {unit} "
+        return (f"{self.large_end} overtakes {self.small_end or 'the other'} at ≈ {self._where(self.at)} "
                 f"(between {low:,.0f} and {high:,.0f}){more}")
 
 
@@ -138,6 +144,10 @@ def newest_scaling_files(folder: Path) -> list[Path]:
     return list(newest.values())
 
 
+def _count(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def crossover_rows(paths: list[Path]) -> list[Row]:
     """One row per data set, sweep and pair of backends; a file that cannot be read gets a row saying so."""
     rows: list[Row] = []
@@ -151,7 +161,8 @@ def crossover_rows(paths: list[Path]) -> list[Row]:
         if not isinstance(config, dict):
             rows.append({"file": path.name, "sweep": "–", "pair": "–", "crossover": "not a scaling file"})
             continue
-        fixed = {"samples": f"width {config.get('width')}", "width": f"{config.get('width_rows')} rows"}
+        fixed = {"samples": f"width {config.get('width')}",
+                 "width": f"{_count(config.get('width_rows'))} rows"}
         for found in crossings(read_points(data)):
             rows.append({"file": path.name, "sweep": f"{AXIS_NAMES.get(found.axis, found.axis)} "
                          f"({fixed.get(found.axis, '')}, {config.get('data')})",
