@@ -154,7 +154,7 @@ def resolve_spec(task: Task, config: CellConfig) -> NetworkSpec:
     """The task's network for this cell: its seed, the overrides, and in the open division the
     deep-learning libraries' float32 unless the overrides name a dtype."""
     spec = task.default_spec().replace(seed=config.seed)
-    if config.division == "open" and "dtype" not in config.overrides:
+    if config.division in ("open", "tuned") and "dtype" not in config.overrides:
         spec = spec.replace(dtype=OPEN_DTYPE)
     if config.overrides:
         spec = spec.replace(**coerce_overrides(config.overrides))
@@ -271,6 +271,8 @@ def _read_data(
         return None
     data_start = time.perf_counter()
     splits = task.splits(config.seed)
+    if config.division == "tuned":  # tuned on the first fold's training rows: scored on its test rows only
+        splits = splits[:1]
     phases = {"imports": loaded.setup_start - wall_start,
               "setup": data_start - loaded.setup_start - read_seconds,
               "data": read_seconds + time.perf_counter() - data_start,
@@ -328,7 +330,7 @@ def _score(
     steady = epoch_times[1:].tolist()
     record.steady_epoch_seconds = statistics.median(steady) if steady else None
     record.epochs, record.final_loss = backend.epochs_run, backend.final_loss
-    record.recipe = _recipe_data(backend.recipe) if config.division == "open" else None
+    record.recipe = _recipe_data(backend.recipe) if config.division in ("open", "tuned") else None
     record.target = {"metric": task.target[0], "value": task.target[1], "direction": task.target[2]}
     record.time_to_target_seconds = reached["seconds"] if reached else None
     record.epochs_to_target = int(reached["epoch"]) if reached else None
@@ -364,8 +366,13 @@ def _cannot_import(record: Record, config: CellConfig, reason: str) -> None:
 
 
 def run_cell_safely(config: CellConfig) -> Record:
-    """:func:`run_cell`, turning any exception into a failed record."""
+    """:func:`run_cell` (a tuned division's trial: :func:`bench.run.tuning_worker.run_trial`), turning
+    any exception into a failed record."""
     try:
+        if (config.tuning or {}).get("role") == "trial":
+            from bench.run.tuning_worker import run_trial
+
+            return run_trial(config)
         return run_cell(config)
     except SpecError as exc:
         return failed_record(config, f"invalid spec: {exc}")
