@@ -41,7 +41,7 @@ from bench.run.outputs import (
 )
 from bench.run.quiet import QuietPolicy, refuse_if_busy
 from bench.run.suite import DEVICES, DIVISIONS, Suite, SuiteError, load_suite
-from bench.run.tuning import check_journal_free
+from bench.run.tuning import check_journal_free, mend_journal
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
 MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads", "timeout", "set",
@@ -204,6 +204,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         if resumed.missing:
             check_last_line(args.resume)
             cut_torn_tail(args.resume)
+            mend_journal(args.resume)
     except BaseException:
         lock.release()
         raise

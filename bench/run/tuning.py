@@ -57,13 +57,26 @@ def check_journal_free(results: Path) -> None:
                                "overwrite it: choose another --output or move that file")
 
 
+def journal_records(results: Path) -> list[dict[str, Any]]:
+    """The trial records journaled beside ``results`` (none without a journal)."""
+    journal = journal_path(results)
+    return read_records(journal) if journal.exists() else []
+
+
+def mend_journal(results: Path) -> None:
+    """Before a resumed run appends to the journal: refuse a broken last line, drop a torn one."""
+    from bench.run.resume import check_last_line, cut_torn_tail
+
+    journal = journal_path(results)
+    if journal.exists():
+        check_last_line(journal)
+        cut_torn_tail(journal)
+
+
 def read_journal(results: Path) -> dict[tuple[CellKey, int], TrialResult]:
     """The journaled trials of ``results``, by (cell key, trial number); the last record of each counts."""
-    journal = journal_path(results)
-    if not journal.exists():
-        return {}
     found: dict[tuple[CellKey, int], TrialResult] = {}
-    for record in read_records(journal):
+    for record in journal_records(results):
         trial = record.get("trial") if isinstance(record, dict) else None
         if isinstance(trial, dict):
             result = TrialResult.from_dict(trial)
@@ -106,7 +119,8 @@ class Study:
         chosen = self.results[self.study.best_trial.number] if complete else None
         seconds = sum(t.wall_seconds or 0.0 for t in trials)
         return TuningOutcome(space=self.space, metric=self.metric, direction=self.direction,
-                             sampler_seed=self.cell.seed, trials=trials, chosen=chosen, tuning_seconds=seconds)
+                             sampler_seed=self.cell.seed, trials=trials, chosen=chosen,
+                             tuning_seconds=seconds)
 
 
 def new_study(cell: CellConfig) -> Study:
@@ -134,7 +148,8 @@ def trial_result(config: CellConfig, record: dict[str, Any]) -> TrialResult:
     job = config.tuning or {}
     values = TrialValues.from_dict(job["values"])
     found = record.get("trial")
-    result = TrialResult.from_dict(found) if isinstance(found, dict) else TrialResult(int(job["number"]), values)
+    number = int(job["number"])
+    result = TrialResult.from_dict(found) if isinstance(found, dict) else TrialResult(number, values)
     if not isinstance(found, dict):
         result.status, result.reason = record.get("status") or "failed", record.get("reason") or ""
         if result.status == "ok":
@@ -162,7 +177,8 @@ def final_config(tuned: Study, outcome: TuningOutcome) -> CellConfig | None:
     chosen = outcome.chosen
     if chosen is None or chosen.best_epoch is None:
         return None
-    overrides = {**tuned.cell.overrides, **chosen.values.spec_changes(tuned.space), "epochs": chosen.best_epoch}
+    overrides = {**tuned.cell.overrides, **chosen.values.spec_changes(tuned.space),
+                 "epochs": chosen.best_epoch}
     job = {"role": "final", "space": tuned.space.to_dict(), "number": chosen.number}
     return dataclasses.replace(tuned.cell, overrides=overrides, tuning=job)
 

@@ -100,7 +100,8 @@ def run_trial(config: CellConfig) -> Record:
     result.reason = "" if result.ok else "no finite validation score at any sampled epoch"
     result.wall_seconds = time.perf_counter() - wall_start
     record.status, record.reason = result.status, result.reason
-    record.fit_seconds, record.epochs, record.final_loss = result.fit_seconds, backend.epochs_run, backend.final_loss
+    record.fit_seconds, record.epochs = result.fit_seconds, backend.epochs_run
+    record.final_loss = backend.final_loss
     record.deviations = backend.deviations
     record.target = {"metric": task.target[0], "value": task.target[1], "direction": task.target[2]}
     record.peak_memory_mb = environment.peak_rss_mb()

@@ -1,0 +1,208 @@
+"""The tuned division: one search space for every backend, untouched test rows, failing trials, resume."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import tuned_fakes
+
+from bench.core import registry
+from bench.core.record import CellConfig
+from bench.core.tuning import TrialResult, TrialValues, TuningError, TuningSpace, best_trial, validation_rows
+from bench.run.harness import run_suite
+from bench.run.suite import Suite, SuiteError
+from bench.run.tuning import journal_path, new_study
+from bench.run.worker import run_cell_safely
+
+pytest.importorskip("optuna")
+
+
+def tuned_cell(backend: str, seed: int = 0, **space: Any) -> CellConfig:
+    return CellConfig(backend=backend, task="diabetes", seed=seed, division="tuned",
+                      tuning={"space": TuningSpace(**space).to_dict()})
+
+
+def in_process(config: CellConfig) -> dict[str, Any]:
+    """A runner without a subprocess (the fakes here neither crash nor hang)."""
+    return run_cell_safely(config).to_dict()
+
+
+def trial_values(cell: CellConfig) -> list[TrialValues]:
+    return [values for _, values in new_study(cell).asked]
+
+
+def test_every_backend_gets_the_same_trial_values_for_a_seed() -> None:
+    backends = ["numpy", "sklearn", "torch", "keras"]
+    sequences = [trial_values(tuned_cell(name, trials=8)) for name in backends]
+    assert all(sequence == sequences[0] for sequence in sequences)
+    assert len(sequences[0]) == 8
+    space = TuningSpace()
+    for values in sequences[0]:
+        assert space.learning_rate[0] <= values.learning_rate <= space.learning_rate[1]
+        assert values.batch_size in space.batch_size and values.optimizer in space.optimizers
+    assert trial_values(tuned_cell("numpy", seed=1, trials=8)) != sequences[0]  # the seed draws them
+
+
+def test_validation_rows_depend_on_the_seed_only_and_never_overlap() -> None:
+    fit, held = validation_rows(100, 3, 0.2)
+    again_fit, again_held = validation_rows(100, 3, 0.2)
+    assert np.array_equal(fit, again_fit) and np.array_equal(held, again_held)
+    assert len(held) == 20 and not set(fit) & set(held) and sorted({*fit, *held}) == list(range(100))
+    assert not np.array_equal(validation_rows(100, 4, 0.2)[1], held)
+    with pytest.raises(TuningError):
+        validation_rows(1, 0, 0.2)
+
+
+def test_best_trial_takes_the_direction_and_the_earlier_of_equals() -> None:
+    values = TrialValues(0.1, 16, "sgd")
+    trials = [TrialResult(0, values, "ok", validation_score=0.5, best_epoch=1),
+              TrialResult(1, values, "failed"),
+              TrialResult(2, values, "ok", validation_score=0.9, best_epoch=2),
+              TrialResult(3, values, "ok", validation_score=0.9, best_epoch=3)]
+    assert best_trial(trials, "max").number == 2  # type: ignore[union-attr]
+    assert best_trial(trials, "min").number == 0  # type: ignore[union-attr]
+    assert best_trial([trials[1]], "max") is None
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"trials": 0}, "tuning.trials"),
+    ({"learning_rate": [0.1, 0.01]}, "0 < low < high"),
+    ({"learning_rate": [0.1]}, "[low, high]"),
+    ({"optimizers": ["rmsprop"]}, "tuning.optimizers"),
+    ({"batch_size": []}, "no batch size"),
+    ({"batch_size": [16, 16]}, "more than once"),
+    ({"validation_fraction": 1.0}, "validation_fraction"),
+    ({"momentum": True}, "momentum"),
+    ({"sampler": "tpe"}, "sampler"),
+    ({"epoch": 3}, "unknown tuning key"),
+    ({"trials": "many"}, "tuning.trials"),
+])
+def test_a_bad_tuning_table_is_refused(table: dict[str, Any], message: str) -> None:
+    suite = Suite(backends=["numpy"], tasks=["xor"], seeds=[0], divisions=["tuned"], tuning=table)
+    with pytest.raises(SuiteError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        suite.validate()
+
+
+def test_a_bad_tuning_table_is_one_error_line_and_writes_nothing(tmp_path: Path) -> None:
+    suite = tmp_path / "bad.toml"
+    suite.write_text('backends = ["numpy"]\ntasks = ["xor"]\ndivisions = ["tuned"]\n'
+                     '[tuning]\nlearning_rate = [1.0, 0.1]\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run([sys.executable, "-m", "bench", "run", "--suite", str(suite), "--output", str(out)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env=tuned_fakes.plugin_environment())
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("error: ")
+    assert "learning_rate" in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+def tuned_suite(backends: list[str], trials: int = 3, **space: Any) -> Suite:
+    return Suite(backends=backends, tasks=["diabetes"], seeds=[0], divisions=["tuned"], threads=1,
+                 overrides={"epochs": 3}, curve_points=3, tuning={"trials": trials, **space})
+
+
+def digests(lines: list[str], kind: str) -> set[str]:
+    return {line.split()[1] for line in lines if line.startswith(kind + " ")}
+
+
+def test_trials_never_see_the_test_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tuned_fakes.register(monkeypatch)
+    spy = tmp_path / "spy.txt"
+    seen: dict[str, list[str]] = {"trial": [], "final": []}
+
+    def spying(config: CellConfig) -> dict[str, Any]:
+        monkeypatch.setenv(tuned_fakes.SPY_VARIABLE, str(spy))
+        record = in_process(config)
+        seen[(config.tuning or {})["role"]] += spy.read_text(encoding="utf-8").splitlines()
+        spy.unlink()
+        return record
+
+    records = run_suite(tuned_suite(["tuned-spy"]), tmp_path / "out.jsonl", runner=spying, progress=None)
+    task = registry.task("diabetes")
+    task.read_data()
+    split = task.splits(0)[0]
+    test_rows = set(tuned_fakes.row_digests(split.X_test))
+    fit, held = validation_rows(len(split.X_train), 0, TuningSpace().validation_fraction)
+    held_rows = set(tuned_fakes.row_digests(split.X_train[held]))
+    assert digests(seen["trial"], "fit") == set(tuned_fakes.row_digests(split.X_train[fit]))
+    assert not digests(seen["trial"], "fit") & held_rows  # validation rows are never trained on
+    assert not (digests(seen["trial"], "fit") | digests(seen["trial"], "predict")) & test_rows
+    assert digests(seen["trial"], "predict") == held_rows
+    assert digests(seen["final"], "fit") == set(tuned_fakes.row_digests(split.X_train))  # refit on all
+    [final] = records
+    assert final["status"] == "ok" and final["division"] == "tuned"
+    assert len(final["tuning"]["trials"]) == 3 and final["tuning"]["chosen"] is not None
+    assert final["spec"]["epochs"] == final["tuning"]["chosen_epochs"]
+    journal = [json.loads(line) for line in journal_path(tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [r["trial"]["number"] for r in journal] == [0, 1, 2]
+
+
+def test_a_crashing_trial_costs_one_trial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tuned_fakes.register(monkeypatch)
+    suite = tuned_suite(["tuned-crash-adam"], trials=5)
+    asked = trial_values(suite.cells()[0])
+    assert {"sgd", "adam"} <= {values.optimizer for values in asked}
+    [final] = run_suite(suite, tmp_path / "out.jsonl", progress=None)
+    trials = final["tuning"]["trials"]
+    assert len(trials) == 5
+    for trial, values in zip(trials, asked):
+        assert trial["values"] == values.to_dict()
+        assert (trial["status"] == "failed") == (values.optimizer == "adam")
+        if values.optimizer == "adam":
+            assert "worker crashed" in trial["reason"]
+    assert final["status"] == "ok" and final["tuning"]["chosen_values"]["optimizer"] == "sgd"
+
+
+def test_resume_in_the_middle_of_a_tuning_equals_an_uninterrupted_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.run.resume import plan_resume
+
+    suite = tuned_suite(["numpy"], trials=5)
+    whole = run_suite(suite, tmp_path / "whole.jsonl", runner=in_process, progress=None)
+
+    ran: list[int] = []
+
+    def interrupted(config: CellConfig) -> dict[str, Any]:
+        if len(ran) == 2:
+            raise KeyboardInterrupt
+        ran.append((config.tuning or {})["number"])
+        return in_process(config)
+
+    cut = tmp_path / "cut.jsonl"
+    cut.touch()  # as `run` claims it
+    with pytest.raises(KeyboardInterrupt):
+        run_suite(tuned_suite(["numpy"], trials=5), cut, runner=interrupted, progress=None)
+    assert not cut.read_text()  # no cell finished: only the journal holds trials
+    assert len(journal_path(cut).read_text().splitlines()) == 2
+
+    plan = plan_resume(cut)
+    assert plan.done == 0 and len(plan.missing) == 1
+    resumed_trials: list[int] = []
+
+    def counting(config: CellConfig) -> dict[str, Any]:
+        if (config.tuning or {})["role"] == "trial":
+            resumed_trials.append(config.tuning["number"])  # type: ignore[index]
+        return in_process(config)
+
+    [final] = run_suite(plan.suite, cut, runner=counting, progress=None, cells=plan.missing)
+    assert resumed_trials == [2, 3, 4]
+    strip = ("fit_seconds", "wall_seconds")
+    assert [{k: v for k, v in t.items() if k not in strip} for t in final["tuning"]["trials"]] == [
+        {k: v for k, v in t.items() if k not in strip} for t in whole[0]["tuning"]["trials"]]
+    assert final["tuning"]["chosen"] == whole[0]["tuning"]["chosen"]
+    assert final["metrics"] == whole[0]["metrics"]
+
+
+def test_tuned_cells_are_their_own_division_and_key() -> None:
+    suite = Suite(backends=["numpy"], tasks=["xor"], seeds=[0], divisions=["open", "tuned"])
+    suite.validate()
+    open_cell, tuned = suite.cells()
+    assert open_cell.tuning is None and tuned.tuning == {"space": TuningSpace().to_dict()}
+    assert open_cell.key() != tuned.key() and tuned.key().division == "tuned"
