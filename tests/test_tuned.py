@@ -15,10 +15,10 @@ import tuned_fakes
 from bench.core import registry
 from bench.core.record import CellConfig
 from bench.core.tuning import TrialResult, TrialValues, TuningError, TuningSpace, best_trial, validation_rows
+from bench.run.entry import run_unit_safely
 from bench.run.harness import run_suite
 from bench.run.suite import Suite, SuiteError
 from bench.run.tuning import journal_path, new_study
-from bench.run.worker import run_cell_safely
 
 pytest.importorskip("optuna")
 
@@ -30,7 +30,7 @@ def tuned_cell(backend: str, seed: int = 0, **space: Any) -> CellConfig:
 
 def in_process(config: CellConfig) -> dict[str, Any]:
     """A runner without a subprocess (the fakes here neither crash nor hang)."""
-    return run_cell_safely(config).to_dict()
+    return run_unit_safely(config).to_dict()
 
 
 def trial_values(cell: CellConfig) -> list[TrialValues]:

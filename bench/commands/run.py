@@ -41,7 +41,7 @@ from bench.run.outputs import (
 )
 from bench.run.quiet import QuietPolicy, refuse_if_busy
 from bench.run.suite import DEVICES, DIVISIONS, Suite, SuiteError, load_suite
-from bench.run.tuning import check_journal_free, mend_journal
+from bench.run.tuning import check_journal_free
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
 MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads", "timeout", "set",
@@ -188,7 +188,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         if "tuned" in suite.divisions:
             check_journal_free(output)
         return suite, cells, output, claim_new_output(output, suite_inputs(args.suite, suite.task_files))
-    from bench.run.resume import check_last_line, cut_torn_tail, plan_resume
+    from bench.run.resume import check_last_line, cut_torn_tail, mend_journal, plan_resume
 
     given = [f"--{flag.replace('_', '-')}" for flag in MATRIX_FLAGS if getattr(args, flag) not in (None, [])]
     if given:

@@ -21,6 +21,7 @@ from bench.report.numbers import DASH, fmt, fmt_metric, fmt_time
 from bench.report.render import Row, print_sections
 from bench.report.stats import OLYMPIC_MIN_RUNS
 from bench.report.summary import REFERENCE_BACKEND, GroupSummary, environments, executors_text
+from bench.report.tuned import TUNED_HEADING, TUNED_NOTE, tuned_rows
 
 STATISTICS_NOTE = (
     "Metric: mean ± half-width of the 95 % confidence interval over seeds (Student t, n − 1 d.f.). "
@@ -86,6 +87,8 @@ class ReportTables:
 
     #: the answer first: per task and division, backends ranked by metric and fit time
     answer: list[Row] = field(default_factory=list)
+    #: the tuned division against the open one, per task and backend (bench.report.tuned)
+    tuned: list[Row] = field(default_factory=list)
     summary: list[Row] = field(default_factory=list)
     target: list[Row] = field(default_factory=list)
     failures: list[Row] = field(default_factory=list)
@@ -97,6 +100,7 @@ class ReportTables:
         """(title, rows, note) of every non-empty table, in reading order."""
         parts = [
             (ANSWER_HEADING, self.answer, TIE_NOTE),
+            (TUNED_HEADING, self.tuned, TUNED_NOTE),
             ("Summary", self.summary, STATISTICS_NOTE),
             ("Time to target vs the NumPy reference", self.target, TARGET_NOTE),
             ("Failures and skips", self.failures, ""),
@@ -221,7 +225,7 @@ def environment_rows(records: Iterable[Record]) -> list[Row]:
 
 def build_tables(summaries: list[GroupSummary], records: list[Record]) -> ReportTables:
     return ReportTables(
-        answer=answer_rows(answers(records)),
+        answer=answer_rows(answers(records)), tuned=tuned_rows(records),
         summary=summary_rows(summaries), target=target_rows(summaries),
         failures=failure_rows(summaries), deviations=deviation_rows(summaries),
         environment=environment_rows(records), specs=spec_rows(summaries),
@@ -262,7 +266,8 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
 
 
 #: The tables a terminal shows of a report (the files hold them all).
-TERMINAL_SECTIONS = (ANSWER_HEADING, "Summary", "Time to target vs the NumPy reference", "Failures and skips")
+TERMINAL_SECTIONS = (ANSWER_HEADING, TUNED_HEADING, "Summary", "Time to target vs the NumPy reference",
+                     "Failures and skips")
 
 
 def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool | None = None,

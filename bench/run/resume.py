@@ -23,9 +23,10 @@ from bench.core.files import read_regular
 from bench.core.record import CellConfig, CellKey, cell_key, latest_per_cell
 from bench.core.results import ResultsFileError, read_records
 from bench.run.suite import Suite, SuiteError, suite_from_mapping
+from bench.run.tuning import journal_path, journal_records
 
 __all__ = ["CellKey", "ResumePlan", "cell_key", "check_last_line", "cut_torn_tail", "latest_per_cell",
-           "plan_resume"]
+           "mend_journal", "plan_resume"]
 
 
 @dataclass
@@ -64,8 +65,6 @@ def suite_from_records(records: list[dict[str, Any]], path: Path) -> Suite:
 
 def plan_resume(path: Path, retry_failed: bool = False) -> ResumePlan:
     """The suite stored in ``path`` and its cells that have no record yet."""
-    from bench.run.tuning import journal_records
-
     path = Path(path)
     journal = journal_records(path)  # a tuning interrupted before its first final record: only trials
     records = read_resumable(path, journal)
@@ -74,6 +73,15 @@ def plan_resume(path: Path, retry_failed: bool = False) -> ResumePlan:
     cells = suite.cells()
     missing = [cell for cell in cells if cell.key() not in settled]
     return ResumePlan(suite=suite, missing=missing, done=len(cells) - len(missing))
+
+
+def mend_journal(results: Path) -> None:
+    """Before a resumed run appends to the tuned division's trial journal: refuse a broken last line,
+    drop a torn one (as for the results file)."""
+    journal = journal_path(results)
+    if journal.exists():
+        check_last_line(journal)
+        cut_torn_tail(journal)
 
 
 def check_last_line(path: Path) -> None:

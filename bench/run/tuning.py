@@ -63,16 +63,6 @@ def journal_records(results: Path) -> list[dict[str, Any]]:
     return read_records(journal) if journal.exists() else []
 
 
-def mend_journal(results: Path) -> None:
-    """Before a resumed run appends to the journal: refuse a broken last line, drop a torn one."""
-    from bench.run.resume import check_last_line, cut_torn_tail
-
-    journal = journal_path(results)
-    if journal.exists():
-        check_last_line(journal)
-        cut_torn_tail(journal)
-
-
 def read_journal(results: Path) -> dict[tuple[CellKey, int], TrialResult]:
     """The journaled trials of ``results``, by (cell key, trial number); the last record of each counts."""
     found: dict[tuple[CellKey, int], TrialResult] = {}

@@ -1,4 +1,4 @@
-"""One trial of the tuned division, inside the worker process (:func:`bench.run.worker.run_cell_safely`).
+"""One trial of the tuned division, inside the worker process (:mod:`bench.run.entry`).
 
 A trial trains the open-division recipe with the trial's values (learning rate,
 batch size, optimizer) for the space's epoch budget on the *fit* rows of the

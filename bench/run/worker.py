@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -365,15 +366,11 @@ def _cannot_import(record: Record, config: CellConfig, reason: str) -> None:
         record.status, record.reason = "skipped", reason
 
 
-def run_cell_safely(config: CellConfig) -> Record:
-    """:func:`run_cell` (a tuned division's trial: :func:`bench.run.tuning_worker.run_trial`), turning
-    any exception into a failed record."""
+def run_cell_safely(config: CellConfig, run: Callable[[CellConfig], Record] = run_cell) -> Record:
+    """``run`` (default :func:`run_cell`; :mod:`bench.run.entry` picks), turning any exception into a
+    failed record."""
     try:
-        if (config.tuning or {}).get("role") == "trial":
-            from bench.run.tuning_worker import run_trial
-
-            return run_trial(config)
-        return run_cell(config)
+        return run(config)
     except SpecError as exc:
         return failed_record(config, f"invalid spec: {exc}")
     except MemoryError as exc:
@@ -384,11 +381,11 @@ def run_cell_safely(config: CellConfig) -> Record:
         return failed_record(config, f"{type(exc).__name__}: {exc} ({last.filename}:{last.lineno})")
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], run: Callable[[CellConfig], Record] = run_cell) -> int:
     config_path, result_path = argv
     with open(config_path, encoding="utf-8") as handle:
         config = CellConfig(**json.load(handle))
-    record = run_cell_safely(config)
+    record = run_cell_safely(config, run)
     with open(result_path, "w", encoding="utf-8") as handle:
         handle.write(dumps(record))
     return 0
