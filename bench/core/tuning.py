@@ -46,7 +46,7 @@ class TuningSpace:
 
     trials: int = 12
     learning_rate: tuple[float, float] = (1e-3, 1.0)
-    batch_size: tuple[int, ...] = (0, 16, 64)
+    batch_size: tuple[int, ...] = (16, 32, 64, 128)
     optimizers: tuple[str, ...] = ("sgd", "adam")
     momentum: float = 0.9
     epochs: int = 0

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.core.record import Record
+from bench.core.record import Record, as_records
 from bench.report.numbers import DASH, fmt
 from bench.report.render import Row
 from bench.report.stats import metric_change
@@ -46,10 +46,10 @@ class TunedPair:
     tuned: list[Record] = field(default_factory=list)
 
 
-def tuned_pairs(records: Iterable[Record]) -> list[TunedPair]:
+def tuned_pairs(records: Iterable[Record | dict]) -> list[TunedPair]:
     """The pairs of every task × backend × device that ran the tuned division, in file order."""
     pairs: dict[tuple[str, str, str], TunedPair] = {}
-    records = list(records)
+    records = as_records(records)
     for record in records:
         if record.division == "tuned":
             key = (record.task, record.backend, str(record.cell_key.device))
@@ -91,7 +91,7 @@ def chosen_text(record: Record) -> str:
             f"{tuning.get('chosen_epochs')} ep")
 
 
-def tuned_rows(records: Iterable[Record]) -> list[Row]:
+def tuned_rows(records: Iterable[Record | dict]) -> list[Row]:
     """One row per task × backend × device of the tuned division."""
     rows = []
     for pair in tuned_pairs(records):
@@ -124,10 +124,10 @@ class TuningTrace:
     best: list[float]
 
 
-def tuning_traces(records: Iterable[Record]) -> list[TuningTrace]:
+def tuning_traces(records: Iterable[Record | dict]) -> list[TuningTrace]:
     """Per task and backend of the tuned division: the running best validation score after each trial."""
     groups: dict[tuple[str, str], list[Record]] = defaultdict(list)
-    for record in records:
+    for record in as_records(records):
         if record.division == "tuned" and isinstance(record.tuning, dict) and record.tuning.get("trials"):
             groups[(record.task, record.backend)].append(record)
     traces = []

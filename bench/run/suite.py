@@ -44,6 +44,7 @@ absolute path and sha256), so every record's ``suite_config`` rebuilds them.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field, fields
@@ -195,11 +196,15 @@ class Suite:
                 if item.name == "seeds" else copy.deepcopy(getattr(self, item.name)) for item in fields(self)}
 
     def tuning_space(self) -> TuningSpace:
-        """The ``[tuning]`` table as a validated space (:class:`SuiteError` naming the bad key)."""
+        """The ``[tuning]`` table as a validated space (:class:`SuiteError` naming the bad key); the tuned
+        division also needs Optuna installed."""
         try:
-            return TuningSpace.from_dict(self.tuning)
+            space = TuningSpace.from_dict(self.tuning)
         except (TuningError, TypeError) as exc:
             raise SuiteError(str(exc)) from None
+        if "tuned" in self.divisions and importlib.util.find_spec("optuna") is None:
+            raise SuiteError("the tuned division needs Optuna; install it with: pip install 'nnbench[tune]'")
+        return space
 
     def overrides_for(self, task: str) -> dict[str, Any]:
         merged = {**self.overrides, **self.tasks_overrides.get(task, {})}
