@@ -206,3 +206,94 @@ def test_tuned_cells_are_their_own_division_and_key() -> None:
     open_cell, tuned = suite.cells()
     assert open_cell.tuning is None and tuned.tuning == {"space": TuningSpace().to_dict()}
     assert open_cell.key() != tuned.key() and tuned.key().division == "tuned"
+
+
+def test_division_all_and_trials_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from bench.commands import run as run_command
+
+    parser = argparse.ArgumentParser()
+    run_command.add_arguments(parser)
+    args = parser.parse_args(["--backend", "numpy", "--task", "xor", "--division", "all", "--trials", "4"])
+    suite = run_command.build_suite(args)
+    assert suite.divisions == ["closed", "open", "tuned"] and suite.tuning == {"trials": 4}
+    both = run_command.build_suite(parser.parse_args(["--backend", "numpy", "--task", "xor",
+                                                      "--division", "both"]))
+    assert both.divisions == ["closed", "open"]
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--trials", "0"])
+
+
+def test_a_taken_journal_name_is_refused_before_anything_is_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    journal = journal_path(tmp_path / "out.jsonl")
+    journal.write_text("someone else's\n", encoding="utf-8")
+    assert main(["run", "--backend", "numpy", "--task", "xor", "--division", "tuned", "--output", "out.jsonl"]
+                ) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "trials.jsonl" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [journal.name]
+    assert journal.read_text(encoding="utf-8") == "someone else's\n"
+
+
+@pytest.mark.slow
+def test_trials_spread_over_dask_workers_equal_a_serial_tuning(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    from bench.run.executors import DaskExecutor
+
+    suite = Suite(backends=["numpy"], tasks=["diabetes"], seeds=[0, 1], divisions=["tuned"], threads=1,
+                  overrides={"epochs": 3}, curve_points=3, tuning={"trials": 3})
+    serial = run_suite(suite, tmp_path / "serial.jsonl", progress=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    executor = DaskExecutor(distributed.Client(cluster), cluster)
+    try:
+        spread = run_suite(suite, tmp_path / "dask.jsonl", progress=None, executor=executor)
+    finally:
+        executor.close()
+
+    def choices(records: list[dict[str, Any]]) -> dict[int, Any]:
+        return {r["seed"]: ([(t["values"], t["validation_score"]) for t in r["tuning"]["trials"]],
+                            r["tuning"]["chosen"], r["metrics"]) for r in records}
+
+    assert choices(spread) == choices(serial)
+    assert all(r["executor"] == "dask" for r in spread)
+    journal = [json.loads(line) for line in journal_path(tmp_path / "dask.jsonl").read_text().splitlines()]
+    assert len(journal) == 6 and {r["start"]["mode"] for r in journal} == {"cold"}
+
+
+@pytest.mark.slow
+def test_kill_9_mid_tuning_then_resume_runs_only_the_missing_trials(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    results = tmp_path / "run.jsonl"
+    journal = journal_path(results)
+    env = {**tuned_fakes.plugin_environment(), tuned_fakes.SLOW_VARIABLE: "0.5"}
+    command = [sys.executable, "-m", "bench", "run", "--backend", "tuned-slow", "--task", "diabetes",
+               "--seed", "0", "--division", "tuned", "--trials", "4", "--set", "epochs=2", "--threads", "1",
+               "--output", str(results)]
+    harness = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while harness.poll() is None and time.monotonic() < deadline and not (
+            journal.exists() and journal.read_text().count("\n") >= 1):
+        time.sleep(0.05)
+    os.kill(harness.pid, signal.SIGKILL)
+    harness.wait()
+    before = journal.read_text().splitlines()
+    assert 1 <= len(before) < 4 and not results.read_text()
+
+    resumed = subprocess.run([sys.executable, "-m", "bench", "run", "--resume", str(results)], cwd=tmp_path,
+                             env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(before)} replayed from the journal, {4 - len(before)} to run" in resumed.stderr
+    after = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [r["trial"]["number"] for r in after] == [0, 1, 2, 3]
+    [final] = [json.loads(line) for line in results.read_text().splitlines()]
+    assert final["status"] == "ok" and len(final["tuning"]["trials"]) == 4
