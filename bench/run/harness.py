@@ -111,11 +111,20 @@ def run_suite(
     quiet = quiet or QuietPolicy(suite.quiet_machine, suite.threads, suite.quiet_wait_limit)
     writer, stamp = ResultsWriter(output, identity), {"suite_config": suite.to_dict()}
     tuned = [cell for cell in planned if cell.division == "tuned"]
-    records = run_cells([cell for cell in planned if cell.division != "tuned"], writer, runner, progress,
-                        executor, stamp=stamp, start=start, quiet=quiet)
-    if tuned:
-        records += run_tuned_cells(tuned, writer, runner, progress, executor, stamp, start, quiet)
+    others = [cell for cell in planned if cell.division != "tuned"]
+    records = run_cells(others, writer, runner, _counted(progress, 0, len(planned)), executor, stamp=stamp,
+                        start=start, quiet=quiet)
+    if tuned:  # after the other divisions' cells, numbered on from them
+        records += run_tuned_cells(tuned, writer, runner, _counted(progress, len(others), len(planned)),
+                                   executor, stamp, start, quiet)
     return records
+
+
+def _counted(progress: Progress | None, offset: int, total: int) -> Progress | None:
+    """``progress`` told the position in the whole matrix (``offset`` cells before these, of ``total``)."""
+    if progress is None:
+        return None
+    return lambda done, _, config, record: progress(offset + done, total, config, record)
 
 
 def run_tuned_cells(cells: list[CellConfig], writer: ResultsWriter, runner: Runner | None,
