@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from bench.core.spec import OPTIMIZERS, NetworkSpec
+from bench.core.task import Split
 
 #: The one sampler: trial values that do not depend on any result, so every backend of a seed gets the
 #: identical sequence and a resumed or parallel study equals a serial one (docs/tuned.md).
@@ -221,3 +222,13 @@ def trial_spec(base: NetworkSpec, space: TuningSpace, values: TrialValues, epoch
     """``base`` (the open division's spec) with a trial's values and ``epochs`` (default: the budget)."""
     budget = epochs if epochs is not None else (space.epochs or base.epochs)
     return base.replace(**values.spec_changes(space), epochs=int(budget))
+
+
+def tuned_splits(splits: list[Split], seed: int, tuning: dict[str, Any] | None) -> list[Split]:
+    """The tuned division's final fit: the first split (a cross-validated task's other folds' test rows
+    are training rows of the first), trained on the fit rows the trials trained on, so that the scored
+    model is the validated one (same rows, seed and epochs); its test rows as they are."""
+    space = TuningSpace.from_dict((tuning or {}).get("space", {}))
+    first = splits[0]
+    fit, _ = validation_rows(len(first.X_train), seed, space.validation_fraction)
+    return [dataclasses.replace(first, X_train=first.X_train[fit], Y_train=first.Y_train[fit])]

@@ -10,8 +10,9 @@ memory cap (:func:`bench.run.isolation.run_isolated`, or a warm template). Each
 trial's record is appended to the *trial journal* beside the results file
 (:func:`journal_path`) as it ends and told to the study (a failed trial as
 ``FAIL``: it costs one trial). Then each cell's best trial (Optuna's
-``best_trial``: the best validation score, the earliest among equals) is refit on
-all training rows for its best epoch count and scored once on the test rows: that
+``best_trial``: the best validation score, the earliest among equals) is trained
+again on the trials' fit rows for its best epoch count (the validated model,
+:func:`bench.core.tuning.tuned_splits`) and scored once on the test rows: that
 final record, holding the whole tuning (:class:`bench.core.tuning.TuningOutcome`),
 goes to the results file.
 
@@ -163,7 +164,7 @@ def replay(studies: Sequence[Study], journal: dict[tuple[CellKey, int], TrialRes
 
 
 def final_config(tuned: Study, outcome: TuningOutcome) -> CellConfig | None:
-    """The chosen values refit on all training rows for the best epoch count (None: nothing to refit)."""
+    """The final fit's cell: the chosen values for the best epoch count (None: no trial to choose)."""
     chosen = outcome.chosen
     if chosen is None or chosen.best_epoch is None:
         return None

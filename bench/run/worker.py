@@ -39,6 +39,7 @@ from bench.core.record import (
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Split, Task
 from bench.core.threads import ThreadPolicy
+from bench.core.tuning import tuned_splits
 from bench.core.weights import initial_weights
 from bench.run import environment
 from bench.run.contention import ContentionMeter
@@ -272,8 +273,8 @@ def _read_data(
         return None
     data_start = time.perf_counter()
     splits = task.splits(config.seed)
-    if config.division == "tuned":  # tuned on the first fold's training rows: scored on its test rows only
-        splits = splits[:1]
+    if config.division == "tuned":  # the validated model: the first fold, its fit rows (bench.core.tuning)
+        splits = tuned_splits(splits, config.seed, config.tuning)
     phases = {"imports": loaded.setup_start - wall_start,
               "setup": data_start - loaded.setup_start - read_seconds,
               "data": read_seconds + time.perf_counter() - data_start,
