@@ -297,3 +297,11 @@ def test_kill_9_mid_tuning_then_resume_runs_only_the_missing_trials(tmp_path: Pa
     assert [r["trial"]["number"] for r in after] == [0, 1, 2, 3]
     [final] = [json.loads(line) for line in results.read_text().splitlines()]
     assert final["status"] == "ok" and len(final["tuning"]["trials"]) == 4
+
+
+def test_a_backend_that_cannot_train_the_task_is_skipped_not_failed(tmp_path: Path) -> None:
+    suite = tuned_suite(["numpy-perceptron"], trials=2)  # no regression: every trial is skipped
+    suite.validate()
+    [final] = run_suite(suite, tmp_path / "out.jsonl", runner=in_process, progress=None)
+    assert final["status"] == "skipped" and "regression" in final["reason"]
+    assert [t["status"] for t in final["tuning"]["trials"]] == ["skipped", "skipped"]

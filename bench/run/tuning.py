@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import registry
-from bench.core.record import CellConfig, CellKey, cell_key, failed_record
+from bench.core.record import CellConfig, CellKey, cell_key, failed_record, skipped_record
 from bench.core.results import ResultsFileError, ResultsWriter, read_records
 from bench.core.tuning import TrialResult, TrialValues, TuningOutcome, TuningSpace
 from bench.run.executors import Executor, Runner
@@ -214,13 +214,21 @@ def run_finals(studies: Sequence[Study], writer: ResultsWriter, runner: Runner, 
     for tuned in studies:
         config = final_config(tuned, outcomes[tuned.cell.key()])
         if config is None:
-            finish(failed_record(tuned.cell, "tuning found no configuration: every trial failed").to_dict(),
-                   tuned.cell)
+            finish(unchosen_record(tuned), tuned.cell)
         else:
             finals.append(config)
     for config, record in executor.run(finals, runner):
         finish(record, config)
     return records
+
+
+def unchosen_record(tuned: Study) -> dict[str, Any]:
+    """The final record of a cell no trial of which gave a score: skipped when every trial was skipped
+    (the backend cannot train it: its reason), else failed."""
+    trials = list(tuned.results.values())
+    if trials and all(trial.status == "skipped" for trial in trials):
+        return skipped_record(tuned.cell, trials[0].reason).to_dict()
+    return failed_record(tuned.cell, "tuning found no configuration: every trial failed").to_dict()
 
 
 def trial_line(config: CellConfig, result: TrialResult) -> str:
