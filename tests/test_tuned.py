@@ -305,3 +305,14 @@ def test_a_backend_that_cannot_train_the_task_is_skipped_not_failed(tmp_path: Pa
     [final] = run_suite(suite, tmp_path / "out.jsonl", runner=in_process, progress=None)
     assert final["status"] == "skipped" and "regression" in final["reason"]
     assert [t["status"] for t in final["tuning"]["trials"]] == ["skipped", "skipped"]
+
+
+def test_the_tuned_suite_file_plans_the_same_budget_for_every_backend() -> None:
+    from bench.run.suite import load_suite
+
+    suite = load_suite(Path(__file__).resolve().parents[1] / "suites" / "tuned.toml")
+    suite.validate()
+    tuned = [cell for cell in suite.cells() if cell.division == "tuned"]
+    assert len(tuned) == len(suite.backends) * len(suite.tasks) * len(suite.seeds)
+    assert all(cell.tuning == tuned[0].tuning for cell in tuned)
+    assert {cell.division for cell in suite.cells()} == {"open", "tuned"}
