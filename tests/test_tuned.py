@@ -316,3 +316,20 @@ def test_the_tuned_suite_file_plans_the_same_budget_for_every_backend() -> None:
     assert len(tuned) == len(suite.backends) * len(suite.tasks) * len(suite.seeds)
     assert all(cell.tuning == tuned[0].tuning for cell in tuned)
     assert {cell.division for cell in suite.cells()} == {"open", "tuned"}
+
+
+def test_an_interrupted_tuning_says_to_resume_when_only_the_journal_holds_trials(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from bench.commands.run import _stopped_summary
+    from bench.core.record import empty_record
+    from bench.core.results import ResultsWriter
+
+    output = tmp_path / "out.jsonl"
+    output.touch()
+    assert "start the run again" in _stopped_summary(Counter(), 1, output)
+    record = empty_record(tuned_cell("numpy"))
+    record.trial = TrialResult(0, TrialValues(0.1, 16, "sgd")).to_dict()
+    ResultsWriter(journal_path(output)).append(record)
+    message = _stopped_summary(Counter(), 1, output)
+    assert "1 trials" in message and "--resume" in message

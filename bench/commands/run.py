@@ -41,7 +41,7 @@ from bench.run.outputs import (
 )
 from bench.run.quiet import QuietPolicy, refuse_if_busy
 from bench.run.suite import DEVICES, DIVISIONS, Suite, SuiteError, load_suite
-from bench.run.tuning import check_journal_free
+from bench.run.tuning import check_journal_free, journal_records
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
 MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads", "timeout", "set",
@@ -306,6 +306,14 @@ def _signals_ignored() -> Iterator[None]:
             signal.signal(number, handler)
 
 
+def _journaled(output: Path) -> int:
+    """How many tuned-division trials the run's journal holds (they make the run resumable)."""
+    try:
+        return len(journal_records(output))
+    except (ResultsFileError, OSError):
+        return 0
+
+
 def _stopped_summary(finished: Counter[str], planned: int, output: Path, done_verb: str = "finished") -> str:
     """``2 of 5 cells finished (1 ok, 1 failed); out.jsonl holds 4 records; finish with: …``."""
     statuses = ", ".join(f"{n} {status}" for status, n in sorted(finished.items()))
@@ -318,7 +326,9 @@ def _stopped_summary(finished: Counter[str], planned: int, output: Path, done_ve
         return (f"{head}; {output} cannot be read now ({exc.strerror or exc}): the records written to it are "
                 f"all it holds; once it is readable, finish the run with: "
                 f"python -m bench run --resume {shlex.quote(str(output))}")
-    if not held:
+    trials = _journaled(output)
+    if not held and not trials:
         return f"{head}; {output} holds no record yet: start the run again (the same --output is free)"
-    return (f"{head}; {output} holds {held} complete records, intact; "
+    journal = f" and its trial journal {trials} trials" if trials else ""
+    return (f"{head}; {output} holds {held} complete records{journal}, intact; "
             f"finish the run with: python -m bench run --resume {shlex.quote(str(output))}")

@@ -198,7 +198,8 @@ def run_tuned(cells: Sequence[CellConfig], writer: ResultsWriter, runner: Runner
 
 def run_finals(studies: Sequence[Study], writer: ResultsWriter, runner: Runner, executor: Executor,
                stamp: dict[str, Any], progress: Progress | None) -> list[dict[str, Any]]:
-    """Refit and score each cell's chosen values once on the test rows; a cell with no ok trial fails."""
+    """Train each cell's chosen values once more and score them on the test rows (:func:`final_config`);
+    a cell with no ok trial gets its record without running (:func:`unchosen_record`)."""
     outcomes = {tuned.cell.key(): tuned.outcome() for tuned in studies}
     finals: list[CellConfig] = []
     records: list[dict[str, Any]] = []
