@@ -51,6 +51,7 @@ FIGURE_CAPTIONS = {
     "fit-time": "Median fit time per backend and task, log scale; error bars span the interquartile range.",
     "learning-curves": "Training loss per epoch for every seed (loss as each backend reports it).",
     "time-to-target": "Target metric on held-out rows against training seconds; dashed: the target.",
+    "tuning": "Tuned division: best validation score so far against cumulative tuning time, per backend.",
 }
 
 

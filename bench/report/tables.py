@@ -23,6 +23,7 @@ from bench.report.numbers import DASH, fmt, fmt_metric, fmt_time
 from bench.report.render import Row, print_sections
 from bench.report.stats import OLYMPIC_MIN_RUNS
 from bench.report.summary import REFERENCE_BACKEND, GroupSummary, environments, executors_text
+from bench.report.tuned import TUNED_HEADING, TUNED_NOTE, tuned_rows
 from bench.report.verdict import overall_rows, pair_rows, paragraphs, verdicts
 
 STATISTICS_NOTE = (
@@ -112,6 +113,8 @@ class ReportTables:
     overall: list[Row] = field(default_factory=list)
     pairs: list[Row] = field(default_factory=list)
     crossovers: list[Row] = field(default_factory=list)
+    #: the tuned division against the open one, per task and backend (bench.report.tuned)
+    tuned: list[Row] = field(default_factory=list)
     summary: list[Row] = field(default_factory=list)
     target: list[Row] = field(default_factory=list)
     failures: list[Row] = field(default_factory=list)
@@ -126,6 +129,7 @@ class ReportTables:
             (OVERALL_HEADING, self.overall, OVERALL_NOTE),
             (PAIRS_HEADING, self.pairs, PAIRS_NOTE),
             (CROSSOVER_HEADING, self.crossovers, CROSSOVER_NOTE),
+            (TUNED_HEADING, self.tuned, TUNED_NOTE),
             ("Summary", self.summary, STATISTICS_NOTE),
             ("Time to target vs the NumPy reference", self.target, TARGET_NOTE),
             ("Failures and skips", self.failures, ""),
@@ -254,7 +258,7 @@ def build_tables(summaries: list[GroupSummary], records: list[Record],
     found = verdicts(items)
     return ReportTables(
         answer=answer_rows(items), verdict=paragraphs(found), overall=overall_rows(found),
-        pairs=pair_rows(found), crossovers=crossover_rows(list(scaling)),
+        pairs=pair_rows(found), crossovers=crossover_rows(list(scaling)), tuned=tuned_rows(records),
         summary=summary_rows(summaries), target=target_rows(summaries),
         failures=failure_rows(summaries), deviations=deviation_rows(summaries),
         environment=environment_rows(records), specs=spec_rows(summaries),
@@ -295,7 +299,7 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
 
 
 #: The tables a terminal shows of a report (the files hold them all).
-TERMINAL_SECTIONS = (ANSWER_HEADING, OVERALL_HEADING, CROSSOVER_HEADING, "Summary",
+TERMINAL_SECTIONS = (ANSWER_HEADING, OVERALL_HEADING, CROSSOVER_HEADING, TUNED_HEADING, "Summary",
                      "Time to target vs the NumPy reference", "Failures and skips")
 
 
