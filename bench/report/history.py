@@ -54,7 +54,7 @@ import numpy as np
 from bench.core.conditions import untrusted_text
 from bench.core.record import GroupKey, Record, latest_per_cell
 from bench.core.results import ResultsFileError, read_typed
-from bench.report.history_cache import CellRun, load, save, signature
+from bench.report.history_cache import UNKNOWN_ADAPTER, CellRun, load, save, signature
 from bench.report.summary import (
     group_records,
     invalid_runs,
@@ -145,6 +145,7 @@ def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
         environment = _most_common([fingerprint(r.env) for r in group if r.env], fingerprint(None))
         packages = _most_common([packages_fingerprint(r.env) for r in group if r.env],
                                 packages_fingerprint(None))
+        adapter = _most_common([r.adapter_version for r in group if r.adapter_version], UNKNOWN_ADAPTER)
         metric = main_metric(group)
         broken = invalid_runs(group, metric) > 0  # an ok run without a valid value: no value for the cell
         values = metric_values(group, metric) if metric and not broken else []
@@ -153,7 +154,7 @@ def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
                             float(np.mean(values)) if values else math.nan,
                             float(np.median(times)) if times else math.nan,
                             sum(r.ok for r in group), len(group), packages,
-                            untrusted_text([r for r in group if r.ok])))
+                            untrusted_text([r for r in group if r.ok]), adapter))
     return rows
 
 
@@ -277,10 +278,14 @@ def judge_cell(key: GroupKey, environment: str, earlier: list[CellRun], newest: 
                lower_better: bool, trust_contended: bool = False) -> Verdict:
     """The newest run of a cell against its earlier runs with the same library versions."""
     other_versions = sum(r.packages != newest.packages for r in earlier)
-    earlier = [r for r in earlier if r.packages == newest.packages]
+    other_adapters = sum(r.packages == newest.packages and r.adapter != newest.adapter for r in earlier)
+    earlier = [r for r in earlier if r.packages == newest.packages and r.adapter == newest.adapter]
     verdict = Verdict(key, environment, "unchanged", history_runs=len(earlier))
     if other_versions:
         verdict.reasons.append(f"{other_versions} earlier run(s) with other library versions left out")
+    if other_adapters:
+        verdict.reasons.append(f"adapter changed: {other_adapters} earlier run(s) of other adapter code "
+                               f"left out (now {newest.adapter})")
     if newest.ok < newest.runs and all(r.ok == r.runs for r in earlier):
         verdict.verdict = "failing"
         verdict.reasons.append(f"{newest.runs - newest.ok} of {newest.runs} runs not ok")
