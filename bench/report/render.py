@@ -122,7 +122,8 @@ def flag_style(row: Row) -> str | None:
 
 
 def print_sections(sections: Iterable[Section], stream: IO[str] | None = None, rich: bool | None = None,
-                   row_style: Callable[[Row], str | None] = flag_style, width: int | None = None) -> None:
+                   row_style: Callable[[Row], str | None] = flag_style, width: int | None = None,
+                   text_columns: frozenset[str] = TEXT_COLUMNS) -> None:
     """Tables on a terminal: rich tables on a TTY, plain text otherwise (pipes, CI logs).
 
     Both fit ``width`` (default: the terminal's, :func:`bench.report.layout.terminal_width`): text
@@ -135,8 +136,9 @@ def print_sections(sections: Iterable[Section], stream: IO[str] | None = None, r
     if not use_rich:
         for heading, rows, _ in sections:
             rows = [{k: visible(v) for k, v in row.items()} for row in rows]
-            layout = fit(rows, table_columns(rows), width, TEXT_COLUMNS)
-            lines = ["", *wrap(visible(heading), width), *plain_lines(rows, layout, TEXT_COLUMNS)]
+            layout = fit(rows, table_columns(rows), width, text_columns)
+            lines = ["", *wrap(visible(heading), width)] if heading else []
+            lines += plain_lines(rows, layout, text_columns)
             lines += wrap(layout.note(width), width) if layout.dropped else []
             print("\n".join(lines), file=stream)
         return
@@ -148,12 +150,12 @@ def print_sections(sections: Iterable[Section], stream: IO[str] | None = None, r
 
     for heading, rows, note in sections:
         rows = [{k: visible(v) for k, v in row.items()} for row in rows]
-        layout = fit(rows, table_columns(rows), width, TEXT_COLUMNS, boxed=True)
+        layout = fit(rows, table_columns(rows), width, text_columns, boxed=True)
         caption = " ".join(part for part in (visible(note) if note else "", layout.note(width)) if part)
         table = Table(title=escape(visible(heading)), title_justify="left",
                       caption=escape(caption) if caption else None, caption_justify="left")
         for column in layout.columns:
-            table.add_column(escape(column), justify="left" if column in TEXT_COLUMNS else "right",
+            table.add_column(escape(column), justify="left" if column in text_columns else "right",
                              width=layout.widths[column], overflow="fold")
         for row, cells in zip(rows, wrapped_rows(rows, layout), strict=True):
             table.add_row(*(escape(cells[c]) for c in layout.columns), style=row_style(row))
