@@ -9,7 +9,7 @@ import re
 import pytest
 from synthetic_results import record, write
 
-from bench.report.layout import fit, terminal_width, wrap
+from bench.report.layout import UNLIMITED, fit, print_wrapped, terminal_width, wrap
 from bench.report.render import TEXT_COLUMNS, print_sections
 from bench.report.writers import write_reports
 
@@ -86,8 +86,53 @@ def test_wrap_breaks_at_spaces_only():
     assert wrap("0.3664 ± 0.0001 numpy-perceptron", 8) == ["0.3664 ±", "0.0001", "numpy-perceptron"]
 
 
-def test_the_width_is_the_terminals(monkeypatch):
+def test_the_width_is_columns_else_unlimited_for_a_pipe_or_a_file(monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")
-    assert terminal_width() == 100
+    assert terminal_width(io.StringIO()) == 100
     monkeypatch.setenv("COLUMNS", "80")
-    assert terminal_width() == 80
+    assert terminal_width(io.StringIO()) == 80
+    monkeypatch.delenv("COLUMNS")
+    assert terminal_width(io.StringIO()) == UNLIMITED  # a pipe keeps one row a line (logs, grep)
+
+
+def test_prose_lines_wrap_at_spaces_with_a_hanging_indent(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    stream = io.StringIO()
+    line = "  numpy epoch / matmul-only (relu) = 4.17 (target ≤ 1.30) MISS  [fastest epochs: 4.13]"
+    print_wrapped(line, stream)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) > 1 and all(len(x) <= 40 for x in lines)
+    assert lines[0].startswith("  numpy") and all(x.startswith("      ") for x in lines[1:])
+    assert " ".join(stream.getvalue().split()) == " ".join(line.split())  # every word whole, in order
+    monkeypatch.delenv("COLUMNS")
+    stream = io.StringIO()
+    print_wrapped(line, stream)
+    assert stream.getvalue() == line + "\n"
+
+
+@pytest.mark.parametrize("width", [100, 80])
+def test_bench_tasks_fits_the_terminal(monkeypatch, capsys, width):
+    from bench.cli import main
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    assert main(["tasks"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert {"xor", "digits", "credit-risk"} <= {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert "licence" not in out  # the default columns; --wide shows every one
+
+
+def test_bench_tasks_columns_and_wide(monkeypatch, capsys):
+    from bench.cli import main
+
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["tasks", "--columns", "task,licence"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["task", "licence"] and "CC BY 4.0" in out
+    assert main(["tasks", "--wide"]) == 0
+    wide = capsys.readouterr().out.splitlines()
+    assert all(name in wide[0] for name in ("evaluation", "source", "licence"))
+    assert len(wide) == 2 + len([line for line in wide[2:] if line.strip()])  # one line a task, no wrapping
+    assert main(["tasks", "--columns", "task,colour"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --columns: unknown column colour") and err.count("\n") == 1

@@ -98,11 +98,12 @@ def handle(args: argparse.Namespace) -> int:
         print(describe_file_task(*file_task))
         return 0
     columns = chosen_columns(args)
+    from bench.report.layout import UNLIMITED
     from bench.report.render import print_sections
 
     rows = [{_header(column): _cell(row.get(column)) for column in columns}
             for row in (registry.task(name).describe() for name in registry.task_names())]
-    width = 10**6 if args.wide else None  # --wide: never wrapped, never left out
+    width = UNLIMITED if args.wide else None  # --wide: never wrapped, never left out
     print_sections([("", rows, "")], rich=False, width=width,
                    text_columns=frozenset(map(_header, TEXT_COLUMNS)))
     return 0

@@ -1,7 +1,7 @@
 """Tables laid out to the terminal's width: text wrapped at spaces, low-priority columns left out.
 
-The width is the terminal's (``COLUMNS`` first, then the terminal of standard
-output, else 80: :func:`shutil.get_terminal_size`). A table wider than that
+The width is the terminal's (``COLUMNS`` first, then the terminal written to;
+output to a pipe or a file is not limited: :func:`terminal_width`). A table wider than that
 first wraps its text columns at spaces; a number, a backend or a task name, or
 any other word is never split. When even the narrowest wrapping does not fit,
 columns are left out, least important first (:data:`DROP_FIRST`, then the
@@ -11,29 +11,55 @@ renderings (rich and plain) use the same widths (:mod:`bench.report.render`).
 
 from __future__ import annotations
 
-import shutil
+import os
+import sys
 import textwrap
 from dataclasses import dataclass
-
-from bench.report.summary import REFERENCE_BACKEND
+from typing import IO
 
 Row = dict[str, str]
 
-#: Columns left out first when a table does not fit, in this order.
+#: Columns left out first when a table does not fit, in this order (``vs *``: any ``vs …`` column).
 DROP_FIRST = ("first epoch ms", "predict ms", "peak MB", "fit s olympic", "epoch ms", "epochs", "runs",
               "device", "spec", "history", "environment", "reference epochs", "epochs to target", "ratio",
-              f"vs {REFERENCE_BACKEND}", "metric", "reached", "target", "fit s")
+              "vs *", "metric", "reached", "target", "fit s")
 #: Columns never left out: they say which row is which.
 KEEP = ("task", "backend", "division", "cell")
 #: Columns never wrapped (a name is one token).
 NO_WRAP = frozenset({"task", "backend"})
+#: The narrowest width laid out (a smaller COLUMNS is taken as this).
+MIN_WIDTH = 20
 #: Plain text: two spaces between columns. Rich: a border and a space each side of every column.
 PLAIN_GAP = 2
 
 
-def terminal_width() -> int:
-    """The terminal's width in columns (``COLUMNS``, the terminal of stdout, else 80)."""
-    return max(20, shutil.get_terminal_size((80, 24)).columns)
+#: The width of output that goes to no terminal (a pipe, a file): lines as long as they need.
+UNLIMITED = 10**6
+
+
+def terminal_width(stream: IO[str] | None = None) -> int:
+    """The width to lay text out in: ``COLUMNS`` when set, else the terminal's that ``stream`` (default
+    stdout) writes to, else :data:`UNLIMITED` (a pipe or a file keeps one row a line, for logs and grep)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.strip().isdigit() and int(columns) > 0:
+        return max(MIN_WIDTH, int(columns))
+    stream = stream or sys.stdout
+    try:
+        if stream.isatty():
+            return max(MIN_WIDTH, os.get_terminal_size(stream.fileno()).columns)
+    except (AttributeError, ValueError, OSError):  # a stream without a file descriptor
+        pass
+    return UNLIMITED
+
+
+def print_wrapped(line: str, stream: IO[str] | None = None) -> None:
+    """A line of prose, wrapped at spaces to the terminal's width; continuation lines indented 4 more."""
+    stream = stream or sys.stdout
+    width = terminal_width(stream)
+    indent = " " * (len(line) - len(line.lstrip(" ")) + 4)
+    lines = textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                          break_on_hyphens=False, drop_whitespace=True) if len(line) > width else [line]
+    print("\n".join(lines or [""]), file=stream, flush=True)
 
 
 def overhead(columns: int, boxed: bool) -> int:
@@ -118,7 +144,7 @@ def fit(rows: list[Row], columns: list[str], width: int, text_columns: frozenset
 
 def _drop_order(columns: list[str]) -> list[str]:
     """Columns in the order they are left out: :data:`DROP_FIRST`, then from the right, never :data:`KEEP`."""
-    first = [c for c in DROP_FIRST if c in columns]
+    first = [c for d in DROP_FIRST for c in columns if c == d or (d == "vs *" and c.startswith("vs "))]
     rest = [c for c in reversed(columns) if c not in first and c not in KEEP]
     return first + rest
 

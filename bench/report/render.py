@@ -132,7 +132,7 @@ def print_sections(sections: Iterable[Section], stream: IO[str] | None = None, r
     stream = stream or sys.stdout
     sections = list(sections)
     use_rich = stream.isatty() if rich is None else rich
-    width = width or terminal_width()
+    width = width or terminal_width(stream)
     if not use_rich:
         for heading, rows, _ in sections:
             rows = [{k: visible(v) for k, v in row.items()} for row in rows]

@@ -69,7 +69,7 @@ def write_terminal(report: Report, stream: IO[str] | None = None, rich: bool | N
     stream = stream or sys.stdout
     shown = [s for s in report.sections
              if report.terminal_sections is None or s[0] in report.terminal_sections]
-    banner = "\n".join(wrap(f"WARNING: {report.banner}", terminal_width())) if report.banner else ""
+    banner = "\n".join(wrap(f"WARNING: {report.banner}", terminal_width(stream))) if report.banner else ""
     if banner:
         print(banner, file=stream)
     print_sections(shown, stream, rich, report.row_style)
