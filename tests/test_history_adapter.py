@@ -121,3 +121,16 @@ def test_the_built_in_adapters_hash_their_shared_runtime_modules():
     assert {"backends.jax_common", "backends.jax_runtime"} <= set(adapter_modules("backends.flax_mlp"))
     hashed = adapter_modules("backends.torch_mlp")
     assert not any(name.startswith(("bench.", "numpy", "torch")) for name in hashed)
+
+
+def test_the_history_figure_breaks_the_line_where_the_adapter_changed(tmp_path):
+    from bench.report.plots import history_figures
+
+    write_series(tmp_path / "r", ["aaaa"] * 3 + ["bbbb"] * 2)
+    (figure,) = history_figures(history([tmp_path / "r"]).rows).values()
+    time_ax = figure.axes[1]
+    lines = [line for line in time_ax.get_lines() if line.get_linestyle() == "-"]
+    assert sorted(len(line.get_xdata()) for line in lines) == [2, 3, 5]  # torch 3 + 2, numpy 5
+    notes = [text.get_text() for text in time_ax.texts]
+    assert notes == ["torch: adapter changed"]
+    assert [text.get_text() for text in time_ax.get_legend().get_texts()] == ["numpy", "torch"]
