@@ -6,8 +6,10 @@ fingerprint, library versions, division, cell, metric, fit time) as ``history.cs
 figure per task and division of metric and fit time over the runs, into
 ``-o DIR`` (default: ``history/`` inside the first folder, or beside the
 first file). Prints, for the newest run of each environment, a verdict per
-cell against its earlier runs with the same library versions (median and MAD
-rule, see :mod:`bench.report.history`). Runs from different machines (CPU,
+cell against its earlier runs with the same library versions and the same
+adapter code (median and MAD rule, see :mod:`bench.report.history`); an edited
+adapter starts a new series ("adapter changed" in the table, a break in the
+figures). Runs from different machines (CPU,
 cores, Python) are kept apart unless ``--all-environments``.
 Fit times measured on a busy machine (contended or unstable) are left out of
 the history and get no slower/faster verdict unless ``--trust-contended``.

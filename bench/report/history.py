@@ -9,7 +9,13 @@ Python), which groups a run's cells (every backend of one run is in one
 environment), and the fingerprint of the cell's own library versions (numpy
 and its backend's packages): a cell is judged only against earlier runs with
 the same versions (times from another machine or library set do not compare;
-a torch upgrade restarts torch's history, not numpy's).
+a torch upgrade restarts torch's history, not numpy's), and with the same
+**adapter code** (``Record.adapter_version``, a hash of the backend's source,
+:mod:`bench.run.adapter_source`, after asv's ``benchmark_version``): an edited
+adapter starts a new series, noted "adapter changed", instead of continuing
+the old one or being judged against it. Records without the hash read as
+``unknown`` and compare among themselves; ``--all-environments`` does not merge
+adapter versions.
 
 The newest run's value of a cell — median fit time over its seeds, mean of
 the task's metric — is judged against the same cell in every earlier run of
