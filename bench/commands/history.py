@@ -116,6 +116,7 @@ VERDICT_COLOURS = {"not judged": "yellow", "slower": "red", "worse": "red", "fai
 
 
 def print_verdicts(result: History) -> None:
+    from bench.report.layout import print_wrapped
     from bench.report.writers import WRITERS, Report
 
     show_environment = len(result.newest) > 1
@@ -127,7 +128,8 @@ def print_verdicts(result: History) -> None:
                     row_style=lambda row: VERDICT_COLOURS.get(row.get("verdict", "")))
     WRITERS["terminal"](report, sys.stdout)
     for environment, key in result.missing:
-        print(f"missing from the newest run ({environment}): {key.backend} × {key.task} ({key.division})")
+        print_wrapped(f"missing from the newest run ({environment}): {key.backend} × {key.task} "
+                      f"({key.division})")
     counts: dict[str, int] = {}
     for verdict in result.verdicts:
         counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1

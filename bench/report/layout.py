@@ -21,10 +21,11 @@ Row = dict[str, str]
 
 #: Columns left out first when a table does not fit, in this order (``vs *``: any ``vs …`` column).
 DROP_FIRST = ("first epoch ms", "predict ms", "peak MB", "fit s olympic", "epoch ms", "epochs", "runs",
-              "device", "spec", "history", "environment", "reference epochs", "epochs to target", "ratio",
-              "vs *", "metric", "reached", "target", "fit s")
-#: Columns never left out: they say which row is which.
-KEEP = ("task", "backend", "division", "cell")
+              "device", "spec", "history", "environment", "runs old→new", "reference epochs",
+              "epochs to target", "ratio", "fit s old", "old", "vs *", "metric", "reached", "target",
+              "fit s new", "fit s")
+#: Columns never left out: they say which row is which, and what was found.
+KEEP = ("task", "backend", "division", "cell", "verdict")
 #: Columns never wrapped (a name is one token).
 NO_WRAP = frozenset({"task", "backend"})
 #: The narrowest width laid out (a smaller COLUMNS is taken as this).
@@ -122,7 +123,7 @@ def fit(rows: list[Row], columns: list[str], width: int, text_columns: frozenset
     def room() -> int:
         return width - overhead(len(shown), boxed)
 
-    for column in _drop_order(columns):
+    for column in _drop_order(columns, text_columns):
         if sum(minimum[c] for c in shown) <= room():
             break
         shown.remove(column)
@@ -142,11 +143,12 @@ def fit(rows: list[Row], columns: list[str], width: int, text_columns: frozenset
     return Layout(shown, widths, [c for c in columns if c in dropped])
 
 
-def _drop_order(columns: list[str]) -> list[str]:
-    """Columns in the order they are left out: :data:`DROP_FIRST`, then from the right, never :data:`KEEP`."""
+def _drop_order(columns: list[str], text_columns: frozenset[str] | set[str]) -> list[str]:
+    """Columns in the order they are left out: :data:`DROP_FIRST`, then numbers from the right, then text
+    (it wraps), never :data:`KEEP`."""
     first = [c for d in DROP_FIRST for c in columns if c == d or (d == "vs *" and c.startswith("vs "))]
     rest = [c for c in reversed(columns) if c not in first and c not in KEEP]
-    return first + rest
+    return first + [c for c in rest if c not in text_columns] + [c for c in rest if c in text_columns]
 
 
 def wrapped_rows(rows: list[Row], layout: Layout) -> list[Row]:
