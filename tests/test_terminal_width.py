@@ -4,6 +4,7 @@ a number or a name is never split."""
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import pytest
@@ -136,3 +137,20 @@ def test_bench_tasks_columns_and_wide(monkeypatch, capsys):
     assert main(["tasks", "--columns", "task,colour"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --columns: unknown column colour") and err.count("\n") == 1
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 1
+
+
+@pytest.mark.parametrize(("columns", "expected"), [(100, 100), (0, UNLIMITED)])
+def test_a_terminal_gives_its_width_and_a_size_less_one_is_unlimited(monkeypatch, columns, expected):
+    from bench.report import layout
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(layout.os, "get_terminal_size", lambda fd: os.terminal_size((columns, 24)))
+    assert terminal_width(FakeTerminal()) == expected

@@ -46,7 +46,7 @@ def terminal_width(stream: IO[str] | None = None) -> int:
         return max(MIN_WIDTH, int(columns))
     stream = stream or sys.stdout
     try:
-        if stream.isatty():
+        if stream.isatty() and os.get_terminal_size(stream.fileno()).columns > 0:  # 0: a size-less pty
             return max(MIN_WIDTH, os.get_terminal_size(stream.fileno()).columns)
     except (AttributeError, ValueError, OSError):  # a stream without a file descriptor
         pass
