@@ -134,3 +134,15 @@ def test_the_history_figure_breaks_the_line_where_the_adapter_changed(tmp_path):
     notes = [text.get_text() for text in time_ax.texts]
     assert notes == ["torch: adapter changed"]
     assert [text.get_text() for text in time_ax.get_legend().get_texts()] == ["numpy", "torch"]
+
+
+def test_a_run_records_its_adapters_version(tmp_path):
+    import json
+
+    from backends.numpy_mlp import NumpyMLP
+
+    output = tmp_path / "r.jsonl"
+    assert main(["run", "--backend", "numpy", "--task", "xor", "--seed", "0", "--set", "epochs=5",
+                 "--output", str(output)]) == 0
+    (line,) = output.read_text().splitlines()
+    assert json.loads(line)["adapter_version"] == adapter_version(NumpyMLP)
