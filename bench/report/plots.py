@@ -270,10 +270,14 @@ def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
         for (backend, device, spec), points in lines.items():
             points.sort(key=lambda r: position[r.run])
             label = backend + (f" {device} {spec}" if labelled_twice else "")
-            xs = [position[r.run] for r in points]
-            style = {"color": colours[backend], "marker": "o", "markersize": 4, "label": label}
-            metric_ax.plot(xs, [r.metric_value for r in points], **style)
-            time_ax.plot(xs, [r.fit_median for r in points], **style)
+            for number, segment in enumerate(_adapter_segments(points)):  # edited adapter code: a new line
+                xs = [position[r.run] for r in segment]
+                style = {"color": colours[backend], "marker": "o", "markersize": 4,
+                         "label": label if number == 0 else None}
+                metric_ax.plot(xs, [r.metric_value for r in segment], **style)
+                time_ax.plot(xs, [r.fit_median for r in segment], **style)
+                if number:
+                    _mark_adapter_change(time_ax, xs[0], colours[backend], backend)
         metric_name = next((r.metric for r in series if r.metric), None) or "metric"
         metric_ax.set_ylabel(metric_name)
         metric_ax.set_title(f"{metric_name}, mean over seeds", fontsize="medium")
@@ -292,6 +296,23 @@ def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
         declutter(figure)
         drawn[stem] = figure
     return drawn
+
+
+def _adapter_segments(points: list[Any]) -> list[list[Any]]:
+    """A line's points split where the adapter's code changed (``CellRun.adapter``): one series each."""
+    segments: list[list[Any]] = []
+    for point in points:
+        if not segments or getattr(point, "adapter", None) != getattr(segments[-1][-1], "adapter", None):
+            segments.append([])
+        segments[-1].append(point)
+    return segments
+
+
+def _mark_adapter_change(ax: Any, x: float, colour: Any, backend: str) -> None:
+    """A dotted line where a backend's adapter code changed, labelled at the top of the panel."""
+    ax.axvline(x - 0.5, color=colour, linestyle=":", linewidth=1)
+    ax.annotate(f"{backend}: adapter changed", xy=(x - 0.5, 1), xycoords=("data", "axes fraction"),
+                rotation=90, va="top", ha="right", fontsize="x-small", color=colour)
 
 
 def write_history_plots(rows: Sequence[Any], directory: Path) -> list[Path]:
