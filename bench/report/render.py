@@ -26,7 +26,8 @@ Row = dict[str, str]
 TEXT_COLUMNS = frozenset({"task", "backend", "division", "device", "spec", "metric", "notes", "reason",
                           "verdict", "target", "deviation", "network", "used by", "field", "value", "note",
                           f"vs {REFERENCE_BACKEND}", "why", "best", "by metric", "fastest",
-                          "by time", "not ranked", "size", "timed by"})
+                          "by time", "not ranked", "size", "timed by", "pair", "faster on (tasks)",
+                          "more accurate on (tasks)", "time rank [95 % CI]", "metric rank [95 % CI]"})
 #: (title, rows, note) of one table
 Section = tuple[str, list[Row], str]
 
