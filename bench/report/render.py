@@ -27,7 +27,8 @@ TEXT_COLUMNS = frozenset({"task", "backend", "division", "device", "spec", "metr
                           "verdict", "target", "deviation", "network", "used by", "field", "value", "note",
                           f"vs {REFERENCE_BACKEND}", "why", "best", "by metric", "fastest",
                           "by time", "not ranked", "size", "timed by", "pair", "faster on (tasks)",
-                          "more accurate on (tasks)", "time rank [95 % CI]", "metric rank [95 % CI]"})
+                          "more accurate on (tasks)", "time rank [95 % CI]", "metric rank [95 % CI]", "sweep",
+                          "crossover", "file", "change", "chosen (first seed)"})
 #: (title, rows, note) of one table
 Section = tuple[str, list[Row], str]
 
