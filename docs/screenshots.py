@@ -1,8 +1,9 @@
 """Regenerate the documentation's screenshots: ``python docs/screenshots.py`` (or ``make screenshots``).
 
 Runs a short suite (numpy, numpy-perceptron, scikit-learn and PyTorch on XOR and AND, three seeds,
-both divisions) into a temporary folder, writes its HTML page and renders the top of it with
-headless Chromium into ``docs/img/report.png``. Backends that are not installed are left out.
+both divisions) into a temporary folder, writes its HTML page and renders its top (the answer table
+and both heatmaps) with headless Chromium into ``docs/img/report.png``. A backend whose library is
+missing is skipped with its reason, as in any run. The page says whether the machine was quiet.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "img" / "report.png")
     parser.add_argument("--width", type=int, default=1200)
-    parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--height", type=int, default=1120)
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         print(f"error: {CHROMIUM} not found (Debian: apt-get install chromium)", file=sys.stderr)
