@@ -60,14 +60,15 @@ def test_the_cli_reference_hook_renders_every_command() -> None:
         import cli_reference
     finally:
         sys.path.remove(str(ROOT / "docs" / "hooks"))
-    from bench.cli import COMMANDS
+    from bench.cli import COMMANDS, parser
 
+    prog = parser().prog
     page = cli_reference.on_page_markdown("# CLI\n\n" + cli_reference.MARKER, None, None, None)
     assert cli_reference.MARKER not in page
     for name in COMMANDS:
-        assert f"## python -m bench {name} {{#bench-{name}}}" in page
-        assert f"usage: python -m bench {name}" in page
-    assert "usage: python -m bench.testing" in page
+        assert f"## {prog} {name} {{#bench-{name}}}" in page
+        assert f"usage: {prog} {name}" in page
+    assert "{#bench-testing}" in page and "bench.testing" in page
     assert cli_reference.on_page_markdown("# Other\n", None, None, None) == "# Other\n"
 
 

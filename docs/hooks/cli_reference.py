@@ -34,10 +34,10 @@ def bench_sections() -> list[str]:
     from bench.cli import parser
 
     root = parser()
-    sections = [_block("python -m bench", "bench", root.format_help())]
+    sections = [_block(root.prog, "bench", root.format_help())]
     (commands,) = [a for a in root._actions if isinstance(a, argparse._SubParsersAction)]
     for name, sub in commands.choices.items():
-        sections.append(_block(f"python -m bench {name}", f"bench-{name}", sub.format_help()))
+        sections.append(_block(sub.prog, f"bench-{name}", sub.format_help()))
     return sections
 
 
