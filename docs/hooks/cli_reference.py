@@ -36,8 +36,11 @@ def bench_sections() -> list[str]:
     root = parser()
     sections = [_block(root.prog, "bench", root.format_help())]
     (commands,) = [a for a in root._actions if isinstance(a, argparse._SubParsersAction)]
+    seen: set[int] = set()
     for name, sub in commands.choices.items():
-        sections.append(_block(sub.prog, f"bench-{name}", sub.format_help()))
+        if id(sub) not in seen:  # an alias maps to its command's parser: listed once
+            seen.add(id(sub))
+            sections.append(_block(sub.prog, f"bench-{name}", sub.format_help()))
     return sections
 
 
