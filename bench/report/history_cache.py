@@ -7,7 +7,7 @@ Lines, the source of truth. A cache that cannot be read is ignored (and
 rewritten); it is replaced atomically (a temporary file, then ``os.replace``).
 Measured on 100 synthetic runs × 200 cells (curves of 100 points, 149 MB):
 reading the JSON Lines takes several seconds, the cache well under two (see
-the README, "History of many runs").
+docs/measurements.md, "History cache").
 """
 
 from __future__ import annotations
