@@ -110,7 +110,8 @@ def test_tasks_lists_batch_epochs_and_learning_rate(tmp_path: Path) -> None:
     header, *rows = done.stdout.splitlines()
     assert header.split()[-3:] == ["batch", "epochs", "lr"]
     xor = next(row for row in rows if row.split()[0] == "xor")
-    assert xor.split()[-3:] == ["all", "500", "0.500"]  # full batch, 500 epochs, learning rate 0.5
+    batch, epochs, lr = xor.split()[-3:]
+    assert (batch, epochs, float(lr)) == ("all", "500", 0.5)  # full batch, 500 epochs, learning rate 0.5
 
 
 def test_suite_runs_a_csv_and_a_parquet_task_beside_a_registered_one(tmp_path: Path) -> None:
