@@ -81,7 +81,9 @@ def test_html_is_self_contained_and_holds_the_tables(
     parsed.feed(page)
     assert "script" not in parsed.tags and "link" not in parsed.tags and "iframe" not in parsed.tags
     for tag, name, value in parsed.attributes:
-        if name in ("src", "href", "srcset", "data", "action"):
+        if name == "href" and value.startswith("#"):  # the contents: a link inside the page
+            assert value[1:] in parsed.ids, value
+        elif name in ("src", "href", "srcset", "data", "action"):
             assert value.startswith("data:image/png;base64,"), (tag, name, value[:60])
     assert sum(tag == "img" for tag in parsed.tags) == len(FIGURES)
     assert {"summary", "time-to-target", "failures", "deviations", "environment"} <= set(parsed.ids)
