@@ -4,9 +4,11 @@ A panel per task (and division). Backends whose curves are identical, seed by
 seed (the closed division's lockstep training gives every backend the same
 losses), are drawn once, in the first one's colour, and named together in the
 panel's title (``identical: numpy = torch = keras``), so no curve hides
-another unsaid. A task evaluated by k-fold has a held-out curve for its first
-fold only: its panel says so (``fold 1 of 5``), as the time-to-target table
-says why it has no time for the whole evaluation.
+another unsaid. A task evaluated by k-fold (credit-risk: leave-one-out, one
+held-out row a fold) is evaluated during training on its first fold only: its
+learning curves are that fold's (``fold 1 of 14``), and its time-to-target
+panel says what the time-to-target table says, that there is no held-out
+curve of the whole evaluation to time a target on.
 """
 
 from __future__ import annotations
@@ -98,9 +100,18 @@ class CurveStyle:
     target: bool = False
 
 
+def folds(runs: list[Record]) -> int:
+    """The most folds any of the runs was evaluated on (1: one held-out split)."""
+    return max((int((r.evaluation or {}).get("folds") or 1) for r in runs), default=1)
+
+
+def no_target_curve(folds: int) -> str:
+    """Why a k-fold task has no held-out curve to time a target on: the time-to-target table's words."""
+    return f"n/a: {folds}-fold evaluation, no single held-out curve"
+
+
 def _panel_title(name: str, runs: list[Record], groups: list[CurveGroup], width: float) -> str:
-    folds = max(int((r.evaluation or {}).get("folds") or 1) for r in runs)
-    title = name + (f": fold 1 of {folds}" if folds > 1 else "")
+    title = name + (f": fold 1 of {folds(runs)}" if folds(runs) > 1 else "")
     same = [g.label for g in groups if len(g.backends) > 1]
     if same:
         title += "\n" + wrapped("identical: " + "; ".join(same), width)
@@ -142,6 +153,13 @@ def plot_curves(records: list[Record], style: CurveStyle) -> Figure | None:
     width = figure.get_figwidth() / min(len(panels), columns)
     for name, ax in zip(panels, axes):
         runs = [r for r in with_curves if panel_name(r.task, r.division, with_curves) == name]
+        if style.target and folds(runs) > 1:
+            ax.text(0.5, 0.5, wrapped(no_target_curve(folds(runs)), width * 0.9), ha="center", va="center",
+                    transform=ax.transAxes, color="#556")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(name, fontsize="medium")
+            continue
         groups = _draw_panel(ax, runs, style)
         ax.set_title(_panel_title(name, runs, groups, width), fontsize="medium")
     extra = [("target", {"color": "black", "linestyle": "--", "linewidth": 1})] if style.target else []

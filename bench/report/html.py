@@ -69,8 +69,9 @@ FIGURE_CAPTIONS = {
                         "Backends whose curves are identical are drawn once, in the first one's colour, "
                         "and named together above the panel (identical: numpy = torch)."),
     "time-to-target": ("Target metric on held-out rows against training seconds, every seed; dashed: the "
-                       "target. A k-fold task shows its first fold (the only one evaluated during "
-                       "training), so it has a curve but no time to target for the whole evaluation."),
+                       "target. A k-fold task is evaluated during training on its first fold only (for "
+                       "credit-risk, one held-out row): like the time-to-target table, its panel says "
+                       "n/a; its learning curves are the first fold's."),
 }
 FIGURE_TITLES = {"metric-vs-fit-time": "metric against fit time", "fit-time": "fit time",
                  "learning-curves": "learning curves", "time-to-target": "time to target"}
