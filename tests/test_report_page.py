@@ -177,3 +177,14 @@ def test_the_page_opens_with_its_contents(tmp_path: Path) -> None:
                    "environment-heading"):
         assert f'href="#{anchor}"' in contents and f'id="{anchor}"' in page, anchor
     assert page.index("<nav") < page.index('id="answer-heading"') < page.index('id="figures"')
+
+
+def test_a_backend_keeps_its_place_in_a_panel_it_did_not_run_in() -> None:
+    records = as_records([record(b, t, s, fit=f) for t, backends in (("xor", BACKENDS), ("and", ("torch",)))
+                          for b, f in zip(backends, (0.4, 0.1, 0.2, 0.3)) for s in range(2)])
+    figure = figures(records, summarise(records))["fit-time"]
+    xor, only_torch = figure.get_axes()[:2]
+    for ax in (xor, only_torch):
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["numpy", "sklearn", "keras", "torch"]
+    (bar,) = only_torch.patches
+    assert bar.get_y() + bar.get_height() / 2 == 3  # torch's place, as in the xor panel

@@ -117,23 +117,46 @@ def plot_metric_vs_time(summaries: list[GroupSummary]) -> Figure | None:
     return figure
 
 
+SlotKey = tuple[str, str, int]
+
+
+def _panel_keys(group: list[GroupSummary]) -> list[SlotKey]:
+    """Each summary's place key in its panel: backend, device, and which of the backend's networks
+    there (0 unless a panel holds several specs of one backend on one device)."""
+    keys: list[SlotKey] = []
+    for s in group:
+        keys.append((s.backend, s.device, sum(k[:2] == (s.backend, s.device) for k in keys)))
+    return keys
+
+
+def _slots(panels: Mapping[str, list[GroupSummary]]) -> dict[SlotKey, str]:
+    """Every bar's place, the same in every panel, in the fixed order, with its label: the device
+    only where there are several, ``#2`` for a backend's second network in a panel."""
+    keys = sorted({k for group in panels.values() for k in _panel_keys(group)},
+                  key=lambda k: (palette.position(k[0]), k[1], k[2]))
+    devices = len({k[1] for k in keys}) > 1
+    return {k: k[0] + (f"@{k[1]}" if devices else "") + (f" #{k[2] + 1}" if k[2] else "") for k in keys}
+
+
 def plot_fit_time(summaries: list[GroupSummary]) -> Figure | None:
-    """Small multiples: a panel per task (and division), a horizontal bar per backend in fixed order."""
+    """Small multiples: a panel per task (and division), a horizontal bar per backend, each backend
+    in the same place in every panel (an empty place: no time for it there)."""
     shown = [s for s in summaries if s.ok and _finite(s.fit.median) and s.fit.median > 0]
     panels, columns = _by_panel(summaries, shown)
     if not panels:
         return None
-    most = max(len(group) for group in panels.values())
-    figure, axes = grid(list(panels), columns, height=max(2.0, 0.8 + 0.25 * most),
+    slots = _slots(panels)
+    place = {key: i for i, key in enumerate(slots)}
+    figure, axes = grid(list(panels), columns, height=max(2.0, 0.8 + 0.25 * len(slots)),
                         title="Fit time per backend (bars: median over seeds; whiskers: IQR)")
     for ax, group in zip(axes, panels.values()):
-        ys = list(range(len(group)))
+        ys = [place[key] for key in _panel_keys(group)]
         low = [max(s.fit.median - s.fit.q1, 0.0) for s in group]
         high = [max(s.fit.q3 - s.fit.median, 0.0) for s in group]
         ax.barh(ys, [s.fit.median for s in group], 0.7, xerr=[low, high], capsize=2,
                 color=[palette.colour(s.backend) for s in group])
-        ax.set_yticks(ys, [visible(s.backend) for s in group])
-        ax.set_ylim(len(group) - 0.5, -0.5)  # the first backend on top
+        ax.set_yticks(range(len(slots)), [visible(label) for label in slots.values()])
+        ax.set_ylim(len(slots) - 0.5, -0.5)  # the first backend on top
         _log_axis(ax, "x")
         ax.set_xlabel("fit seconds (log)")
         ax.grid(True, axis="x", alpha=0.3)
