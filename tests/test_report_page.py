@@ -188,3 +188,11 @@ def test_a_backend_keeps_its_place_in_a_panel_it_did_not_run_in() -> None:
         assert [t.get_text() for t in ax.get_yticklabels()] == ["numpy", "sklearn", "keras", "torch"]
     (bar,) = only_torch.patches
     assert bar.get_y() + bar.get_height() / 2 == 3  # torch's place, as in the xor panel
+
+
+def test_the_tables_list_backends_in_the_figures_order() -> None:
+    records = as_records([record(b, t, division=d) for d in ("open", "closed") for t in ("xor", "and")
+                          for b in ("torch", "my-plugin", "numpy")])
+    order = [(s.task, s.division, s.backend) for s in summarise(records)]
+    assert order == [(t, d, b) for t in ("xor", "and") for d in ("open", "closed")
+                     for b in ("numpy", "torch", "my-plugin")]
