@@ -213,7 +213,8 @@ def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
         for row in series:
             lines.setdefault((row.key.backend, row.key.device, row.key.spec), []).append(row)
         labelled_twice = len({b for b, _, _ in lines}) < len(lines)
-        for (backend, device, spec), points in lines.items():
+        for (backend, device, spec), points in sorted(lines.items(),
+                                                      key=lambda kv: palette.position(kv[0][0])):
             points.sort(key=lambda r: position[r.run])
             label = backend + (f" {device} {spec}" if labelled_twice else "")
             xs = [position[r.run] for r in points]
@@ -222,6 +223,7 @@ def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
             time_ax.plot(xs, [r.fit_median for r in points], **style)
         metric_name = next((r.metric for r in series if r.metric), None) or "metric"
         metric_ax.set_ylabel(metric_name)
+        clip_to_metric(metric_ax, metric_name)
         metric_ax.set_title(f"{metric_name}, mean over seeds", fontsize="medium")
         time_ax.set_ylabel("fit seconds, median (log)")
         time_ax.set_title("fit time, median over seeds", fontsize="medium")
@@ -231,7 +233,7 @@ def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
             ax.set_xlabel("run (oldest → newest)")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(True, alpha=0.3)
-        time_ax.legend(fontsize="small")
+        figure.legend(*time_ax.get_legend_handles_labels(), loc="outside right upper", fontsize="small")
         where = f" — environment {environment}" if len(environments) > 1 else ""
         figure.suptitle(f"History: {task} ({division}){where}, {len(runs)} runs")
         stem = "history-" + safe_name(f"{task}-{division}" + (f"-{environment}" if where else ""))
