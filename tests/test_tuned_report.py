@@ -62,12 +62,11 @@ def test_the_tuning_trace_is_the_running_best_over_cumulative_time() -> None:
 
 
 def test_the_tuning_figure_draws_one_line_per_backend() -> None:
-    from bench.report.plots import backend_colours
     from bench.report.tuned_plot import plot_tuning
 
-    figure = plot_tuning(as_records(records()), backend_colours(["torch"]))
+    figure = plot_tuning(as_records(records()))
     assert figure is not None
     [ax] = [ax for ax in figure.axes if ax.get_visible()]
     assert [line.get_label() for line in ax.get_lines()] == ["torch"]
-    assert plot_tuning(as_records(records()[:3]), {}) is None  # open only: no figure
+    assert plot_tuning(as_records(records()[:3])) is None  # open only: no figure
     assert not math.isnan(ax.get_lines()[0].get_ydata()[-1])

@@ -25,7 +25,7 @@ def plot_tuning(records: Sequence[Record]) -> Figure | None:
         shown = sorted((t for t in traces if t.task == task), key=lambda t: palette.position(t.backend))
         for trace in shown:
             ax.step(trace.seconds, trace.best, where="post", marker="o", markersize=3,
-                    color=palette.colour(trace.backend))
+                    color=palette.colour(trace.backend), label=trace.backend)
         clip_to_metric(ax, shown[0].metric)
         ax.set_xlabel("cumulative tuning time (s)")
         ax.grid(alpha=0.3)
