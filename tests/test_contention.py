@@ -171,7 +171,7 @@ def test_a_real_tiny_cell_records_typed_conditions() -> None:
     from bench.run.worker import run_cell
 
     record = run_cell(CellConfig(backend="numpy", task="xor", threads=1)).to_dict()
-    assert record["status"] == "ok" and record["schema_version"] == SCHEMA_VERSION == 3
+    assert record["status"] == "ok" and record["schema_version"] == SCHEMA_VERSION == 4
     data = record["conditions"]
     assert data["verdict"] in (QUIET, CONTENDED) and isinstance(data["reasons"], list)
     for name in ("window_seconds", "timed_seconds", "others_cores", "own_cores", "resolution_cores"):

@@ -49,7 +49,7 @@ def test_a_version_1_file_reads_as_closed(tmp_path: Path) -> None:
 
 def test_new_records_carry_schema_version_and_division() -> None:
     fresh = empty_record(CellConfig(backend="numpy", task="xor", division="open"))
-    assert fresh.schema_version == SCHEMA_VERSION == 3 and fresh.division == "open"
+    assert fresh.schema_version == SCHEMA_VERSION == 4 and fresh.division == "open"
     assert list(fresh.to_dict()) == list(RESULT_FIELDS)
     assert CellConfig(backend="numpy", task="xor").key() == CellKey("numpy", "xor", 0, "cpu", "closed")
 

@@ -26,7 +26,7 @@ from bench.core.record_types import check_types
 
 #: The record layout this code writes; files without the field are version 1. Version 3 added
 #: ``conditions`` (contention and stability of the timed phases, :mod:`bench.core.conditions`).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DIVISIONS = ("closed", "open", "tuned")
 #: The spec fields the tuned division chooses per cell (its summary groups ignore them, as the seed).
 TUNED_FIELDS = ("learning_rate", "batch_size", "optimizer", "momentum", "epochs")
