@@ -120,8 +120,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder of external data files, e.g. Fashion-MNIST IDX files; sets "
                              "NNBENCH_DATA_DIR for every cell (default: $NNBENCH_DATA_DIR)")
     parser.add_argument("--resume", type=Path, metavar="RESULTS",
-                        help="finish the cells an interrupted run's results file lacks, appending to it "
-                             "(the matrix comes from the file)")
+                        help="finish the cells an interrupted run's results file lacks, appending to it; "
+                             "the matrix comes from the file (default: a new run)")
     parser.add_argument("--retry-failed", action="store_true",
                         help="with --resume: run failed cells again too (their old records stay)")
     parser.add_argument("--start", choices=("warm", "cold"), default="warm",
@@ -158,13 +158,13 @@ def parse_set(values: list[str]) -> dict[str, str]:
 
 def build_suite(args: argparse.Namespace) -> Suite:
     suite = load_suite(args.suite) if args.suite else Suite()
-    if args.backend:
+    if args.backend is not None:  # --backend "" names none: refused by validate(), not the default
         suite.backends = args.backend
-    if args.task:
+    if args.task is not None:
         suite.tasks = args.task
     if args.seeds is not None:
         suite.seeds = list(range(args.seeds))
-    if args.seed:
+    if args.seed is not None:
         suite.seeds = args.seed
     if args.device:
         suite.device = args.device

@@ -23,10 +23,10 @@ MAX_HELP_WIDTH = 100
 
 
 class Names(tuple):
-    """A tuple of names that prints as the comma list the user would type (a default in ``--help``)."""
+    """A tuple of names that prints as a comma list (a default in ``--help``, wrapped at its spaces)."""
 
     def __str__(self) -> str:
-        return ",".join(map(str, self))
+        return ", ".join(map(str, self))
 
 
 def split_names(text: str) -> list[str]:
