@@ -17,6 +17,7 @@ import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.core.task import TaskDataError
 
@@ -49,9 +50,27 @@ class Layout:
         return self.rows - self.counts.get(len(self.header), 0)
 
 
+class UnreadableLine(ValueError):
+    """A line :mod:`csv` cannot split (a carriage return inside an unquoted value)."""
+
+    def __init__(self, line: int, error: csv.Error) -> None:
+        bare_return = "new-line character seen in unquoted field" in str(error)
+        why = ("a carriage return (\\r) outside a quoted value and not before a new line; quote the "
+               "value that holds it, or save the file with \\n or \\r\\n line endings"
+               if bare_return else str(error))
+        super().__init__(f"line {line}: {why}")
+
+
 def read_layout(text: str, delimiter: str) -> Layout:
     """The header and the field count of every other line (one pass of :mod:`csv`)."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _read_rows(reader)
+    except csv.Error as exc:
+        raise UnreadableLine(reader.line_num, exc) from None
+
+
+def _read_rows(reader: Any) -> Layout:
     header: list[str] | None = None
     layout = Layout([])
     start = 1
@@ -121,7 +140,10 @@ def is_number(text: str) -> bool:
 
 def check_layout(text: str, delimiter: str, path: Path) -> None:
     """:class:`TaskDataError` naming the lines whose field count differs from the header's."""
-    layout = read_layout(text, delimiter)
+    try:
+        layout = read_layout(text, delimiter)
+    except UnreadableLine as exc:
+        raise TaskDataError(f"{path}: {exc}") from None
     hint = metadata_first_line(layout, path)
     if hint:
         raise TaskDataError(f"{path}: {hint}")

@@ -88,6 +88,14 @@ def test_cli_says_it_in_one_line_exit_2_nothing_written(tmp_path, capsys, monkey
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.parametrize(("content", "line"), [("a,b\n1,x\ry\n2,3\n", 2), ("a,b\r1,2\r3,4\r", 1),
+                                              ("x\ry,label\n0,a\n1,b\n", 1)])
+def test_a_stray_carriage_return_is_named_not_a_traceback(tmp_path, content, line):
+    path = tmp_path / "t.csv"
+    path.write_text(content, newline="")
+    assert f"t.csv: line {line}: a carriage return (\\r) outside a quoted value" in error_of_any(path)
+
+
 @pytest.mark.parametrize("content", ["a b c\n1 2 3\n4 5 6\n",
                                      "Weight Waist Pulse\n191  36  50\n189  37  52\n"])
 def test_a_space_separated_file_is_named_as_such(tmp_path, content):
