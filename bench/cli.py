@@ -62,13 +62,9 @@ Each command's options and examples: nnbench COMMAND --help.
 """
 
 
-class OneLineParser(Parser):
-    """The top-level parser (kept under this name for callers): see :class:`bench.core.cli_parser.Parser`."""
-
-
 def parser() -> argparse.ArgumentParser:
     """The whole command line: ``nnbench`` and one sub-parser per command (``COMMANDS``)."""
-    root = OneLineParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG)
+    root = Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG)
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     for name in COMMANDS:
         module = importlib.import_module(f"bench.commands.{name}")

@@ -165,6 +165,7 @@ def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str], main=cli.ma
     (["perf", "--idiomatic", "sklearn,pytorch"], "unknown idiomatic script 'pytorch'; did you mean 'torch'?"),
     (["perf", "--frameworks", "Keras"], "unknown framework 'Keras'; did you mean 'keras'?"),
     (["perf", "--contention-settings", "polcy"], "unknown thread setting 'polcy'; did you mean 'policy'"),
+    (["run", "--set", "epoch=5"], "unknown spec field 'epoch'; did you mean 'epochs'? known: batch_size,"),
     (["run", "--backend", ""], "the suite names no backend"),
     (["report", "a.jsonl", "b.jsonl"], "unrecognized argument: b.jsonl (see nnbench report --help)"),
 ])
