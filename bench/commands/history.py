@@ -32,11 +32,13 @@ Read every results file (*.jsonl) of the folders given, and the files given (eac
 Write history.csv, the long table of every run's cells (run time, machine, library versions,
 division, cell, metric, fit time), and a figure per task and division of metric and fit time over
 the runs. Then print, for the newest run, a verdict per cell against its earlier runs with the same
-library versions (median and MAD rule): faster, slower, better, worse, failing, unchanged.
+library versions (median and MAD rule): faster, slower, better, worse, failing, broken (ok but
+without a valid metric) or unchanged.
 
 Runs from different machines (CPU, cores, Python) are kept apart unless --all-environments. Fit
 times measured on a busy machine are left out unless --trust-contended. With --fail-on-regression
-the exit status is 1 when a cell of the newest run is slower, worse, failing or missing (for CI).
+the exit status is 1 when a cell of the newest run is slower, worse, failing, broken or missing
+(for CI).
 """
 EXAMPLES = """\
 examples:

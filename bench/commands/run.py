@@ -61,7 +61,8 @@ separated by commas or repeated: --backend numpy,sklearn is --backend numpy --ba
 
 Every input and output path is checked before the first cell runs. Ctrl-C stops the run cleanly:
 every finished cell is kept and --resume finishes the run later. Exit status: 0 once the run is
-reported (a failed cell is a record, not an error), 2 for bad input, 130 after Ctrl-C.
+reported (a failed cell is a record, not an error), 1 when a file cannot be written mid-run (a
+full disk), 2 for bad input, 130 after Ctrl-C (143 after SIGTERM).
 """
 EXAMPLES = """\
 examples:
