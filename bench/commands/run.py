@@ -116,10 +116,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "--set layers=64,32; repeatable (default: each task's own network)")
     parser.add_argument("--output", metavar="FILE",
                         help="the results file, a new .jsonl (default: results/<date>-<time>.jsonl)")
-    add_data_arguments(parser)
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
                         help="folder of external data files, e.g. Fashion-MNIST IDX files; sets "
                              "NNBENCH_DATA_DIR for every cell (default: $NNBENCH_DATA_DIR)")
+    add_data_arguments(parser)
+    add_execution_arguments(parser.add_argument_group("resuming, and where and when cells run"))
+
+
+def add_execution_arguments(parser: argparse._ArgumentGroup) -> None:
+    """``--resume``, ``--retry-failed``, ``--start``, the executor's and the quiet-machine flags."""
     parser.add_argument("--resume", type=Path, metavar="RESULTS",
                         help="finish the cells an interrupted run's results file lacks, appending to it; "
                              "the matrix comes from the file (default: a new run)")
