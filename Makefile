@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: bench bench-quick bench-micro bench-perf test test-slow lint check-core-py313 install clean
+.PHONY: bench bench-quick bench-tuned bench-micro bench-perf test test-slow lint check-core-py313 install clean
 
 install: $(STAMP)
 
@@ -19,6 +19,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench run --suite suites/quick.toml
+
+# The tuned division against the open one: the same random search for every library (docs/tuned.md).
+bench-tuned: $(STAMP)
+	$(BIN)/python -m bench run --suite suites/tuned.toml
 
 # Ratios against matmul-only, scikit-learn, PyTorch, Keras and the harness overhead, PASS/MISS.
 bench-perf: $(STAMP)

@@ -49,7 +49,7 @@ def test_terminal_says_it_at_the_top_and_bottom_and_marks_the_rows(tmp_path: Pat
     assert lines[0].startswith("WARNING: Timing conditions") and lines[-1] == lines[0]
     torch_rows = [line for line in lines if line.startswith("xor") and "torch" in line]
     assert any("3/3 contended; 3/3 unstable" in line for line in torch_rows)  # the summary's notes
-    answer = next(line for line in lines if line.startswith("xor") and "by fit time" not in line)
+    answer = next(line for line in lines if line.startswith("xor") and "by time" not in line)
     assert "torch 3.00× [contended, unstable]" in answer and "numpy 1.00×" in answer
 
 

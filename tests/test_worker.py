@@ -23,6 +23,7 @@ def test_phase_seconds_split_the_wall_time() -> None:
     assert set(phases) == {"imports", "setup", "data", "fit", "curve", "predict", "scoring"}
     assert all(seconds >= 0 for seconds in phases.values())
     assert phases["fit"] == record["fit_seconds"]
+    assert record["evaluation"]["train_rows"] == 4  # the truth table: with the spec, an epoch's arithmetic
     # 1 untimed + 3 timed calls: the two slowest timed calls alone take at least twice their median.
     assert phases["predict"] >= 2 * record["predict_seconds"]
     # The phases cover the wall time but for the few statements between them (generous: a loaded machine).
@@ -31,7 +32,7 @@ def test_phase_seconds_split_the_wall_time() -> None:
 
 def test_curves_are_sampled_and_kept_for_the_first_split_only() -> None:
     record = run_cell(CellConfig(backend="numpy", task="credit-risk", seed=0)).to_dict()
-    assert record["evaluation"]["folds"] == 14
+    assert record["evaluation"]["folds"] == 14 and 0 < record["evaluation"]["train_rows"]
     epochs = [point["epoch"] for point in record["curve"]]
     assert epochs == sorted(set(epochs)) and len(epochs) <= MAX_CURVE_POINTS + 2
     assert epochs[0] == 1 and epochs[-1] == record["epochs"]

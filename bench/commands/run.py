@@ -30,6 +30,7 @@ from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS
 from bench.core.record import MAX_CURVE_POINTS, CellConfig
 from bench.core.results import RESULTS_DIR, ResultsFileError, ResultsLock, ResultsWriteError, read_records
 from bench.core.spec import SpecError
+from bench.core.tuning import TuningSpace
 from bench.core.values import argument
 from bench.run.executors import EXECUTORS, Executor, make_executor
 from bench.run.harness import Terminated, sigterm_raises
@@ -43,10 +44,11 @@ from bench.run.outputs import (
 from bench.run.quiet import QuietPolicy, refuse_if_busy
 from bench.run.suite import DEVICES, DIVISIONS, Suite, SuiteError, load_suite
 from bench.run.threads import default_threads
+from bench.run.tuning import check_journal_free, journal_records
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
 MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads", "timeout", "set",
-                "memory_limit_mb", "curve_points", "output", "division", *DATA_FLAGS)
+                "memory_limit_mb", "curve_points", "output", "division", "trials", *DATA_FLAGS)
 
 NAME = "run"
 HELP = "train backends on tasks (a benchmark matrix), then report"
@@ -97,10 +99,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=comma_list(argument("seed")), action=NameList, metavar="SEEDS",
                         help="these seeds, comma-separated or repeated, e.g. 0,7,42 (default: see --seeds)")
     parser.add_argument("--device", help=f"one of {', '.join(DEVICES)} (default: the suite's, else cpu)")
-    parser.add_argument("--division", choices=(*DIVISIONS, "both"),
+    parser.add_argument("--division", choices=(*DIVISIONS, "both", "all"),
                         help="closed: the reference's exact computation (shared weights and batches); "
-                             "open: each library trained as its documentation teaches; both "
+                             "open: each library trained as its documentation teaches; tuned: the open "
+                             "recipe after the same tuning budget for every library (docs/tuned.md); "
+                             "both: closed and open; all: the three "
                              "(default: the suite's divisions, else closed)")
+    parser.add_argument("--trials", type=argument("trials"), metavar="N",
+                        help="tuned division: trials per backend × task × seed; suite key tuning.trials "
+                             f"(default: the suite's, else {TuningSpace().trials})")
     parser.add_argument("--threads", type=argument("threads"), metavar="N",
                         help="thread budget for every backend "
                              f"(default: the suite's, else the usable cores, {default_threads()})")
@@ -175,7 +182,10 @@ def build_suite(args: argparse.Namespace) -> Suite:
     if args.device:
         suite.device = args.device
     if args.division:
-        suite.divisions = list(DIVISIONS) if args.division == "both" else [args.division]
+        suite.divisions = (["closed", "open"] if args.division == "both" else list(DIVISIONS)
+                           if args.division == "all" else [args.division])
+    if args.trials is not None:
+        suite.tuning = {**suite.tuning, "trials": args.trials}
     if args.threads is not None:
         suite.threads = args.threads
     if args.timeout is not None:
@@ -226,8 +236,10 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         cells = suite.cells()
         output = Path(args.output) if args.output else fresh_results_path(RESULTS_DIR)
         check_quiet(suite, args)
+        if "tuned" in suite.divisions:
+            check_journal_free(output)
         return suite, cells, output, claim_new_output(output, suite_inputs(args.suite, suite.task_files))
-    from bench.run.resume import check_last_line, cut_torn_tail, plan_resume
+    from bench.run.resume import check_last_line, cut_torn_tail, mend_journal, plan_resume
 
     given = [f"--{flag.replace('_', '-')}" for flag in MATRIX_FLAGS if getattr(args, flag) not in (None, [])]
     if given:
@@ -243,6 +255,7 @@ def plan(args: argparse.Namespace) -> tuple[Suite, list[CellConfig], Path, Resul
         if resumed.missing:
             check_last_line(args.resume)
             cut_torn_tail(args.resume)
+            mend_journal(args.resume)
     except BaseException:
         lock.release()
         raise
@@ -344,6 +357,14 @@ def _signals_ignored() -> Iterator[None]:
             signal.signal(number, handler)
 
 
+def _journaled(output: Path) -> int:
+    """How many tuned-division trials the run's journal holds (they make the run resumable)."""
+    try:
+        return len(journal_records(output))
+    except (ResultsFileError, OSError):
+        return 0
+
+
 def _stopped_summary(finished: Counter[str], planned: int, output: Path, done_verb: str = "finished") -> str:
     """``2 of 5 cells finished (1 ok, 1 failed); out.jsonl holds 4 records; finish with: …``."""
     statuses = ", ".join(f"{n} {status}" for status, n in sorted(finished.items()))
@@ -356,7 +377,9 @@ def _stopped_summary(finished: Counter[str], planned: int, output: Path, done_ve
         return (f"{head}; {output} cannot be read now ({exc.strerror or exc}): the records written to it are "
                 f"all it holds; once it is readable, finish the run with: "
                 f"python -m bench run --resume {shlex.quote(str(output))}")
-    if not held:
+    trials = _journaled(output)
+    if not held and not trials:
         return f"{head}; {output} holds no record yet: start the run again (the same --output is free)"
-    return (f"{head}; {output} holds {held} complete records, intact; "
+    journal = f" and its trial journal {trials} trials" if trials else ""
+    return (f"{head}; {output} holds {held} complete records{journal}, intact; "
             f"finish the run with: python -m bench run --resume {shlex.quote(str(output))}")

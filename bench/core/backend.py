@@ -143,7 +143,7 @@ class Backend(ABC):
             return True, f"unknown division {division!r} (known: {', '.join(DIVISIONS)})"
         if task_kind == "regression" and not self.supports_regression:
             return True, f"{self.name} does not train regression networks"
-        if division == "open" and not type(self).has_open_division():
+        if division in ("open", "tuned") and not type(self).has_open_division():
             return True, f"{self.name} has no open-division recipe"
         return False, ""
 
@@ -180,12 +180,13 @@ class Backend(ABC):
         the forward pass of the batch holding that row, before that batch's
         update (a running loss; the objective of ``bench/core/spec.py``).
 
-        Open: :meth:`fit_open` (``initial_weights`` ignored: the library's own init).
+        Open (and tuned, which trains the open recipe with tuned values): :meth:`fit_open`
+        (``initial_weights`` ignored: the library's own init).
         """
         if division not in DIVISIONS:
             raise ValueError(f"unknown division {division!r} (known: {', '.join(DIVISIONS)})")
         self.spec, self.division = spec, division
-        if division == "open":
+        if division in ("open", "tuned"):
             self.recipe = {}
             self.fit_open(spec, X, Y, on_epoch)
             return

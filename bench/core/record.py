@@ -27,7 +27,9 @@ from bench.core.record_types import check_types
 #: The record layout this code writes; files without the field are version 1. Version 3 added
 #: ``conditions`` (contention and stability of the timed phases, :mod:`bench.core.conditions`).
 SCHEMA_VERSION = 3
-DIVISIONS = ("closed", "open")
+DIVISIONS = ("closed", "open", "tuned")
+#: The spec fields the tuned division chooses per cell (its summary groups ignore them, as the seed).
+TUNED_FIELDS = ("learning_rate", "batch_size", "optimizer", "momentum", "epochs")
 DEFAULT_DIVISION = "closed"
 
 #: Fields without which a JSON object is not an nnbench record at all.
@@ -65,6 +67,9 @@ class CellConfig:
     task_file: dict[str, Any] | None = None
     #: "closed" (lockstep with the NumPy reference) or "open" (the library's own training)
     division: str = DEFAULT_DIVISION
+    #: tuned division: the cell's ``[tuning]`` space, and for one trial or the final fit its job
+    #: (:mod:`bench.run.tuning`); None in the other divisions
+    tuning: dict[str, Any] | None = None
 
     def key(self) -> CellKey:
         return CellKey(self.backend, self.task, self.seed, self.device, self.division)
@@ -129,11 +134,13 @@ class GroupKey(NamedTuple):
         return (self.task, self.backend, self.device, self.division)
 
 
-def spec_key(spec: Mapping[str, Any] | None) -> str:
-    """A short stable id of a resolved spec, ignoring the seed (which differs per cell)."""
+def spec_key(spec: Mapping[str, Any] | None, tuned: bool = False) -> str:
+    """A short stable id of a resolved spec, ignoring the seed (which differs per cell) and, for the
+    tuned division (``tuned``), the values tuning chose per cell (:data:`TUNED_FIELDS`)."""
     if not spec:
         return "-"
-    body = {k: v for k, v in spec.items() if k != "seed"}
+    ignored = ("seed", *TUNED_FIELDS) if tuned else ("seed",)
+    body = {k: v for k, v in spec.items() if k not in ignored}
     return hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
@@ -223,6 +230,13 @@ class Record:
     executor: str | None = None
     cell: dict[str, Any] | None = None
     suite_config: dict[str, Any] | None = None
+    #: tuned division, the final fit: its whole tuning (:class:`bench.core.tuning.TuningOutcome` as a
+    #: dict: space, every trial's values, validation score, fit time and status, the chosen values,
+    #: tuning_seconds); None elsewhere
+    tuning: dict[str, Any] | None = None
+    #: tuned division, one trial's record (the ``.trials.jsonl`` journal beside the results file):
+    #: :class:`bench.core.tuning.TrialResult` as a dict; None elsewhere
+    trial: dict[str, Any] | None = None
     #: fields of a newer (or older) layout this version does not know, kept as they were
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -273,7 +287,7 @@ class Record:
     def group_key(self, spec: str | None = None) -> GroupKey:
         """The summary group of this record; ``spec`` overrides the key of its own spec."""
         return GroupKey(self.task, self.backend, str(self.device), self.division,
-                        spec_key(self.spec) if spec is None else spec)
+                        spec_key(self.spec, self.division == "tuned") if spec is None else spec)
 
     def metric(self, name: str) -> Any:
         return self.metrics.get(name)

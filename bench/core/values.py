@@ -59,6 +59,7 @@ RANGES: dict[str, Range] = {
     "timeout": Range(False, 0, MAX_TIMEOUT_SECONDS, low_open=True),
     "memory_limit_mb": Range(True, 1, (2**63 - 1) // 2**20),
     "curve_points": Range(True, 0, 1_000_000),
+    "trials": Range(True, 1, 10_000),
     "time_tolerance": Range(False, 0, 1e6),
     "alpha": Range(False, 0, 1, low_open=True),
 }

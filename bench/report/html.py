@@ -20,7 +20,7 @@ from typing import Any
 from bench.core import owned
 from bench.core.record import Record
 from bench.core.text import visible
-from bench.report.answer import Answer, answers, ratio_text
+from bench.report.answer import Answer, answers, time_cell_text
 from bench.report.render import TEXT_COLUMNS, Row, table_columns, untrusted_row
 from bench.report.summary import GroupSummary
 from bench.report.tables import ANSWER_HEADING, ReportTables, spec_text
@@ -51,6 +51,7 @@ FIGURE_CAPTIONS = {
     "fit-time": "Median fit time per backend and task, log scale; error bars span the interquartile range.",
     "learning-curves": "Training loss per epoch for every seed (loss as each backend reports it).",
     "time-to-target": "Target metric on held-out rows against training seconds; dashed: the target.",
+    "tuning": "Tuned division: best validation score so far against cumulative tuning time, per backend.",
 }
 
 
@@ -117,18 +118,27 @@ def heatmap(items: list[Answer]) -> str:
                     text = f"not ranked {why[0]}".strip() if why else "–"
                     cells.append(f'<td class="heat" style="background:#eeeeee">{esc(text)}</td>')
                     continue
-                tie = " (tie)" if s.time_tie else ""
                 shown = a.metric and math.isfinite(s.metric_mean)
                 metric = f"{a.metric} {s.metric_mean:.4g}" if shown else ""
                 cells.append(f'<td class="heat" style="background:{heat_colour(s.time_ratio)}">'
-                             f"<b>{esc(ratio_text(s.time_ratio) + tie)}</b><br>{esc(metric)}</td>")
+                             f"<b>{esc(time_cell_text(a, s))}</b><br>{esc(metric)}</td>")
             body.append(f"<tr><th>{esc(a.task)}</th>{''.join(cells)}</tr>")
         blocks.append(f"<h3>{esc(division)} division</h3><div class=\"scroll\"><table class=\"heat\" "
                       f'id="heatmap-{esc(division)}"><thead><tr><th>task</th>{head}</tr></thead>'
                       f"<tbody>{''.join(body)}</tbody></table></div>")
-    note = ("Fit time as a ratio to the fastest backend of the task (median over seeds), and the mean "
-            "metric; green is the fastest, red 10× slower or more (log scale).")
+    note = ("Time (to the target where every backend past the quality gate reached it, else fit time) "
+            "as a ratio to the fastest backend of the task that reaches its target or ties with the best "
+            "(median over seeds), and the mean metric; green is the fastest, red 10× slower or more "
+            "(log scale); grey: not ranked or did not reach the target.")
     return "".join(blocks) + f'<p class="note">{esc(note)}</p>'
+
+
+def verdict_html(paragraphs: list[str]) -> str:
+    """The plain sentences that open the page: one paragraph per division."""
+    if not paragraphs:
+        return ""
+    return '<div id="verdict">' + "".join(f"<p><strong>In brief.</strong> {esc(p)}</p>"
+                                          for p in paragraphs) + "</div>"
 
 
 def spec_details(summaries: list[GroupSummary]) -> str:
@@ -189,7 +199,7 @@ def render_html(results_path: Path, records: list[Record], summaries: list[Group
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>{esc(title)}</h1>{warning}{run_facts(records)}"
+        f"<h1>{esc(title)}</h1>{warning}{verdict_html(tables.verdict)}{run_facts(records)}"
         f'<p class="meta">Generated {esc(generated)} by <code>python -m bench report</code>.</p>'
         + "".join(sections) + "</body></html>\n"
     )

@@ -33,6 +33,7 @@ from bench.core.record import Record, as_records  # noqa: E402
 from bench.core.text import visible  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
 from bench.report.ticks import declutter, log_axis, visible_texts  # noqa: E402
+from bench.report.tuned_plot import plot_tuning  # noqa: E402
 
 FORMATS = ("png", "svg")
 #: text used as a file name part unchanged (no leading dot or dash)
@@ -224,6 +225,7 @@ def figures(records: Sequence[Record | Mapping[str, Any]],
         "fit-time": plot_fit_time(summaries, colours),
         "learning-curves": plot_learning_curves(records, colours),
         "time-to-target": plot_time_to_target(records, colours),
+        "tuning": plot_tuning(records, colours),
     }
     shown = {stem: figure for stem, figure in drawn.items() if figure is not None}
     for figure in shown.values():

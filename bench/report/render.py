@@ -25,7 +25,7 @@ Row = dict[str, str]
 TEXT_COLUMNS = frozenset({"task", "backend", "division", "device", "spec", "metric", "notes", "reason",
                           "verdict", "target", "deviation", "network", "used by", "field", "value", "note",
                           f"vs {REFERENCE_BACKEND}", "why", "best", "by metric", "fastest",
-                          "by fit time", "not ranked"})
+                          "by time", "not ranked", "size", "timed by"})
 #: (title, rows, note) of one table
 Section = tuple[str, list[Row], str]
 
@@ -91,10 +91,11 @@ def markdown_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(sections: Iterable[Section], title: str, banner: str = "") -> str:
+def to_markdown(sections: Iterable[Section], title: str, banner: str = "", lead: Iterable[str] = ()) -> str:
     parts = [f"# {markdown_text(title)}"]
     if banner:
         parts.append(f"> **Warning.** {markdown_text(banner)}")
+    parts += [f"**In brief.** {markdown_text(paragraph)}" for paragraph in lead]
     for heading, rows, note in sections:
         parts.append(f"## {heading}")
         parts.append(markdown_table(rows))
@@ -116,7 +117,7 @@ UNTRUSTED_MARKS = ("contended", "unstable")
 def untrusted_row(row: Row) -> bool:
     """Whether a row's notes or rankings carry a contention / instability mark."""
     return any(mark in row.get(column, "") for mark in UNTRUSTED_MARKS
-               for column in ("notes", "by fit time", "fastest"))
+               for column in ("notes", "by time", "fastest"))
 
 
 def flag_style(row: Row) -> str | None:

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
 from bench.core.record import Record
 from bench.report.answer import answer_rows, answers
+from bench.report.crossover import crossover_rows
 from bench.report.numbers import DASH, fmt, fmt_metric, fmt_time
 from bench.report.render import Row, print_sections
 from bench.report.stats import OLYMPIC_MIN_RUNS
 from bench.report.summary import REFERENCE_BACKEND, GroupSummary, environments, executors_text
+from bench.report.tuned import TUNED_HEADING, TUNED_NOTE, tuned_rows
+from bench.report.verdict import overall_rows, pair_rows, paragraphs, verdicts
 
 STATISTICS_NOTE = (
     "Metric: mean ± half-width of the 95 % confidence interval over seeds (Student t, n − 1 d.f.). "
@@ -36,11 +40,29 @@ TARGET_NOTE = (
 )
 
 ANSWER_HEADING = "The answer: ranking per task"
+OVERALL_HEADING = "Across tasks: mean rank per backend"
+OVERALL_NOTE = (
+    "Mean of the per-task ranks (1 = best; ties share a rank; a backend without a valid result, or for time "
+    "one below the quality gate, shares the last rank) with a 95 % bootstrap interval over the tasks "
+    "(1,000 seeded redraws). Overlapping intervals: not told apart."
+)
+PAIRS_HEADING = "Across tasks: pairwise wins"
+PAIRS_NOTE = ("Tasks on which each backend of a pair ranks ahead of the other; a tie counts half in the "
+              "win rate.")
+CROSSOVER_HEADING = "Where one backend overtakes another (bench scaling)"
+CROSSOVER_NOTE = (
+    "From the newest scaling file of each data set beside the results: seconds per epoch along each sweep; "
+    "within 10 % the two are even; a crossover is interpolated on log-log axes between the points around it."
+)
 TIE_NOTE = (
-    "Ratios to the best backend of the task and division (time: median fit time / fastest median; metric: "
-    "times worse than the best mean in the metric's direction). (tie): inside the seed noise of the best, "
-    "by compare's rules: Welch's t over seeds at α = 0.05 for the metric; for fit time, within "
-    "±max(10 %, relative IQR) or Welch's t on log times not significant."
+    "best: the leader by the metric and every backend tied with it (equal up to rounding: within 1e-9 of "
+    "the value; or inside the seed noise: Welch's t over seeds at α = 0.05); a single name only when the "
+    "difference is significant. by time: ratios to the fastest median, only among backends that reach the "
+    "task's target or tie with the best (the others: did not reach); timed by the time to the target "
+    "where every such backend reached it, else the fit time; (tie): within ±max(10 %, relative IQR) or "
+    "Welch's t on log times not significant. size: the epoch's arithmetic (6 × rows × weights FLOPs) "
+    "over the most efficient backend's steady epoch; under 5 GFLOP/s it is overhead-bound (toy size: "
+    "these times measure per-call overhead)."
 )
 
 
@@ -86,6 +108,13 @@ class ReportTables:
 
     #: the answer first: per task and division, backends ranked by metric and fit time
     answer: list[Row] = field(default_factory=list)
+    #: the plain sentences that open every report: one paragraph per division
+    verdict: list[str] = field(default_factory=list)
+    overall: list[Row] = field(default_factory=list)
+    pairs: list[Row] = field(default_factory=list)
+    crossovers: list[Row] = field(default_factory=list)
+    #: the tuned division against the open one, per task and backend (bench.report.tuned)
+    tuned: list[Row] = field(default_factory=list)
     summary: list[Row] = field(default_factory=list)
     target: list[Row] = field(default_factory=list)
     failures: list[Row] = field(default_factory=list)
@@ -97,6 +126,10 @@ class ReportTables:
         """(title, rows, note) of every non-empty table, in reading order."""
         parts = [
             (ANSWER_HEADING, self.answer, TIE_NOTE),
+            (OVERALL_HEADING, self.overall, OVERALL_NOTE),
+            (PAIRS_HEADING, self.pairs, PAIRS_NOTE),
+            (CROSSOVER_HEADING, self.crossovers, CROSSOVER_NOTE),
+            (TUNED_HEADING, self.tuned, TUNED_NOTE),
             ("Summary", self.summary, STATISTICS_NOTE),
             ("Time to target vs the NumPy reference", self.target, TARGET_NOTE),
             ("Failures and skips", self.failures, ""),
@@ -219,9 +252,13 @@ def environment_rows(records: Iterable[Record]) -> list[Row]:
     return rows
 
 
-def build_tables(summaries: list[GroupSummary], records: list[Record]) -> ReportTables:
+def build_tables(summaries: list[GroupSummary], records: list[Record],
+                 scaling: Iterable[Path] = ()) -> ReportTables:
+    items = answers(records)
+    found = verdicts(items)
     return ReportTables(
-        answer=answer_rows(answers(records)),
+        answer=answer_rows(items), verdict=paragraphs(found), overall=overall_rows(found),
+        pairs=pair_rows(found), crossovers=crossover_rows(list(scaling)), tuned=tuned_rows(records),
         summary=summary_rows(summaries), target=target_rows(summaries),
         failures=failure_rows(summaries), deviations=deviation_rows(summaries),
         environment=environment_rows(records), specs=spec_rows(summaries),
@@ -262,7 +299,8 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
 
 
 #: The tables a terminal shows of a report (the files hold them all).
-TERMINAL_SECTIONS = (ANSWER_HEADING, "Summary", "Time to target vs the NumPy reference", "Failures and skips")
+TERMINAL_SECTIONS = (ANSWER_HEADING, OVERALL_HEADING, CROSSOVER_HEADING, TUNED_HEADING, "Summary",
+                     "Time to target vs the NumPy reference", "Failures and skips")
 
 
 def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool | None = None,

@@ -22,7 +22,9 @@ import pandas as pd
 from bench.core import owned
 from bench.core.record import Record, latest_per_cell
 from bench.core.results import read_typed
+from bench.core.text import visible
 from bench.report import html as html_page
+from bench.report.crossover import newest_scaling_files
 from bench.report.render import Row, Section, csv_safe_frame, flag_style, print_sections, to_markdown
 from bench.report.summary import GroupSummary, summarise
 from bench.report.tables import TERMINAL_SECTIONS, ReportTables, build_tables, summary_frame
@@ -53,7 +55,7 @@ class Report:
     def of_results(cls, results_path: Path, records: list[Record]) -> Report:
         """The report of a results file's records (give it the latest record of each cell)."""
         summaries = summarise(records)
-        tables = build_tables(summaries, records)
+        tables = build_tables(summaries, records, scaling=newest_scaling_files(Path(results_path).parent))
         return cls(title=f"nnbench results: {Path(results_path).name}", sections=tables.sections(),
                    terminal_sections=TERMINAL_SECTIONS, frame=summary_frame(summaries),
                    results_path=Path(results_path), records=records, summaries=summaries, tables=tables,
@@ -70,6 +72,8 @@ def write_terminal(report: Report, stream: IO[str] | None = None, rich: bool | N
              if report.terminal_sections is None or s[0] in report.terminal_sections]
     if report.banner:
         print(f"WARNING: {report.banner}", file=stream)
+    if report.tables and report.tables.verdict:
+        print(visible("The answer in brief\n" + "\n".join(report.tables.verdict)), file=stream)
     print_sections(shown, stream, rich, report.row_style)
     if report.banner:
         print(f"\nWARNING: {report.banner}", file=stream)
@@ -77,7 +81,8 @@ def write_terminal(report: Report, stream: IO[str] | None = None, rich: bool | N
 
 
 def write_markdown(report: Report, path: Path) -> list[Path]:
-    text = to_markdown(report.sections, report.title, report.banner)
+    text = to_markdown(report.sections, report.title, report.banner,
+                       lead=report.tables.verdict if report.tables else ())
     return [owned.write_text(Path(path), text, "the Markdown summary")]
 
 

@@ -109,5 +109,36 @@ def run_suite(
     suite.validate()
     planned = suite.cells() if cells is None else cells
     quiet = quiet or QuietPolicy(suite.quiet_machine, suite.threads, suite.quiet_wait_limit)
-    return run_cells(planned, ResultsWriter(output, identity), runner, progress, executor,
-                     stamp={"suite_config": suite.to_dict()}, start=start, quiet=quiet)
+    writer, stamp = ResultsWriter(output, identity), {"suite_config": suite.to_dict()}
+    tuned = [cell for cell in planned if cell.division == "tuned"]
+    others = [cell for cell in planned if cell.division != "tuned"]
+    records = run_cells(others, writer, runner, _counted(progress, 0, len(planned)), executor, stamp=stamp,
+                        start=start, quiet=quiet)
+    if tuned:  # after the other divisions' cells, numbered on from them
+        records += run_tuned_cells(tuned, writer, runner, _counted(progress, len(others), len(planned)),
+                                   executor, stamp, start, quiet)
+    return records
+
+
+def _counted(progress: Progress | None, offset: int, total: int) -> Progress | None:
+    """``progress`` told the position in the whole matrix (``offset`` cells before these, of ``total``)."""
+    if progress is None:
+        return None
+    return lambda done, _, config, record: progress(offset + done, total, config, record)
+
+
+def run_tuned_cells(cells: list[CellConfig], writer: ResultsWriter, runner: Runner | None,
+                    progress: Progress | None, executor: Executor | None, stamp: dict[str, Any],
+                    start: str = "warm", quiet: QuietPolicy | None = None) -> list[dict[str, Any]]:
+    """The tuned division's cells (:mod:`bench.run.tuning`): every trial a unit of work like a cell."""
+    from bench.run.tuning import run_tuned
+
+    executor = executor or SerialExecutor()
+    close: Callable[[], None] = lambda: None  # noqa: E731
+    if runner is None:
+        runner, close = default_runner(executor, start)
+    try:
+        return run_tuned(cells, writer, quiet_runner(runner, quiet or QuietPolicy()), executor, stamp,
+                         progress)
+    finally:
+        close()

@@ -11,7 +11,7 @@ exactly one record back.
 The child is ``python -m bench.run.isolation LIMIT_MB PARENT_PID CONFIG RESULT``,
 a small supervisor that makes itself a child subreaper and forks the worker;
 the worker caps its own address space (``RLIMIT_AS``; 0 = no cap) *before*
-importing anything heavy, then runs :func:`bench.run.worker.main`. If the
+importing anything heavy, then runs :func:`bench.run.entry.main`. If the
 harness dies, even by ``kill -9``, the kernel tells the supervisor (Linux
 ``PR_SET_PDEATHSIG``), which kills the worker and every process it started,
 also one that called ``setsid``, and removes the cell's scratch folder.
@@ -337,7 +337,7 @@ def supervise_cell(limit_mb: int, parent_pid: int, config_path: str, result_path
     if before_work is not None:
         before_work()
     _cap_memory(limit_mb)
-    from bench.run.worker import main
+    from bench.run.entry import main
 
     return main([config_path, result_path])
 

@@ -23,9 +23,10 @@ from bench.core.files import read_regular
 from bench.core.record import CellConfig, CellKey, cell_key, latest_per_cell
 from bench.core.results import ResultsFileError, read_records
 from bench.run.suite import Suite, SuiteError, suite_from_mapping
+from bench.run.tuning import journal_path, journal_records
 
 __all__ = ["CellKey", "ResumePlan", "cell_key", "check_last_line", "cut_torn_tail", "latest_per_cell",
-           "plan_resume"]
+           "mend_journal", "plan_resume"]
 
 
 @dataclass
@@ -37,10 +38,11 @@ class ResumePlan:
     done: int
 
 
-def read_resumable(path: Path) -> list[dict[str, Any]]:
-    """The records of ``path``, each checked to be a record; :class:`ResultsFileError` otherwise."""
+def read_resumable(path: Path, journal: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The records of ``path``, each checked to be a record; :class:`ResultsFileError` otherwise (also for
+    none at all, unless the tuned division's trial ``journal`` holds some)."""
     records = read_records(path)
-    if not records:
+    if not records and not journal:
         raise ResultsFileError(f"{path} holds no complete record to resume from; start the run again")
     for number, record in enumerate(records, 1):
         if not isinstance(record, dict) or not {"backend", "task", "seed", "device", "status"} <= set(record):
@@ -64,12 +66,22 @@ def suite_from_records(records: list[dict[str, Any]], path: Path) -> Suite:
 def plan_resume(path: Path, retry_failed: bool = False) -> ResumePlan:
     """The suite stored in ``path`` and its cells that have no record yet."""
     path = Path(path)
-    records = read_resumable(path)
-    suite = suite_from_records(records, path)
+    journal = journal_records(path)  # a tuning interrupted before its first final record: only trials
+    records = read_resumable(path, journal)
+    suite = suite_from_records(records + journal, path)
     settled = {cell_key(r) for r in records if r["status"] != "failed" or not retry_failed}
     cells = suite.cells()
     missing = [cell for cell in cells if cell.key() not in settled]
     return ResumePlan(suite=suite, missing=missing, done=len(cells) - len(missing))
+
+
+def mend_journal(results: Path) -> None:
+    """Before a resumed run appends to the tuned division's trial journal: refuse a broken last line,
+    drop a torn one (as for the results file)."""
+    journal = journal_path(results)
+    if journal.exists():
+        check_last_line(journal)
+        cut_torn_tail(journal)
 
 
 def check_last_line(path: Path) -> None:

@@ -8,7 +8,7 @@ seeds = [0, 1, 2]
 device = "cpu"
 threads = 1
 timeout = 600
-divisions = ["closed", "open"]   # default ["closed"]
+divisions = ["closed", "open"]   # default ["closed"]; "tuned" too: see docs/tuned.md
 quiet_machine = "warn"           # or "wait" / "refuse" (run --quiet-machine overrides it)
 quiet_wait_limit = 300           # seconds "wait" pauses before one cell, at most
 
@@ -17,6 +17,10 @@ epochs = 100
 
 [tasks_overrides.xor]  # per task
 learning_rate = 0.5
+
+[tuning]             # the tuned division's search space and budget (bench.core.tuning.TuningSpace)
+trials = 12
+learning_rate = [0.001, 1.0]
 ```
 
 ``tasks`` may instead be a table of tables, to add tasks read from your own
@@ -40,6 +44,7 @@ absolute path and sha256), so every record's ``suite_config`` rebuilds them.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field, fields
@@ -53,6 +58,7 @@ from bench.core.files import SUITE_LIMIT_BYTES, InputFileError, read_regular
 from bench.core.record import DIVISIONS, MAX_CURVE_POINTS, CellConfig
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Task
+from bench.core.tuning import TuningError, TuningSpace
 from bench.run.threads import default_threads
 
 DEVICES = ("cpu", "gpu", "auto")
@@ -63,7 +69,7 @@ LISTED_SEEDS_MAX = 1000
 MAX_MEMORY_LIMIT_MB = int(numeric.RANGES["memory_limit_mb"].high)
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
               "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files",
-              "divisions", "quiet_machine", "quiet_wait_limit"}
+              "divisions", "quiet_machine", "quiet_wait_limit", "tuning"}
 
 
 class SuiteError(ValueError):
@@ -89,6 +95,8 @@ class Suite:
     quiet_wait_limit: float = WAIT_LIMIT_SECONDS
     #: tasks read from files: name → definition (tasks.table_file.FileTaskDefinition as a table)
     task_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the tuned division's ``[tuning]`` table (missing keys: :class:`TuningSpace`'s defaults)
+    tuning: dict[str, Any] = field(default_factory=dict)
 
     def task(self, name: str) -> Task:
         """The task ``name`` of this suite: a file task from ``task_files``, else a registered one."""
@@ -107,6 +115,7 @@ class Suite:
         unknown = [d for d in self.divisions if d not in DIVISIONS]
         if unknown:
             raise SuiteError(f"unknown division {unknown[0]!r}; known: {', '.join(DIVISIONS)}")
+        self.tuning_space()
         registry.check_backend_names(self.backends)
         _check_file_task_names(self.task_files)
         registry.check_task_names([name for name in self.tasks if name not in self.task_files])
@@ -186,6 +195,17 @@ class Suite:
         return {item.name: ({"first": seeds[0], "count": len(seeds)} if compact else list(seeds))
                 if item.name == "seeds" else copy.deepcopy(getattr(self, item.name)) for item in fields(self)}
 
+    def tuning_space(self) -> TuningSpace:
+        """The ``[tuning]`` table as a validated space (:class:`SuiteError` naming the bad key); the tuned
+        division also needs Optuna installed."""
+        try:
+            space = TuningSpace.from_dict(self.tuning)
+        except (TuningError, TypeError) as exc:
+            raise SuiteError(str(exc)) from None
+        if "tuned" in self.divisions and importlib.util.find_spec("optuna") is None:
+            raise SuiteError("the tuned division needs Optuna; install it with: pip install 'nnbench[tune]'")
+        return space
+
     def overrides_for(self, task: str) -> dict[str, Any]:
         merged = {**self.overrides, **self.tasks_overrides.get(task, {})}
         return coerce_overrides(merged)
@@ -193,12 +213,14 @@ class Suite:
     def cells(self) -> list[CellConfig]:
         """The matrix in a stable order: division, task, backend, seed (overrides resolved once a task)."""
         overrides = {task: self.overrides_for(task) for task in self.tasks}
+        tuning = {"space": self.tuning_space().to_dict()} if "tuned" in self.divisions else None
         return [
             CellConfig(backend=backend, task=task, seed=seed, device=self.device,
                        threads=self.threads, timeout=self.timeout,
                        overrides=dict(overrides[task]), suite=self.name,
                        memory_limit_mb=self.memory_limit_mb, curve_points=self.curve_points,
-                       task_file=self.task_files.get(task), division=division)
+                       task_file=self.task_files.get(task), division=division,
+                       tuning=dict(tuning) if tuning and division == "tuned" else None)
             for division in self.divisions
             for task in self.tasks for backend in self.backends for seed in self.seeds
         ]

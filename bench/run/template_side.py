@@ -16,7 +16,7 @@ from typing import Any
 from bench.run import cow, isolation
 
 #: Imported by every template, whatever its backend (cheap, fork-safe, used by most cells).
-COMMON_PRELOADS = ("numpy", "bench.run.worker", "sklearn.model_selection", "tasks.logic_gates",
+COMMON_PRELOADS = ("numpy", "bench.run.entry", "sklearn.model_selection", "tasks.logic_gates",
                    "tasks.credit_risk", "tasks.regression", "tasks.images", "tasks.table_file")
 #: Libraries that must not be imported before a fork: their backends' templates skip the backend import.
 NOT_FORK_SAFE = ("jax", "jaxlib")

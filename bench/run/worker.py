@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ from bench.core.record import (
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Split, Task
 from bench.core.threads import ThreadPolicy
+from bench.core.tuning import tuned_splits
 from bench.core.weights import initial_weights
 from bench.run import environment
 from bench.run.contention import ContentionMeter
@@ -154,7 +156,7 @@ def resolve_spec(task: Task, config: CellConfig) -> NetworkSpec:
     """The task's network for this cell: its seed, the overrides, and in the open division the
     deep-learning libraries' float32 unless the overrides name a dtype."""
     spec = task.default_spec().replace(seed=config.seed)
-    if config.division == "open" and "dtype" not in config.overrides:
+    if config.division in ("open", "tuned") and "dtype" not in config.overrides:
         spec = spec.replace(dtype=OPEN_DTYPE)
     if config.overrides:
         spec = spec.replace(**coerce_overrides(config.overrides))
@@ -271,13 +273,17 @@ def _read_data(
         return None
     data_start = time.perf_counter()
     splits = task.splits(config.seed)
+    if config.division == "tuned":  # the validated model: the first fold, its fit rows (bench.core.tuning)
+        splits = tuned_splits(splits, config.seed, config.tuning)
     phases = {"imports": loaded.setup_start - wall_start,
               "setup": data_start - loaded.setup_start - read_seconds,
               "data": read_seconds + time.perf_counter() - data_start,
               "fit": 0.0, "curve": 0.0, "predict": 0.0}
     info = task.info()
     # data_dir: the folder the task's external data files were read from (None: it reads none)
+    # train_rows: the first split's training rows (with the spec, the arithmetic of an epoch)
     record.evaluation = {"scheme": info.evaluation, "folds": len(splits),
+                         "train_rows": int(splits[0].X_train.shape[0]) if splits else None,
                          "data_dir": info.data.get("data_dir"),
                          **({"data": info.data} if info.data else {})}
     record.baseline_memory_mb = environment.rss_mb()
@@ -328,7 +334,7 @@ def _score(
     steady = epoch_times[1:].tolist()
     record.steady_epoch_seconds = statistics.median(steady) if steady else None
     record.epochs, record.final_loss = backend.epochs_run, backend.final_loss
-    record.recipe = _recipe_data(backend.recipe) if config.division == "open" else None
+    record.recipe = _recipe_data(backend.recipe) if config.division in ("open", "tuned") else None
     record.target = {"metric": task.target[0], "value": task.target[1], "direction": task.target[2]}
     record.time_to_target_seconds = reached["seconds"] if reached else None
     record.epochs_to_target = int(reached["epoch"]) if reached else None
@@ -363,10 +369,11 @@ def _cannot_import(record: Record, config: CellConfig, reason: str) -> None:
         record.status, record.reason = "skipped", reason
 
 
-def run_cell_safely(config: CellConfig) -> Record:
-    """:func:`run_cell`, turning any exception into a failed record."""
+def run_cell_safely(config: CellConfig, run: Callable[[CellConfig], Record] = run_cell) -> Record:
+    """``run`` (default :func:`run_cell`; :mod:`bench.run.entry` picks), turning any exception into a
+    failed record."""
     try:
-        return run_cell(config)
+        return run(config)
     except SpecError as exc:
         return failed_record(config, f"invalid spec: {exc}")
     except MemoryError as exc:
@@ -377,11 +384,11 @@ def run_cell_safely(config: CellConfig) -> Record:
         return failed_record(config, f"{type(exc).__name__}: {exc} ({last.filename}:{last.lineno})")
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], run: Callable[[CellConfig], Record] = run_cell) -> int:
     config_path, result_path = argv
     with open(config_path, encoding="utf-8") as handle:
         config = CellConfig(**json.load(handle))
-    record = run_cell_safely(config)
+    record = run_cell_safely(config, run)
     with open(result_path, "w", encoding="utf-8") as handle:
         handle.write(dumps(record))
     return 0
