@@ -153,10 +153,10 @@ def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str], main=cli.ma
     (["run", "--seedz", "3"], "unrecognized arguments: --seedz 3; did you mean --seed or --seeds? "
                               "(see nnbench run --help)"),
     (["run", "--backends", "numpy"], "unrecognized arguments: --backends numpy; did you mean --backend?"),
-    (["run", "--thraeds=2"], "did you mean --threads?"),
+    (["run", "--thraeds=2"], "unrecognized argument: --thraeds=2; did you mean --threads"),
     (["history", ".", "--fail-on-regresion"], "did you mean --fail-on-regression?"),
     (["run", "--division", "clsoed"],
-     "argument --division: unknown choice 'clsoed'; did you mean 'closed'? choose from closed, open, both"),
+     "argument --division: unknown choice 'clsoed'; did you mean 'closed'? choose from closed, open, tuned,"),
     (["rn"], "unknown command 'rn'; did you mean 'run'? choose from run, report,"),
     (["reprot", "r.jsonl"], "did you mean 'report'?"),
     (["run", "--start", "hot"], "unknown choice 'hot'; choose from warm, cold"),
