@@ -4,14 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: bench bench-quick bench-tuned bench-micro bench-perf test test-slow lint check-core-py313 install clean
+.PHONY: bench bench-quick bench-tuned bench-micro bench-perf test test-slow lint docs docs-serve screenshots \
+	check-core-py313 install clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[all,dev]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[all,dev,docs]"
 	touch $(STAMP)
 
 bench: $(STAMP)
@@ -43,10 +44,22 @@ test-slow: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# The documentation site into site/ (git-ignored); any warning (a broken link, a page missing from
+# the nav) fails the build. `make docs-serve` previews it at http://127.0.0.1:8000.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+# docs/img/report.png: a short suite's HTML page rendered by headless Chromium (/usr/bin/chromium).
+screenshots: $(STAMP)
+	$(BIN)/python docs/screenshots.py
+
 # The core install (no extra) on Python 3.13 in a fresh venv: a numpy and a scikit-learn cell run, a
 # torch cell is skipped naming `pip install 'nnbench[torch]'`; SKIPPED without a 3.13 interpreter.
 check-core-py313:
 	bash .ci/python313-core.sh
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build site *.egg-info .pytest_cache .ruff_cache

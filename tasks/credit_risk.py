@@ -64,7 +64,7 @@ class CreditRisk(Task):
     kind = "multiclass"
     #: Scored on (names from bench.core.metrics.METRICS): the classification set.
     metrics = ("accuracy", "mse", "confusion_matrix")
-    #: Reachable by the NumPy backend with the default network (see README, "Tasks").
+    #: Reachable by the NumPy backend with the default network (see docs/tasks.md).
     target = ("accuracy", 0.5, "max")
 
     def splits(self, seed: int) -> list[Split]:

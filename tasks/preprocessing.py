@@ -1,6 +1,6 @@
 """Shared data preparation for every task: split, scale, encode — in one place.
 
-The rules (README, "Tasks"):
+The rules (docs/tasks.md):
 
 * the train/test split is drawn from the run's seed, stratified by class for
   classification (scikit-learn ``train_test_split(stratify=...)``);

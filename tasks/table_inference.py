@@ -1,6 +1,6 @@
 """From a user's table to the arrays a task hands every backend: column types, target kind, encoding.
 
-Rules (README, "Tasks" → "Your own data"):
+Rules (docs/your-own-data.md):
 
 * **Columns**: numbers are used as they are (standardised later on the
   training rows); strings and booleans are categorical, as is any column

@@ -58,8 +58,10 @@ def test_files_carry_the_banner_marks_and_a_column(tmp_path: Path) -> None:
     write_reports(results, plots=False)
     page = results.with_suffix(".html").read_text()
     assert '<div class="banner" id="conditions">' in page
-    assert page.index('class="banner"') < page.index('<h2>')  # at the top
+    assert page.index('class="banner"') < page.index('<h2')  # at the top
     assert page.count("<tr class=contended>") >= 2  # the answer row and torch's summary row
+    assert page.count('<td class="heat marked"') == 1  # the heatmap marks torch's cell, as the tables do
+    assert '<span class="mark">⚠ contended, unstable</span>' in page
     assert "**Warning.** Timing conditions" in results.with_suffix(".md").read_text()
     frame = pd.read_csv(results.with_suffix(".csv")).set_index("backend")
     assert frame.loc["torch", "contended_runs"] == 3 and frame.loc["numpy", "contended_runs"] == 0

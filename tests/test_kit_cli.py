@@ -1,5 +1,5 @@
 """``python -m bench.testing``: the training matrix's differences and the largest per row of the
-README's bounds table; an unknown backend is one error line and status 2."""
+bounds table on docs/adding-a-backend.md; an unknown backend is one error line and status 2."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The architecture made checkable: no import cycle anywhere in the project's own code, the layer
-rule README's "How a run works" states, one ``CellKey``, and tasks that declare their metrics.
+rule docs/architecture.md ("How a run works") states, one ``CellKey``, and tasks that declare their metrics.
 
 The graph is built from the source (``ast``), not by importing, so it sees every ``import`` and
 ``from … import`` — at top level, inside a function or under ``if TYPE_CHECKING:`` alike: a
@@ -98,7 +98,7 @@ def test_the_detector_sees_a_cycle_hidden_in_a_function(tmp_path: Path) -> None:
     assert find_cycle(import_graph(tmp_path, ("pkg",))) is None
 
 
-#: layer → the layers it must never import (README, "How a run works": the layers import
+#: layer → the layers it must never import (docs/architecture.md: the layers import
 #: downwards only; core imports no other layer; run and report never import each other).
 LAYERS = {
     "bench.core": ("bench.run", "bench.report", "bench.perf", "bench.commands", "bench.cli",

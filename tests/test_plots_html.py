@@ -10,10 +10,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from matplotlib.text import Text
+from page_measure import measure
 from synthetic_results import record, write
 
-from bench.report.plots import write_plots
+from bench.core.record import as_records
+from bench.report.plots import figures, write_plots
 from bench.report.summary import summarise
+from bench.report.writers import write_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("metric-vs-fit-time", "fit-time", "learning-curves", "time-to-target")
@@ -81,7 +85,9 @@ def test_html_is_self_contained_and_holds_the_tables(
     parsed.feed(page)
     assert "script" not in parsed.tags and "link" not in parsed.tags and "iframe" not in parsed.tags
     for tag, name, value in parsed.attributes:
-        if name in ("src", "href", "srcset", "data", "action"):
+        if name == "href" and value.startswith("#"):  # the contents: a link inside the page
+            assert value[1:] in parsed.ids, value
+        elif name in ("src", "href", "srcset", "data", "action"):
             assert value.startswith("data:image/png;base64,"), (tag, name, value[:60])
     assert sum(tag == "img" for tag in parsed.tags) == len(FIGURES)
     assert {"summary", "time-to-target", "failures", "deviations", "environment"} <= set(parsed.ids)
@@ -148,3 +154,30 @@ def test_the_page_renders_in_headless_chromium(
     dom = headless(chromium, tmp_path / "profile-dom", "--dump-dom", page.as_uri()).stdout
     assert '<table id="summary">' in dom and "numpy-perceptron" in dom
     assert dom.count("<img") == len(FIGURES)
+
+
+#: the window the figures must read in without scaling down (a laptop's browser)
+WINDOW_PX = 1280
+#: the smallest text on the page, CSS pixels (matplotlib's "small" at 100 dpi is 11.6 px)
+MIN_TEXT_PX = 10.0
+
+
+@pytest.mark.slow
+def test_every_figure_is_shown_at_its_own_size_at_page_width(chromium: Path, tmp_path: Path) -> None:
+    """Rendered in Chromium at 1280 px: each figure fits the page unscaled, so its text stays legible."""
+    records = [record(b, task=t, seed=s, fit=f * (1 + s / 20), division=d)
+               for b, f in (("numpy", 1.0), ("torch", 0.1), ("sklearn", 0.3), ("keras", 2.0))
+               for t in ("xor", "and", "diabetes", "credit-risk", "digits", "fair") for s in range(2)
+               for d in ("closed", "open")]
+    page = write_reports(write(tmp_path / "wide.jsonl", records), plots=True).html
+    assert page is not None
+    page_width, shown = measure(page, WINDOW_PX, chromium)
+    assert page_width <= WINDOW_PX  # no horizontal scrolling
+    assert sorted(s.alt for s in shown) == sorted(FIGURES)
+    typed = as_records(records)
+    drawn = figures(typed, summarise(typed))
+    for image in shown:
+        assert image.scale >= 0.95, image  # shown at (nearly) its own size, not shrunk to fit
+        smallest = min(t.get_fontsize() for t in drawn[image.alt].findobj(Text)
+                       if t.get_visible() and t.get_text().strip())
+        assert smallest * 100 / 72 * image.scale >= MIN_TEXT_PX, (image, smallest)

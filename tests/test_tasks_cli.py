@@ -23,7 +23,7 @@ def bench(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]
 
 
 def test_tasks_lists_every_task_without_data_files(tmp_path: Path) -> None:
-    done = bench("tasks", cwd=tmp_path, NNBENCH_DATA_DIR=str(tmp_path))
+    done = bench("tasks", "--wide", cwd=tmp_path, NNBENCH_DATA_DIR=str(tmp_path))
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: line for line in done.stdout.splitlines()[1:]}
     assert set(NEW_TASKS) <= set(lines)

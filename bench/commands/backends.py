@@ -11,6 +11,7 @@ import sys
 
 from bench.core import registry
 from bench.core.cli_parser import NameList
+from bench.report.layout import print_wrapped
 from bench.run.availability import Availability, probe_all
 from bench.run.environment import package_versions
 
@@ -42,7 +43,7 @@ def handle(args: argparse.Namespace) -> int:
     registry.check_backend_names(names)
     try:
         for found in probe_all(names):
-            print(_line(found), flush=True)
+            print_wrapped(_line(found))
     except KeyboardInterrupt:  # Ctrl-C reaches the probes too (one process group): they end with it
         print("interrupted", file=sys.stderr)
         return 130

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.core.values import argument
 from bench.report.compare import ALPHA, NOT_JUDGED, TIME_TOLERANCE
+from bench.report.layout import print_wrapped
 
 NAME = "compare"
 HELP = "what changed between two results files: metric deltas, time ratios, verdicts"
@@ -76,8 +77,9 @@ def handle(args: argparse.Namespace) -> int:
             print(f"{label}: {describe_key(key)}")
     counts = {v: sum(r["verdict"] == v for r in rows) for v in ("better", "worse", "unchanged", NOT_JUDGED)}
     withheld = f", {counts[NOT_JUDGED]} not judged (timed on a busy machine)" if counts[NOT_JUDGED] else ""
-    print(f"\n{counts['better']} better, {counts['worse']} worse, {counts['unchanged']} unchanged{withheld} "
-          f"(old {args.old}, new {args.new})")
+    print()
+    print_wrapped(f"{counts['better']} better, {counts['worse']} worse, {counts['unchanged']} unchanged"
+                  f"{withheld} (old {args.old}, new {args.new})")
     failures = comparison.gate_failures()
     if args.fail_on_regression and failures:
         print(f"regression: {'; '.join(failures)}", file=sys.stderr)

@@ -17,6 +17,7 @@ import argparse
 from typing import Any
 
 from bench.core.conditions import CONTENDED, Conditions
+from bench.report.layout import print_wrapped
 from bench.run.threads import default_threads
 
 NAME = "doctor"
@@ -124,7 +125,7 @@ def handle(args: argparse.Namespace) -> int:
 
     conditions, busiest = sample(args.seconds, args.threads)
     for line in report_lines(conditions, busiest, machine_facts().to_dict()):
-        print(line)
+        print_wrapped(line)
     fit, line = verdict_line(conditions)
-    print(line)
+    print_wrapped(line)
     return NOT_FIT_STATUS if args.strict and not fit else 0

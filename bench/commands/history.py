@@ -6,8 +6,10 @@ fingerprint, library versions, division, cell, metric, fit time) as ``history.cs
 figure per task and division of metric and fit time over the runs, into
 ``-o DIR`` (default: ``history/`` inside the first folder, or beside the
 first file). Prints, for the newest run of each environment, a verdict per
-cell against its earlier runs with the same library versions (median and MAD
-rule, see :mod:`bench.report.history`). Runs from different machines (CPU,
+cell against its earlier runs with the same library versions and the same
+adapter code (median and MAD rule, see :mod:`bench.report.history`); an edited
+adapter starts a new series ("adapter changed" in the table, a break in the
+figures). Runs from different machines (CPU,
 cores, Python) are kept apart unless ``--all-environments``.
 Fit times measured on a busy machine (contended or unstable) are left out of
 the history and get no slower/faster verdict unless ``--trust-contended``.
@@ -138,6 +140,7 @@ VERDICT_COLOURS = {"not judged": "yellow", "slower": "red", "worse": "red", "fai
 
 
 def print_verdicts(result: History) -> None:
+    from bench.report.layout import print_wrapped
     from bench.report.writers import WRITERS, Report
 
     show_environment = len(result.newest) > 1
@@ -149,7 +152,8 @@ def print_verdicts(result: History) -> None:
                     row_style=lambda row: VERDICT_COLOURS.get(row.get("verdict", "")))
     WRITERS["terminal"](report, sys.stdout)
     for environment, key in result.missing:
-        print(f"missing from the newest run ({environment}): {key.backend} × {key.task} ({key.division})")
+        print_wrapped(f"missing from the newest run ({environment}): {key.backend} × {key.task} "
+                      f"({key.division})")
     counts: dict[str, int] = {}
     for verdict in result.verdicts:
         counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1

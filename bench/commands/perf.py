@@ -25,6 +25,7 @@ from bench.core.values import argument
 from bench.perf import contention, idiomatic
 from bench.perf.measure import FRAMEWORKS, HARNESS_BACKENDS, PerfOptions, measure
 from bench.perf.workload import Workload
+from bench.report.layout import print_wrapped
 from bench.run.threads import default_threads
 
 NAME = "perf"
@@ -159,9 +160,9 @@ def contention_options(args: argparse.Namespace) -> contention.ContentionOptions
 def handle(args: argparse.Namespace) -> int:
     contended = contention_options(args)
     if args.only == "contention":
-        series = contention.measure_contention(contended, echo=lambda line: print(line, flush=True))
+        series = contention.measure_contention(contended, echo=print_wrapped)
         for line in contention.ratio_lines(series):
-            print(line)
+            print_wrapped(line)
         return 0
     layers = tuple(int(n) for n in args.layers.replace(",", "-").split("-") if n)
     workload = Workload(rows=args.rows, layers=layers, batch_size=args.batch_size,
@@ -180,8 +181,8 @@ def handle(args: argparse.Namespace) -> int:
                           idiomatic_epochs=args.idiomatic_epochs, contention=contended)
     warning = busy_warning(args.threads, args.refuse_busy)
     if warning:
-        print(warning, flush=True)
-    measure(options, echo=lambda line: print(line, flush=True))
+        print_wrapped(warning)
+    measure(options, echo=print_wrapped)
     if warning:
-        print(warning, flush=True)
+        print_wrapped(warning)
     return 0

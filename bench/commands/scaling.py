@@ -25,6 +25,7 @@ from bench.perf.scaling import (
     ScalingConfig,
     run_scaling,
 )
+from bench.report.layout import print_wrapped
 from bench.run.threads import default_threads
 
 NAME = "scaling"
@@ -88,5 +89,5 @@ def handle(args: argparse.Namespace) -> int:
                            batch_size=args.batch_size, threads=args.threads,
                            width_rows=min(8_000, max(samples)))
     run_scaling(config, backends, args.output_dir, timeout=args.timeout,
-                echo=lambda line: print(line, flush=True))
+                echo=print_wrapped)
     return 0

@@ -1,5 +1,10 @@
 """``python -m bench tasks``: tasks, their data and default networks.
 
+The list fits the terminal: by default the columns of :data:`DEFAULT_COLUMNS`
+(wrapped, or the least important left out with a note, at the terminal's width);
+``--columns a,b`` chooses them, ``--wide`` shows every column on lines as long
+as they need (for a file or a pager).
+
 ``--data FILE --target COLUMN`` (and the other file-task flags of ``run``)
 prints instead what was inferred about that file — rows, column types,
 inputs after encoding, classes or target range, the default network with
@@ -85,8 +90,34 @@ def file_task_from_args(args: argparse.Namespace) -> tuple[str, dict[str, Any]] 
     return task_name_for(args.data), definition
 
 
+#: Every column of the list (a task's :meth:`~bench.core.task.Task.describe`), in order.
+ALL_COLUMNS = ("task", "kind", "rows", "features", "classes_or_target", "evaluation", "source", "licence",
+               "network", "batch", "epochs", "lr")
+#: The columns shown without ``--wide`` / ``--columns``.
+DEFAULT_COLUMNS = ("task", "kind", "rows", "features", "classes_or_target", "network", "batch", "epochs",
+                   "lr")
+#: Columns of text (left-aligned); the others hold numbers.
+TEXT_COLUMNS = frozenset({"task", "kind", "classes_or_target", "evaluation", "source", "licence", "network"})
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_arguments(parser)
+    parser.add_argument("--wide", action="store_true",
+                        help="every column (evaluation, source, licence too), lines as long as they need")
+    parser.add_argument("--columns", metavar="A,B,…",
+                        help=f"the columns to show, comma-separated, of: {', '.join(ALL_COLUMNS)}")
+
+
+def chosen_columns(args: argparse.Namespace) -> tuple[str, ...]:
+    """The columns ``--columns`` / ``--wide`` ask for; :class:`SuiteError` naming an unknown one."""
+    if args.columns is None:
+        return ALL_COLUMNS if args.wide else DEFAULT_COLUMNS
+    names = tuple(dict.fromkeys(name.strip() for name in args.columns.split(",") if name.strip()))
+    unknown = [name for name in names if name not in ALL_COLUMNS]
+    if unknown or not names:
+        raise SuiteError(f"--columns: unknown column {', '.join(unknown) or '(none given)'}; "
+                         f"known: {', '.join(ALL_COLUMNS)}")
+    return names
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -94,11 +125,25 @@ def handle(args: argparse.Namespace) -> int:
     if file_task is not None:
         print(describe_file_task(*file_task))
         return 0
-    import pandas as pd
+    columns = chosen_columns(args)
+    from bench.report.layout import UNLIMITED
+    from bench.report.render import print_sections
 
-    rows = [registry.task(name).describe() for name in registry.task_names()]
-    print(pd.DataFrame(rows).to_string(index=False))
+    rows = [{_header(column): _cell(row.get(column)) for column in columns}
+            for row in (registry.task(name).describe() for name in registry.task_names())]
+    width = UNLIMITED if args.wide else None  # --wide: never wrapped, never left out
+    print_sections([("", rows, "")], rich=False, width=width,
+                   text_columns=frozenset(map(_header, TEXT_COLUMNS)))
     return 0
+
+
+def _header(column: str) -> str:
+    """A column's header: its name, words apart (they wrap on a narrow terminal)."""
+    return column.replace("_", " ")
+
+
+def _cell(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def describe_file_task(name: str, definition: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ worker) says whether other processes competed for the cell's CPUs while its
 timed phases ran (**contended** or **quiet**) and whether its steady epochs
 took steady times (**unstable** or **stable**). The rules and thresholds are
 here, in one place, so the worker, ``run --quiet-machine``, ``bench perf``,
-``bench doctor`` and every report apply the same ones (README, "Timing
+``bench doctor`` and every report apply the same ones (docs/methods.md, "Timing
 conditions and contention").
 """
 

@@ -228,6 +228,8 @@ class Record:
     #: how the cell's process was started: mode cold | warm, template, imports_preloaded (bench.run.templates)
     start: dict[str, Any] | None = None
     executor: str | None = None
+    #: hash of the backend's adapter source (:mod:`bench.run.adapter_source`); None in older records
+    adapter_version: str | None = None
     cell: dict[str, Any] | None = None
     suite_config: dict[str, Any] | None = None
     #: tuned division, the final fit: its whole tuning (:class:`bench.core.tuning.TuningOutcome` as a

@@ -9,7 +9,13 @@ Python), which groups a run's cells (every backend of one run is in one
 environment), and the fingerprint of the cell's own library versions (numpy
 and its backend's packages): a cell is judged only against earlier runs with
 the same versions (times from another machine or library set do not compare;
-a torch upgrade restarts torch's history, not numpy's).
+a torch upgrade restarts torch's history, not numpy's), and with the same
+**adapter code** (``Record.adapter_version``, a hash of the backend's source,
+:mod:`bench.run.adapter_source`, after asv's ``benchmark_version``): an edited
+adapter starts a new series, noted "adapter changed", instead of continuing
+the old one or being judged against it. Records without the hash read as
+``unknown`` and compare among themselves; ``--all-environments`` does not merge
+adapter versions.
 
 The newest run's value of a cell — median fit time over its seeds, mean of
 the task's metric — is judged against the same cell in every earlier run of
@@ -54,7 +60,7 @@ import numpy as np
 from bench.core.conditions import untrusted_text
 from bench.core.record import GroupKey, Record, latest_per_cell
 from bench.core.results import ResultsFileError, read_typed
-from bench.report.history_cache import CellRun, load, save, signature
+from bench.report.history_cache import UNKNOWN_ADAPTER, CellRun, load, save, signature
 from bench.report.summary import (
     group_records,
     invalid_runs,
@@ -145,6 +151,7 @@ def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
         environment = _most_common([fingerprint(r.env) for r in group if r.env], fingerprint(None))
         packages = _most_common([packages_fingerprint(r.env) for r in group if r.env],
                                 packages_fingerprint(None))
+        adapter = _most_common([r.adapter_version for r in group if r.adapter_version], UNKNOWN_ADAPTER)
         metric = main_metric(group)
         broken = invalid_runs(group, metric) > 0  # an ok run without a valid value: no value for the cell
         values = metric_values(group, metric) if metric and not broken else []
@@ -153,7 +160,7 @@ def cell_runs(path: Path, records: list[Record]) -> list[CellRun]:
                             float(np.mean(values)) if values else math.nan,
                             float(np.median(times)) if times else math.nan,
                             sum(r.ok for r in group), len(group), packages,
-                            untrusted_text([r for r in group if r.ok])))
+                            untrusted_text([r for r in group if r.ok]), adapter))
     return rows
 
 
@@ -277,10 +284,14 @@ def judge_cell(key: GroupKey, environment: str, earlier: list[CellRun], newest: 
                lower_better: bool, trust_contended: bool = False) -> Verdict:
     """The newest run of a cell against its earlier runs with the same library versions."""
     other_versions = sum(r.packages != newest.packages for r in earlier)
-    earlier = [r for r in earlier if r.packages == newest.packages]
+    other_adapters = sum(r.packages == newest.packages and r.adapter != newest.adapter for r in earlier)
+    earlier = [r for r in earlier if r.packages == newest.packages and r.adapter == newest.adapter]
     verdict = Verdict(key, environment, "unchanged", history_runs=len(earlier))
     if other_versions:
         verdict.reasons.append(f"{other_versions} earlier run(s) with other library versions left out")
+    if other_adapters:
+        verdict.reasons.append(f"adapter changed: {other_adapters} earlier run(s) of other adapter code "
+                               f"left out (now {newest.adapter})")
     if newest.ok < newest.runs and all(r.ok == r.runs for r in earlier):
         verdict.verdict = "failing"
         verdict.reasons.append(f"{newest.runs - newest.ok} of {newest.runs} runs not ok")

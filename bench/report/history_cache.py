@@ -7,7 +7,7 @@ Lines, the source of truth. A cache that cannot be read is ignored (and
 rewritten); it is replaced atomically (a temporary file, then ``os.replace``).
 Measured on 100 synthetic runs × 200 cells (curves of 100 points, 149 MB):
 reading the JSON Lines takes several seconds, the cache well under two (see
-the README, "History of many runs").
+docs/measurements.md, "History cache").
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ from bench.core.record import GroupKey
 Signature = tuple[int, int, str]
 COLUMNS = ("path", "size", "mtime_ns", "sha256", "run", "run_time", "environment", "packages", "task",
            "backend", "device", "division", "spec", "metric", "metric_value", "fit_median", "ok", "runs",
-           "untrusted", "rules")
+           "untrusted", "adapter", "rules")
 #: the version of the rules that compute a row (a cache of other rules is read again)
-RULES = 2
+RULES = 3
+#: the adapter version of records that do not carry one (comparable among themselves)
+UNKNOWN_ADAPTER = "unknown"
 
 
 @dataclass
@@ -49,6 +51,8 @@ class CellRun:
     packages: str = ""
     #: its ok runs measured under contention or unstable, e.g. ``2/3 contended`` ("" when none)
     untrusted: str = ""
+    #: hash of the backend's adapter source (``Record.adapter_version``), :data:`UNKNOWN_ADAPTER` when absent
+    adapter: str = UNKNOWN_ADAPTER
 
     def row(self) -> dict[str, Any]:
         return {"run": self.run, "run_time": self.run_time, "environment": self.environment,
@@ -56,7 +60,7 @@ class CellRun:
                 "division": self.key.division, "task": self.key.task, "backend": self.key.backend,
                 "device": self.key.device, "spec": self.key.spec, "metric": self.metric or "",
                 "metric_value": self.metric_value, "fit_median_s": self.fit_median,
-                "ok": self.ok, "runs": self.runs, "untrusted": self.untrusted}
+                "ok": self.ok, "runs": self.runs, "untrusted": self.untrusted, "adapter": self.adapter}
 
 
 def signature(path: Path) -> Signature:
@@ -91,7 +95,7 @@ def load(cache: Path) -> dict[str, tuple[Signature, list]]:
         entry[1].append(CellRun(row["run"], row["run_time"], row["environment"], key,
                                 row["metric"] or None, _float(row["metric_value"]),
                                 _float(row["fit_median"]), row["ok"], row["runs"], row["packages"] or "",
-                                row["untrusted"] or ""))
+                                row["untrusted"] or "", row["adapter"] or UNKNOWN_ADAPTER))
     return out
 
 
@@ -136,7 +140,7 @@ def save(cache: Path, entries: dict[str, tuple[Signature, list]]) -> None:
                          "task": r.key.task, "backend": r.key.backend, "device": r.key.device,
                          "division": r.key.division, "spec": r.key.spec, "metric": r.metric or "",
                          "metric_value": r.metric_value, "fit_median": r.fit_median,
-                         "ok": r.ok, "runs": r.runs, "untrusted": r.untrusted})
+                         "ok": r.ok, "runs": r.runs, "untrusted": r.untrusted, "adapter": r.adapter})
     schema = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()),
                         ("sha256", pa.string()), ("run", pa.string()), ("run_time", pa.string()),
                         ("environment", pa.string()), ("packages", pa.string()), ("task", pa.string()),
@@ -144,7 +148,7 @@ def save(cache: Path, entries: dict[str, tuple[Signature, list]]) -> None:
                         ("device", pa.string()), ("division", pa.string()), ("spec", pa.string()),
                         ("metric", pa.string()), ("metric_value", pa.float64()), ("fit_median", pa.float64()),
                         ("ok", pa.int64()), ("runs", pa.int64()), ("untrusted", pa.string()),
-                        ("rules", pa.int64())])
+                        ("adapter", pa.string()), ("rules", pa.int64())])
     if not _ours(cache):  # never over a file nnbench did not write, never through a link
         return
     temporary = cache.with_name(cache.name + f".{os.getpid()}.tmp")

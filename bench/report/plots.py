@@ -2,13 +2,15 @@
 
 * ``metric-vs-fit-time``: per task, one point per backend: mean metric (95 %
   CI error bar) against median fit time (interquartile error bar, log scale);
-* ``fit-time``: median fit time per backend per task (bars, log scale, IQR);
+* ``fit-time``: median fit time per backend, a panel per task (bars, log scale, IQR);
 * ``learning-curves``: training loss per epoch, every seed, from ``curve``;
 * ``time-to-target``: the target metric on held-out rows against training
   seconds, every seed, with the target as a dashed line.
 
 Matplotlib's object API (``Figure``) is used without pyplot, so no display
-and no global state are involved (the Agg canvas renders the PNG).
+and no global state are involved (the Agg canvas renders the PNG). Layout, colours and
+order are shared by every figure (:mod:`bench.report.panels`, :mod:`bench.report.palette`);
+the curve figures are :mod:`bench.report.curves`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,9 @@ from bench.core import owned  # noqa: E402
 from bench.core.owned import FIGURE_MARK  # noqa: E402
 from bench.core.record import Record, as_records  # noqa: E402
 from bench.core.text import visible  # noqa: E402
+from bench.report import palette  # noqa: E402
+from bench.report.curves import plot_learning_curves, plot_time_to_target  # noqa: E402
+from bench.report.panels import clip_to_metric, grid, legend, panel_name, panel_order  # noqa: E402
 from bench.report.summary import GroupSummary  # noqa: E402
 from bench.report.ticks import declutter, log_axis, visible_texts  # noqa: E402
 from bench.report.tuned_plot import plot_tuning  # noqa: E402
@@ -40,14 +45,12 @@ FORMATS = ("png", "svg")
 SAFE_NAME = re.compile(r"[a-z0-9_][a-z0-9_.-]*")
 #: characters of a name kept in a file name (a file name holds at most 255 bytes)
 MAX_NAME = 80
-PANEL_SIZE = (4.6, 3.4)
-MAX_COLUMNS = 3
-
+#: pixels per inch of the PNGs (the figures are sized in inches for the page, see panels.py)
+DPI = 100
 
 def backend_colours(names: list[str]) -> dict[str, Any]:
-    """A fixed colour per backend, the same in every figure."""
-    palette = matplotlib.colormaps["tab10"].colors
-    return {name: palette[i % len(palette)] for i, name in enumerate(sorted(set(names)))}
+    """A fixed colour per backend, the same in every figure and page (:mod:`bench.report.palette`)."""
+    return palette.colours(names)
 
 
 def safe_name(text: str) -> str:
@@ -58,17 +61,6 @@ def safe_name(text: str) -> str:
         return text
     readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:MAX_NAME] or "plot"
     return f"{readable}~{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
-
-
-def _grid(tasks: list[str], title: str) -> tuple[Figure, list[Axes]]:
-    columns = min(MAX_COLUMNS, len(tasks))
-    rows = math.ceil(len(tasks) / columns)
-    figure = Figure(figsize=(PANEL_SIZE[0] * columns, PANEL_SIZE[1] * rows + 0.6), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False).ravel().tolist()
-    for extra in axes[len(tasks):]:
-        extra.set_visible(False)
-    figure.suptitle(title)
-    return figure, axes[: len(tasks)]
 
 
 def _log_axis(ax: Axes, which: str) -> None:
@@ -84,148 +76,104 @@ def _save(figure: Figure, directory: Path, stem: str) -> list[Path]:
         # nnbench's mark (bench.core.owned), and no date: the same figure is the same file
         metadata = {"Date": None, "Creator": FIGURE_MARK} if extension == "svg" else {"Software": FIGURE_MARK}
         owned.write_owned(path, lambda temporary, ext=extension, meta=metadata: figure.savefig(
-            temporary, format=ext, dpi=100, metadata=meta), "the figure")
+            temporary, format=ext, dpi=DPI, metadata=meta), "the figure")
         paths.append(path)
     return paths
-
-
-def _ok(records: list[Record]) -> list[Record]:
-    return [r for r in records if r.ok]
 
 
 def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
-def _panel(task: str, division: str, among: list[Record] | list[GroupSummary]) -> str:
-    """A figure panel per task, and per division when the results hold both (never mixed)."""
-    return f"{task} ({division})" if len({x.division for x in among}) > 1 else task
+def _by_panel(summaries: list[GroupSummary],
+              shown: list[GroupSummary]) -> tuple[dict[str, list[GroupSummary]], int]:
+    """The shown summaries per panel (task, and division when both are there), backends in fixed
+    order; and the number of columns (:func:`bench.report.panels.panel_order`)."""
+    panels: dict[str, list[GroupSummary]] = {}
+    for s in sorted(shown, key=lambda s: palette.position(s.backend)):
+        panels.setdefault(panel_name(s.task, s.division, shown), []).append(s)
+    order, columns = panel_order(shown)
+    return {name: panels[name] for name in order}, columns
 
 
-def plot_metric_vs_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Figure | None:
+def plot_metric_vs_time(summaries: list[GroupSummary]) -> Figure | None:
     shown = [s for s in summaries if s.ok and _finite(s.metric_mean) and _finite(s.fit.median)]
-    tasks = list(dict.fromkeys(_panel(s.task, s.division, summaries) for s in shown))
-    if not tasks:
+    panels, columns = _by_panel(summaries, shown)
+    if not panels:
         return None
-    figure, axes = _grid(tasks, "Metric (mean, 95 % CI) against fit time (median, IQR)")
-    for task, ax in zip(tasks, axes):
-        for s in (s for s in shown if _panel(s.task, s.division, summaries) == task):
+    figure, axes = grid(list(panels), columns)
+    for ax, group in zip(axes, panels.values()):
+        for s in group:
             yerr = s.metric_ci95 if _finite(s.metric_ci95) else 0.0
             xerr = [[max(s.fit.median - s.fit.q1, 0.0)], [max(s.fit.q3 - s.fit.median, 0.0)]]
             ax.errorbar(s.fit.median, s.metric_mean, xerr=xerr, yerr=yerr, fmt="o", capsize=3,
-                        color=colours[s.backend], label=s.backend)
+                        color=palette.colour(s.backend))
         _log_axis(ax, "x")
-        ax.set_title(task)
+        metric = next((s.metric for s in group if s.metric), None)
+        clip_to_metric(ax, metric)
         ax.set_xlabel("fit seconds (log)")
-        ax.set_ylabel(next(s.metric for s in shown if _panel(s.task, s.division, summaries) == task)
-                      or "metric")
+        ax.set_ylabel(metric or "metric")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small")
+    legend(figure, "Main metric (mean, 95 % CI) against fit time (median, IQR)", {s.backend for s in shown})
     return figure
 
 
-def plot_fit_time(summaries: list[GroupSummary], colours: dict[str, Any]) -> Figure | None:
+SlotKey = tuple[str, str, int]
+
+
+def _panel_keys(group: list[GroupSummary]) -> list[SlotKey]:
+    """Each summary's place key in its panel: backend, device, and which of the backend's networks
+    there (0 unless a panel holds several specs of one backend on one device)."""
+    keys: list[SlotKey] = []
+    for s in group:
+        keys.append((s.backend, s.device, sum(k[:2] == (s.backend, s.device) for k in keys)))
+    return keys
+
+
+def _slots(panels: Mapping[str, list[GroupSummary]]) -> dict[SlotKey, str]:
+    """Every bar's place, the same in every panel, in the fixed order, with its label: the device
+    only where there are several, ``#2`` for a backend's second network in a panel."""
+    keys = sorted({k for group in panels.values() for k in _panel_keys(group)},
+                  key=lambda k: (palette.position(k[0]), k[1], k[2]))
+    devices = len({k[1] for k in keys}) > 1
+    return {k: k[0] + (f"@{k[1]}" if devices else "") + (f" #{k[2] + 1}" if k[2] else "") for k in keys}
+
+
+def plot_fit_time(summaries: list[GroupSummary]) -> Figure | None:
+    """Small multiples: a panel per task (and division), a horizontal bar per backend, each backend
+    in the same place in every panel (an empty place: no time for it there)."""
     shown = [s for s in summaries if s.ok and _finite(s.fit.median) and s.fit.median > 0]
-    tasks = list(dict.fromkeys(_panel(s.task, s.division, summaries) for s in shown))
-    backends = list(dict.fromkeys(s.backend for s in shown))
-    if not tasks:
+    panels, columns = _by_panel(summaries, shown)
+    if not panels:
         return None
-    # each task's slot is wide enough for its bars and for its name (about 0.09 in a character)
-    slot = max(0.6 * max(1, len(backends)), 0.09 * max(len(t) for t in tasks) + 0.3)
-    figure = Figure(figsize=(max(6.0, slot * len(tasks) + 2), 4.2), layout="constrained")
-    ax = figure.subplots()
-    width = 0.8 / len(backends)
-    for b, backend in enumerate(backends):
-        xs, heights, low, high = [], [], [], []
-        for t, task in enumerate(tasks):
-            match = next((s for s in shown if _panel(s.task, s.division, summaries) == task
-                          and s.backend == backend), None)
-            if match is None:
-                continue
-            xs.append(t - 0.4 + width * (b + 0.5))
-            heights.append(match.fit.median)
-            low.append(max(match.fit.median - match.fit.q1, 0.0))
-            high.append(max(match.fit.q3 - match.fit.median, 0.0))
-        ax.bar(xs, heights, width, yerr=[low, high], capsize=2, color=colours[backend], label=backend)
-    _log_axis(ax, "y")
-    ax.set_xticks(range(len(tasks)), [visible(task) for task in tasks])
-    ax.set_ylabel("fit seconds, median (log)")
-    ax.set_title("Fit time per backend and task (bars: median; whiskers: IQR)", fontsize="medium")
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize="small")
+    slots = _slots(panels)
+    place = {key: i for i, key in enumerate(slots)}
+    figure, axes = grid(list(panels), columns, height=max(2.0, 0.8 + 0.25 * len(slots)),
+                        title="Fit time per backend (bars: median over seeds; whiskers: IQR)")
+    for ax, group in zip(axes, panels.values()):
+        ys = [place[key] for key in _panel_keys(group)]
+        low = [max(s.fit.median - s.fit.q1, 0.0) for s in group]
+        high = [max(s.fit.q3 - s.fit.median, 0.0) for s in group]
+        ax.barh(ys, [s.fit.median for s in group], 0.7, xerr=[low, high], capsize=2,
+                color=[palette.colour(s.backend) for s in group])
+        ax.set_yticks(range(len(slots)), [visible(label) for label in slots.values()])
+        ax.set_ylim(len(slots) - 0.5, -0.5)  # the first backend on top
+        _log_axis(ax, "x")
+        ax.set_xlabel("fit seconds (log)")
+        ax.grid(True, axis="x", alpha=0.3)
     return figure
-
-
-def _plot_curves(records: list[Record], colours: dict[str, Any], title: str,
-                 x_of: Callable[[dict[str, Any]], Any], y_of: Callable[[dict[str, Any], Record], Any],
-                 x_label: str, y_label: Callable[[Record], str],
-                 target_line: bool = False) -> Figure | None:
-    with_curves = [r for r in _ok(records) if r.curve]
-    tasks = list(dict.fromkeys(_panel(r.task, r.division, records) for r in with_curves))
-    if not tasks:
-        return None
-    figure, axes = _grid(tasks, title)
-    for task, ax in zip(tasks, axes):
-        labelled: set[str] = set()
-        xs_all, ys_all = [], []
-        runs = [r for r in with_curves if _panel(r.task, r.division, records) == task]
-        for record in runs:
-            points = [(x_of(p), y_of(p, record)) for p in record.curve or []]
-            points = [(x, y) for x, y in points if _finite(x) and _finite(y)]
-            if not points:
-                continue
-            xs, ys = zip(*points)
-            xs_all += xs
-            ys_all += ys
-            backend = record.backend
-            ax.plot(xs, ys, color=colours[backend], alpha=0.6, linewidth=1.2,
-                    marker="o" if len(xs) < 5 else None, markersize=4,
-                    label=None if backend in labelled else backend)
-            labelled.add(backend)
-        target = next((r.target for r in runs if r.target), None)
-        if target_line and target and _finite(target.get("value")):
-            ax.axhline(target["value"], color="black", linestyle="--", linewidth=1, label="target")
-        if xs_all and min(xs_all) > 0:
-            _log_axis(ax, "x")
-        if not target_line and ys_all and min(ys_all) > 0:
-            _log_axis(ax, "y")
-        ax.set_title(task)
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label(runs[0]))
-        ax.grid(True, alpha=0.3)
-        if labelled:
-            ax.legend(fontsize="small")
-    return figure
-
-
-def plot_learning_curves(records: list[Record], colours: dict[str, Any]) -> Figure | None:
-    return _plot_curves(records, colours, "Learning curves: training loss per epoch (every seed)",
-                        x_of=lambda p: p.get("epoch"), y_of=lambda p, r: p.get("loss"),
-                        x_label="epoch (log)", y_label=lambda r: "training loss (as the backend reports it)")
-
-
-def plot_time_to_target(records: list[Record], colours: dict[str, Any]) -> Figure | None:
-    def metric_of(point: dict[str, Any], record: Record) -> Any:
-        return point.get(record.target_metric or "")
-
-    return _plot_curves(records, colours, "Time to target: held-out metric against training seconds",
-                        x_of=lambda p: p.get("seconds"), y_of=metric_of,
-                        x_label="training seconds (log)",
-                        y_label=lambda r: r.target_metric or "metric",
-                        target_line=True)
 
 
 def figures(records: Sequence[Record | Mapping[str, Any]],
             summaries: list[GroupSummary]) -> dict[str, Figure]:
     """Every figure there is data for, by file stem, laid out with no colliding tick labels."""
     records = as_records(records)
-    colours = backend_colours([r.backend for r in records])
     drawn = {
-        "metric-vs-fit-time": plot_metric_vs_time(summaries, colours),
-        "fit-time": plot_fit_time(summaries, colours),
-        "learning-curves": plot_learning_curves(records, colours),
-        "time-to-target": plot_time_to_target(records, colours),
-        "tuning": plot_tuning(records, colours),
+        "metric-vs-fit-time": plot_metric_vs_time(summaries),
+        "fit-time": plot_fit_time(summaries),
+        "learning-curves": plot_learning_curves(records),
+        "time-to-target": plot_time_to_target(records),
+        "tuning": plot_tuning(records),
     }
     shown = {stem: figure for stem, figure in drawn.items() if figure is not None}
     for figure in shown.values():
@@ -267,15 +215,21 @@ def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
         for row in series:
             lines.setdefault((row.key.backend, row.key.device, row.key.spec), []).append(row)
         labelled_twice = len({b for b, _, _ in lines}) < len(lines)
-        for (backend, device, spec), points in lines.items():
+        for (backend, device, spec), points in sorted(lines.items(),
+                                                      key=lambda kv: palette.position(kv[0][0])):
             points.sort(key=lambda r: position[r.run])
             label = backend + (f" {device} {spec}" if labelled_twice else "")
-            xs = [position[r.run] for r in points]
-            style = {"color": colours[backend], "marker": "o", "markersize": 4, "label": label}
-            metric_ax.plot(xs, [r.metric_value for r in points], **style)
-            time_ax.plot(xs, [r.fit_median for r in points], **style)
+            for number, segment in enumerate(_adapter_segments(points)):  # edited adapter code: a new line
+                xs = [position[r.run] for r in segment]
+                style = {"color": colours[backend], "marker": "o", "markersize": 4,
+                         "label": label if number == 0 else None}
+                metric_ax.plot(xs, [r.metric_value for r in segment], **style)
+                time_ax.plot(xs, [r.fit_median for r in segment], **style)
+                if number:
+                    _mark_adapter_change(time_ax, xs[0], colours[backend], backend)
         metric_name = next((r.metric for r in series if r.metric), None) or "metric"
         metric_ax.set_ylabel(metric_name)
+        clip_to_metric(metric_ax, metric_name)
         metric_ax.set_title(f"{metric_name}, mean over seeds", fontsize="medium")
         time_ax.set_ylabel("fit seconds, median (log)")
         time_ax.set_title("fit time, median over seeds", fontsize="medium")
@@ -285,13 +239,30 @@ def history_figures(rows: Sequence[Any]) -> dict[str, Figure]:
             ax.set_xlabel("run (oldest → newest)")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(True, alpha=0.3)
-        time_ax.legend(fontsize="small")
+        figure.legend(*time_ax.get_legend_handles_labels(), loc="outside right upper", fontsize="small")
         where = f" — environment {environment}" if len(environments) > 1 else ""
         figure.suptitle(f"History: {task} ({division}){where}, {len(runs)} runs")
         stem = "history-" + safe_name(f"{task}-{division}" + (f"-{environment}" if where else ""))
         declutter(figure)
         drawn[stem] = figure
     return drawn
+
+
+def _adapter_segments(points: list[Any]) -> list[list[Any]]:
+    """A line's points split where the adapter's code changed (``CellRun.adapter``): one series each."""
+    segments: list[list[Any]] = []
+    for point in points:
+        if not segments or getattr(point, "adapter", None) != getattr(segments[-1][-1], "adapter", None):
+            segments.append([])
+        segments[-1].append(point)
+    return segments
+
+
+def _mark_adapter_change(ax: Any, x: float, colour: Any, backend: str) -> None:
+    """A dotted line where a backend's adapter code changed, labelled at the top of the panel."""
+    ax.axvline(x - 0.5, color=colour, linestyle=":", linewidth=1)
+    ax.annotate(f"{backend}: adapter changed", xy=(x - 0.5, 1), xycoords=("data", "axes fraction"),
+                rotation=90, va="top", ha="right", fontsize="x-small", color=colour)
 
 
 def write_history_plots(rows: Sequence[Any], directory: Path) -> list[Path]:

@@ -18,6 +18,7 @@ from typing import IO, Any
 import pandas as pd
 
 from bench.core.text import unfiltered, visible
+from bench.report.layout import fit, plain_lines, terminal_width, wrap, wrapped_rows
 from bench.report.summary import REFERENCE_BACKEND
 
 Row = dict[str, str]
@@ -25,7 +26,9 @@ Row = dict[str, str]
 TEXT_COLUMNS = frozenset({"task", "backend", "division", "device", "spec", "metric", "notes", "reason",
                           "verdict", "target", "deviation", "network", "used by", "field", "value", "note",
                           f"vs {REFERENCE_BACKEND}", "why", "best", "by metric", "fastest",
-                          "by time", "not ranked", "size", "timed by"})
+                          "by time", "not ranked", "size", "timed by", "pair", "faster on (tasks)",
+                          "more accurate on (tasks)", "time rank [95 % CI]", "metric rank [95 % CI]", "sweep",
+                          "crossover", "file", "change", "chosen (first seed)"})
 #: (title, rows, note) of one table
 Section = tuple[str, list[Row], str]
 
@@ -104,12 +107,6 @@ def to_markdown(sections: Iterable[Section], title: str, banner: str = "", lead:
     return "\n\n".join(parts) + "\n"
 
 
-def plain_table(rows: list[Row]) -> str:
-    from tabulate import tabulate
-
-    return tabulate(rows, headers="keys", tablefmt="simple", disable_numparse=True)
-
-
 #: What marks a row whose times were measured under contention or were unstable (notes, answer entries).
 UNTRUSTED_MARKS = ("contended", "unstable")
 
@@ -128,33 +125,41 @@ def flag_style(row: Row) -> str | None:
 
 
 def print_sections(sections: Iterable[Section], stream: IO[str] | None = None, rich: bool | None = None,
-                   row_style: Callable[[Row], str | None] = flag_style) -> None:
-    """Tables on a terminal: rich tables on a TTY, plain text otherwise (pipes, CI logs)."""
+                   row_style: Callable[[Row], str | None] = flag_style, width: int | None = None,
+                   text_columns: frozenset[str] = TEXT_COLUMNS) -> None:
+    """Tables on a terminal: rich tables on a TTY, plain text otherwise (pipes, CI logs).
+
+    Both fit ``width`` (default: the terminal's, :func:`bench.report.layout.terminal_width`): text
+    wraps at spaces and, where that is not enough, low-priority columns are left out with a note.
+    """
     stream = stream or sys.stdout
     sections = list(sections)
     use_rich = stream.isatty() if rich is None else rich
+    width = width or terminal_width(stream)
     if not use_rich:
         for heading, rows, _ in sections:
-            print(visible(f"\n{heading}\n{plain_table(rows)}"), file=stream)
+            rows = [{k: visible(v) for k, v in row.items()} for row in rows]
+            layout = fit(rows, table_columns(rows), width, text_columns)
+            lines = ["", *wrap(visible(heading), width)] if heading else []
+            lines += plain_lines(rows, layout, text_columns)
+            lines += wrap(layout.note(width), width) if layout.dropped else []
+            print("\n".join(lines), file=stream)
         return
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(file=unfiltered(stream))  # rich's colours are its own; every cell is made visible
-
-    def shown(text: Any) -> str:
-        return escape(visible(text))
+    console = Console(file=unfiltered(stream), width=width)  # rich's colours are its own; cells made visible
 
     for heading, rows, note in sections:
-        table = Table(title=shown(heading), title_justify="left", caption=shown(note) if note else None,
-                      caption_justify="left")
-        columns = table_columns(rows)
-        for column in columns:
-            table.add_column(shown(column), justify="left" if column in TEXT_COLUMNS else "right",
-                             overflow="fold", no_wrap=column in {"task", "backend"})
-        for row in rows:
-            table.add_row(*(shown(row.get(c, "")) for c in columns), style=row_style(row))
+        rows = [{k: visible(v) for k, v in row.items()} for row in rows]
+        layout = fit(rows, table_columns(rows), width, text_columns, boxed=True)
+        caption = " ".join(part for part in (visible(note) if note else "", layout.note(width)) if part)
+        table = Table(title=escape(visible(heading)), title_justify="left",
+                      caption=escape(caption) if caption else None, caption_justify="left")
+        for column in layout.columns:
+            table.add_column(escape(column), justify="left" if column in text_columns else "right",
+                             width=layout.widths[column], overflow="fold")
+        for row, cells in zip(rows, wrapped_rows(rows, layout), strict=True):
+            table.add_row(*(escape(cells[c]) for c in layout.columns), style=row_style(row))
         console.print(table)
-
-

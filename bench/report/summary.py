@@ -33,6 +33,7 @@ from typing import Any
 from bench.core import metrics as registry
 from bench.core.conditions import untrusted
 from bench.core.record import GroupKey, Record, as_records, spec_key
+from bench.report import palette
 from bench.report.stats import (
     ALPHA,
     finite,
@@ -305,12 +306,15 @@ def significance_against_reference(groups: dict[GroupKey, list[Record]], summari
 
 
 def summarise(records: Iterable[Record | Mapping[str, Any]]) -> list[GroupSummary]:
-    """One :class:`GroupSummary` per group, ordered by task then backend as first seen."""
+    """One :class:`GroupSummary` per group, ordered by task and division as first seen, then backend
+    in the fixed order every figure and page uses (:func:`bench.report.palette.position`)."""
     groups = group_records(records)
     summaries = [summarise_group(key, group) for key, group in groups.items()]
     significance_against_reference(groups, summaries)
     task_order = {task: i for i, task in enumerate(dict.fromkeys(s.task for s in summaries))}
-    summaries.sort(key=lambda s: task_order[s.task])  # stable: backends keep their run order
+    division_order = {d: i for i, d in enumerate(dict.fromkeys(s.division for s in summaries))}
+    summaries.sort(key=lambda s: (task_order[s.task], division_order[s.division],
+                                  palette.position(s.backend)))  # stable otherwise
     compare_with_reference(summaries)
     return summaries
 

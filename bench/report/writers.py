@@ -25,6 +25,7 @@ from bench.core.results import read_typed
 from bench.core.text import visible
 from bench.report import html as html_page
 from bench.report.crossover import newest_scaling_files
+from bench.report.layout import terminal_width, wrap
 from bench.report.render import Row, Section, csv_safe_frame, flag_style, print_sections, to_markdown
 from bench.report.summary import GroupSummary, summarise
 from bench.report.tables import TERMINAL_SECTIONS, ReportTables, build_tables, summary_frame
@@ -70,13 +71,16 @@ def write_terminal(report: Report, stream: IO[str] | None = None, rich: bool | N
     stream = stream or sys.stdout
     shown = [s for s in report.sections
              if report.terminal_sections is None or s[0] in report.terminal_sections]
-    if report.banner:
-        print(f"WARNING: {report.banner}", file=stream)
+    width = terminal_width(stream)
+    banner = "\n".join(wrap(f"WARNING: {report.banner}", width)) if report.banner else ""
+    if banner:
+        print(banner, file=stream)
     if report.tables and report.tables.verdict:
-        print(visible("The answer in brief\n" + "\n".join(report.tables.verdict)), file=stream)
+        brief = "The answer in brief\n" + "\n".join(report.tables.verdict)
+        print("\n".join(wrap(visible(brief), width)), file=stream)
     print_sections(shown, stream, rich, report.row_style)
-    if report.banner:
-        print(f"\nWARNING: {report.banner}", file=stream)
+    if banner:
+        print(f"\n{banner}", file=stream)
     return []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, packages_distributions, version
 
 
 def cpu_model() -> str:
@@ -27,14 +27,43 @@ def platform_name() -> str:
     return f"{name.sysname}-{name.release}-{name.machine}"
 
 
+def _distribution_key(name: str) -> str:
+    """A distribution's name as packaging compares them (``tensorflow_cpu`` → ``tensorflow-cpu``)."""
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
 def package_versions(names: tuple[str, ...] | list[str]) -> dict[str, str]:
-    versions = {}
+    """The installed version of each name, a distribution or else an importable package.
+
+    A name that is no installed distribution is looked up as an import name
+    (:func:`importlib.metadata.packages_distributions`): ``tensorflow`` provided
+    by the ``tensorflow-cpu`` distribution reads ``2.21.0 (tensorflow-cpu)``. A
+    name that such an entry already covers is not repeated; one neither
+    installed nor importable reads ``not installed``.
+    """
+    versions: dict[str, str] = {}
+    covered: set[str] = set()  # distributions named in another entry's version
+    direct: set[str] = set()  # names that are installed distributions
+    providers: dict[str, list[str]] | None = None
     for name in names:
         try:
             versions[name] = version(name)
+            direct.add(name)
+            continue
         except PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+            pass
+        if providers is None:
+            providers = packages_distributions()
+        found = []
+        for distribution in dict.fromkeys(providers.get(name.replace("-", "_"), [])):
+            try:
+                found.append(f"{version(distribution)} ({_distribution_key(distribution)})")
+                covered.add(_distribution_key(distribution))
+            except PackageNotFoundError:
+                continue
+        versions[name] = ", ".join(found) or "not installed"
+    return {name: value for name, value in versions.items()
+            if name not in direct or _distribution_key(name) not in covered}
 
 
 def describe(packages: tuple[str, ...] | list[str] = ("numpy",)) -> dict[str, object]:

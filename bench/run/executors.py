@@ -13,7 +13,7 @@ way whichever executor ran it.
   resource ``GPU=1`` when some worker advertises one (start GPU workers with
   ``dask worker ... --resources GPU=1``), so at most one cell per GPU runs at
   once. Parallel cells share the machine: compare their accuracy freely, but
-  their times only as the README's "Reliability and scale-out" section says.
+  their times only as docs/reliability.md ("Scaling out on Dask") says.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 :func:`backend_environment` puts :meth:`ThreadPolicy.environment` (thread counts, passive OpenMP
 waits, inter-op pools where the policy sizes them) and the policy itself in a backend process's
 environment; the worker records the policy and ``setup_threads`` applies the runtime-only parts.
-README "Thread policy" gives the measurements behind the choice.
+docs/methods.md ("Thread policy") and docs/measurements.md give the measurements behind the choice.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ from bench.core.threads import ThreadPolicy
 from bench.core.tuning import tuned_splits
 from bench.core.weights import initial_weights
 from bench.run import environment
+from bench.run.adapter_source import adapter_version
 from bench.run.contention import ContentionMeter
 
 #: Text of an import error that means memory ran out (the ``RLIMIT_AS`` cap, or the machine), not that
@@ -234,6 +235,7 @@ def _load(config: CellConfig, record: Record) -> _Loaded | None:
     task = registry.task(config.task, config.task_file) if ok else None
     setup_start = time.perf_counter()
     record.env = environment.describe(("numpy", *backend_cls.packages))
+    record.adapter_version = adapter_version(backend_cls)
     if task is None:
         _cannot_import(record, config, why)
         return None
