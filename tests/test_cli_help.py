@@ -116,6 +116,7 @@ def test_comma_lists_and_repeated_flags_are_the_same_list() -> None:
     perf = parse("perf", "--frameworks", "", "--idiomatic", "torch", "--idiomatic", "sklearn")
     assert perf.frameworks == [] and perf.idiomatic == ["torch", "sklearn"]
     assert kit_cli.parser().parse_args(["numpy,torch"]).backends == ["numpy", "torch"]
+    assert parse("tasks", "--columns", "task,kind", "--columns", "lr").columns == ["task", "kind", "lr"]
     # --set values hold commas themselves: repeated, never split
     assert parse("run", "--set", "layers=2,4,1", "--set", "epochs=5").set == ["layers=2,4,1", "epochs=5"]
 
@@ -167,6 +168,7 @@ def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str], main=cli.ma
     (["perf", "--contention-settings", "polcy"], "unknown thread setting 'polcy'; did you mean 'policy'"),
     (["run", "--set", "epoch=5"], "unknown spec field 'epoch'; did you mean 'epochs'? known: batch_size,"),
     (["run", "--backend", ""], "the suite names no backend"),
+    (["tasks", "--columns", "task,licens"], "--columns: unknown column 'licens'; did you mean 'licence'?"),
     (["report", "a.jsonl", "b.jsonl"], "unrecognized argument: b.jsonl (see nnbench report --help)"),
 ])
 def test_unknown_names_get_a_suggestion(argv: list[str], message: str, capsys: pytest.CaptureFixture[str],

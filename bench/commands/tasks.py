@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bench.core import registry
+from bench.core import registry, suggest
 from bench.core.cli_parser import NameList
 from bench.run.suite import SuiteError
 
@@ -104,19 +104,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_arguments(parser)
     parser.add_argument("--wide", action="store_true",
                         help="every column (evaluation, source, licence too), lines as long as they need")
-    parser.add_argument("--columns", metavar="A,B,…",
-                        help=f"the columns to show, comma-separated, of: {', '.join(ALL_COLUMNS)}")
+    parser.add_argument("--columns", action=NameList, metavar="NAMES",
+                        help="the columns to show, comma-separated or repeated, of: "
+                             f"{', '.join(ALL_COLUMNS)} "
+                             f"(default: {', '.join(DEFAULT_COLUMNS)}; with --wide, all)")
 
 
 def chosen_columns(args: argparse.Namespace) -> tuple[str, ...]:
     """The columns ``--columns`` / ``--wide`` ask for; :class:`SuiteError` naming an unknown one."""
     if args.columns is None:
         return ALL_COLUMNS if args.wide else DEFAULT_COLUMNS
-    names = tuple(dict.fromkeys(name.strip() for name in args.columns.split(",") if name.strip()))
+    names = tuple(dict.fromkeys(args.columns))
     unknown = [name for name in names if name not in ALL_COLUMNS]
-    if unknown or not names:
-        raise SuiteError(f"--columns: unknown column {', '.join(unknown) or '(none given)'}; "
-                         f"known: {', '.join(ALL_COLUMNS)}")
+    if unknown:
+        known = len(ALL_COLUMNS)
+        raise SuiteError(f"--columns: {suggest.unknown('column', unknown[0], ALL_COLUMNS, most=known)}")
+    if not names:
+        raise SuiteError(f"--columns: no column given; known: {', '.join(ALL_COLUMNS)}")
     return names
 
 
