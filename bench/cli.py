@@ -1,4 +1,4 @@
-"""Command line: ``python -m bench <command>``; one module per command.
+"""Command line: ``nnbench <command>`` (``python -m bench <command>``); one module per command.
 
 Bad input (unknown names, malformed suite, invalid spec, unreadable files,
 output paths that collide or cannot be written, a results file another run
@@ -13,9 +13,9 @@ import argparse
 import importlib
 import os
 import sys
-from typing import NoReturn
 
 from bench.core import registry
+from bench.core.cli_parser import Parser
 from bench.core.files import InputFileError
 from bench.core.results import ResultsFileError
 from bench.core.spec import SpecError
@@ -33,19 +33,43 @@ USAGE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """Malformed flags, too, print one line ``error: ...`` and exit 2 (no usage dump)."""
+#: The command's name (the console script); ``python -m bench`` is the same command.
+PROG = "nnbench"
 
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {message} (see --help)\n")
+DESCRIPTION = """\
+Train the same neural network on the same data with many libraries (NumPy from scratch,
+scikit-learn, PyTorch, Keras, JAX, PyBrain, ...) and tell which is more accurate, faster and
+cheaper. `python -m bench` is the same command as `nnbench`.
+
+Bad input (an unknown name, a malformed suite or data file, an output path that cannot be
+written) prints one line, `error: ...`, and exits with status 2 before anything is written.
+"""
+
+EPILOG = """\
+examples:
+  # two libraries on XOR, three seeds each
+  nnbench run --backend numpy,sklearn --task xor --seeds 3
+  # the default suite (what make bench runs)
+  nnbench run --suite suites/default.toml
+  # what your own table becomes, then train on it
+  nnbench tasks --data my.csv --target price
+  nnbench run --data my.csv --target price --backend numpy,sklearn,torch
+  # the report of a run again; what changed between two runs
+  nnbench report results/20261124-101500.jsonl
+  nnbench compare results/A.jsonl results/B.jsonl
+
+Each command's options and examples: nnbench COMMAND --help.
+"""
 
 
 def parser() -> argparse.ArgumentParser:
-    root = OneLineParser(prog="python -m bench", description=__doc__)
-    commands = root.add_subparsers(dest="command", required=True)
+    """The whole command line: ``nnbench`` and one sub-parser per command (``COMMANDS``)."""
+    root = Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG)
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     for name in COMMANDS:
         module = importlib.import_module(f"bench.commands.{name}")
-        sub = commands.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
+        sub = commands.add_parser(module.NAME, help=module.HELP, description=module.DESCRIPTION,
+                                  epilog=module.EXAMPLES)
         module.add_arguments(sub)
         sub.set_defaults(handler=module.handle)
     return root

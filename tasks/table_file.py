@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.core import suggest
 from bench.core.metrics import default_metrics
 from bench.core.spec import NetworkSpec
 from bench.core.task import Split, Task, TaskDataError, TaskInfo
@@ -90,7 +91,7 @@ class FileTaskDefinition:
                 raise TaskDataError(f"{where}: {key} must be a list of column names, got {data[key]!r}")
         definition = cls(**data)
         if definition.kind not in KINDS:
-            raise TaskDataError(f"{where}: unknown kind {definition.kind!r}; known: {', '.join(KINDS)}")
+            raise TaskDataError(f"{where}: {suggest.unknown('kind', definition.kind, KINDS)}")
         size = definition.test_size
         if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size < 1:
             raise TaskDataError(f"{where}: test_size must be a fraction between 0 and 1, got {size!r}")

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.core import suggest
 from bench.core.task import TaskDataError
 from tasks.preprocessing import one_hot_columns
 from tasks.table_numbers import numbers_from_objects
@@ -89,14 +90,13 @@ def prepare(table: TableFile, target: str, kind: str = "auto", drop: list[str] |
     frame, where = table.frame, table.path.name
     drop, categorical = list(drop or []), list(categorical or [])
     if kind not in KINDS:
-        raise TaskDataError(f"{where}: unknown kind {kind!r}; known: {', '.join(KINDS)}")
+        raise TaskDataError(f"{where}: {suggest.unknown('kind', kind, KINDS)}")
     known = [str(c) for c in frame.columns]
     frame.columns = known
     for label, names in (("target", [target]), ("drop", drop), ("categorical", categorical)):
         unknown = [name for name in names if name not in known]
         if unknown:
-            raise TaskDataError(f"{where}: unknown {label} column(s) {', '.join(map(repr, unknown))}; "
-                                f"columns: {_short(known)}")
+            raise TaskDataError(f"{where}: {unknown_columns(label, unknown, known)}")
     if target in drop or target in categorical:
         raise TaskDataError(f"{where}: the target {target!r} cannot also be dropped or a feature")
     features = [name for name in known if name != target and name not in drop]
@@ -117,9 +117,14 @@ def prepare(table: TableFile, target: str, kind: str = "auto", drop: list[str] |
                          rows_dropped=dropped, kind_rule=rule, target_range=span)
 
 
-def _short(names: list[str], most: int = 12) -> str:
-    shown = ", ".join(names[:most])
-    return shown + (f" … ({len(names)} in all)" if len(names) > most else "")
+def unknown_columns(label: str, unknown: list[str], known: list[str]) -> str:
+    """``unknown target column 'Label'; did you mean 'label'? columns: label, id, … (31 in all)``: the
+    columns closest to the names given come first, so a long list never hides them."""
+    plural = "s" if len(unknown) > 1 else ""
+    best = list(dict.fromkeys(m for name in unknown for m in suggest.close_matches(name, known, most=1)))
+    hint = f"did you mean {', '.join(map(repr, best))}? " if best else ""
+    return (f"unknown {label} column{plural} {', '.join(map(repr, unknown))}; {hint}"
+            f"columns: {suggest.listed(known, unknown)}")
 
 
 def _missing_values(frame: pd.DataFrame, where: str, dropna: bool) -> tuple[pd.DataFrame, int]:
@@ -176,7 +181,7 @@ def _target(series: pd.Series, kind: str, where: str) -> tuple[str, list[str], n
                             "classification needs at least two")
     if kind == "binary" and len(classes) != 2:
         raise TaskDataError(f"{where}: --kind binary needs two classes, target {name!r} has "
-                            f"{len(classes)}: {_short(classes, 6)}")
+                            f"{len(classes)}: {suggest.listed(classes, most=6)}")
     labels = series.map({value: i for i, value in enumerate(values)}).to_numpy(dtype=int)
     if kind == "auto":
         kind = "binary" if len(classes) == 2 else "multiclass"

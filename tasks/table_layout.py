@@ -17,6 +17,7 @@ import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.core.task import TaskDataError
 
@@ -35,6 +36,10 @@ class Layout:
     counts: Counter[int] = field(default_factory=Counter)
     #: (line number, fields) of the first data lines whose field count differs from the header's
     ragged: list[tuple[int, int]] = field(default_factory=list)
+    #: line numbers of the header, the first data line and the last (1-based, as an editor shows them)
+    header_line: int = 1
+    first_line: int = 0
+    last_line: int = 0
 
     @property
     def rows(self) -> int:
@@ -45,9 +50,27 @@ class Layout:
         return self.rows - self.counts.get(len(self.header), 0)
 
 
+class UnreadableLine(ValueError):
+    """A line :mod:`csv` cannot split (a carriage return inside an unquoted value)."""
+
+    def __init__(self, line: int, error: csv.Error) -> None:
+        bare_return = "new-line character seen in unquoted field" in str(error)
+        why = ("a carriage return (\\r) outside a quoted value and not before a new line; quote the "
+               "value that holds it, or save the file with \\n or \\r\\n line endings"
+               if bare_return else str(error))
+        super().__init__(f"line {line}: {why}")
+
+
 def read_layout(text: str, delimiter: str) -> Layout:
     """The header and the field count of every other line (one pass of :mod:`csv`)."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _read_rows(reader)
+    except csv.Error as exc:
+        raise UnreadableLine(reader.line_num, exc) from None
+
+
+def _read_rows(reader: Any) -> Layout:
     header: list[str] | None = None
     layout = Layout([])
     start = 1
@@ -57,7 +80,10 @@ def read_layout(text: str, delimiter: str) -> Layout:
             continue
         if header is None:
             header = layout.header = row
+            layout.header_line = line
             continue
+        layout.first_line = layout.first_line or line
+        layout.last_line = line
         layout.counts[len(row)] += 1
         if len(row) != len(header) and len(layout.ragged) < SHOWN:
             layout.ragged.append((line, len(row)))
@@ -82,15 +108,25 @@ def metadata_first_line(layout: Layout, path: Path) -> str | None:
         return None
     listed = f", classes {', '.join(classes)} (the last column holds their index 0..{len(classes) - 1})" \
         if classes else ""
-    widths = "" if len(head) == n_features + 1 else \
-        f"; the first line has {len(head)} fields, the {n_rows} lines below {n_features + 1}"
+    widths = "" if len(head) == n_features + 1 else f"{disagreement(layout, n_features + 1)}: "
     names = ",".join([f"x{i}" for i in range(1, n_features + 1)] + ["target"]) if n_features <= MAX_NAMED \
         else f"x1,x2,…,x{n_features},target"
-    return (f"its first line ({','.join(head)[:60]}) is not a header but metadata in scikit-learn's layout: "
-            f"{n_rows} rows of {n_features} features and a class index{listed}{widths}. To read it, replace "
+    return (f"{widths}its first line ({','.join(head)[:60]}) is not a header but metadata in scikit-learn's "
+            f"layout: {n_rows} rows of {n_features} features and a class index{listed}. To read it, replace "
             f"the first line with a header naming the {n_features + 1} columns, e.g. "
             f"{{ echo '{names}'; tail -n +2 {shlex.quote(str(path))}; }} > with-header.csv, "
             "then --target target")
+
+
+def _fields(n: int) -> str:
+    return f"{n} field{'s' if n != 1 else ''}"
+
+
+def disagreement(layout: Layout, fields: int) -> str:
+    """``line 1 (the header) has 4 fields but lines 2–570 have 31``: every data line has ``fields``."""
+    first, last = layout.first_line, layout.last_line
+    lines = f"line {first} has" if first == last else f"lines {first}–{last} have"
+    return f"line {layout.header_line} (the header) has {_fields(len(layout.header))} but {lines} {fields}"
 
 
 def is_number(text: str) -> bool:
@@ -104,7 +140,10 @@ def is_number(text: str) -> bool:
 
 def check_layout(text: str, delimiter: str, path: Path) -> None:
     """:class:`TaskDataError` naming the lines whose field count differs from the header's."""
-    layout = read_layout(text, delimiter)
+    try:
+        layout = read_layout(text, delimiter)
+    except UnreadableLine as exc:
+        raise TaskDataError(f"{path}: {exc}") from None
     hint = metadata_first_line(layout, path)
     if hint:
         raise TaskDataError(f"{path}: {hint}")
@@ -113,21 +152,24 @@ def check_layout(text: str, delimiter: str, path: Path) -> None:
     width = len(layout.header)
     if len(layout.counts) == 1:
         (fields,) = layout.counts
-        raise TaskDataError(f"{path}: the header (line 1) has {width} field(s) but every other line has "
-                            f"{fields}; the first line must name each column once")
+        raise TaskDataError(f"{path}: {disagreement(layout, fields)}; the first line must name each column "
+                            f"once (delimiter {delimiter!r})")
     shown = ", ".join(f"line {line} has {fields}" for line, fields in layout.ragged)
     more = layout.ragged_total - len(layout.ragged)
-    raise TaskDataError(f"{path}: {layout.ragged_total} line(s) do not have the header's {width} fields: "
-                        f"{shown}{f' ({more} more)' if more > 0 else ''}; every line needs one field per "
-                        f"column (delimiter {delimiter!r}; quote a value that holds it)")
+    total = layout.ragged_total
+    raise TaskDataError(f"{path}: line {layout.header_line} (the header) has {_fields(width)} but "
+                        f"{total} line{'s' if total != 1 else ''} below it do{'es' if total == 1 else ''} "
+                        f"not: {shown}{f' ({more} more)' if more > 0 else ''}; every line needs one field "
+                        f"per column (delimiter {delimiter!r}; quote a value that holds it)")
 
 
 def likely_delimiter(sample: str, delimiters: str) -> str | None:
-    """The delimiter of a table whose lines disagree: the one in the first line that most lines hold."""
+    """The delimiter of a table whose lines disagree: the one in the first line that most lines hold (of
+    those in the lines below when the first holds none: a one-field header above delimited rows)."""
     lines = [line for line in sample.splitlines() if line.strip()]
     if not lines:
         return None
-    present = [d for d in delimiters if d in lines[0]]
+    present = [d for d in delimiters if d in lines[0]] or [d for d in delimiters if d in "".join(lines[1:])]
     if not present:
         return None
     return max(present, key=lambda d: sum(d in line for line in lines))

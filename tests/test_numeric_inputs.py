@@ -23,7 +23,7 @@ def _refused(args: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
     before = sorted(p.name for p in tmp_path.rglob("*"))
     try:
         code = main(args)
-    except SystemExit as exc:  # argparse's own error: one line too (bench.cli.OneLineParser)
+    except SystemExit as exc:  # argparse's own error: one line too (bench.core.cli_parser.Parser)
         code = exc.code  # type: ignore[assignment]
     stderr = capsys.readouterr().err
     assert code == 2, stderr

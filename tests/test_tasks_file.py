@@ -234,14 +234,34 @@ def test_unreadable_files(tmp_path: Path, content: bytes, message: str) -> None:
 
 def test_unknown_target_column(tmp_path: Path) -> None:
     message = error_of(write(mixed_frame(), tmp_path / "t.csv"), target="price")
-    assert "unknown target column(s) 'price'" in message and "x1, x2, colour, flag, label" in message
+    assert "unknown target column 'price'" in message and "x1, x2, colour, flag, label" in message
 
 
 def test_unknown_drop_and_categorical_columns(tmp_path: Path) -> None:
     path = write(mixed_frame(), tmp_path / "t.csv")
-    assert "unknown drop column(s) 'nope'" in error_of(path, drop=["nope"])
-    assert "unknown categorical column(s) 'nope'" in error_of(path, categorical=["nope"])
+    assert "unknown drop column 'nope'" in error_of(path, drop=["nope"])
+    assert "unknown categorical column 'nope'" in error_of(path, categorical=["nope"])
     assert "cannot also be dropped" in error_of(path, drop=["label"])
+
+
+def test_a_long_column_list_starts_with_the_closest_names(tmp_path: Path) -> None:
+    """31 columns: the list is cut after 12, but never before the columns closest to the name given."""
+    frame = pd.DataFrame({"id": range(20), **{f"feature_{i}": np.arange(20.0) for i in range(29)},
+                          "label": [0, 1] * 10})
+    path = write(frame, tmp_path / "wide.csv")
+    message = error_of(path, target="Label")
+    assert "unknown target column 'Label'; did you mean 'label'? columns: label, id, feature_0," in message
+    assert message.endswith("… (31 in all)") and message.count(", ") == 11
+    several = error_of(path, drop=["Id", "featur_28"])
+    assert "unknown drop columns 'Id', 'featur_28'; did you mean 'id', 'feature_28'? columns: id, " in several
+    assert "feature_28" in several.split("columns: ")[1]
+    nothing_close = error_of(path, target="price")
+    assert "did you mean" not in nothing_close and "columns: id, feature_0, feature_1" in nothing_close
+
+
+def test_an_unknown_kind_gets_a_suggestion(tmp_path: Path) -> None:
+    message = error_of(write(mixed_frame(), tmp_path / "t.csv"), kind="binray")
+    assert "unknown kind 'binray'; did you mean 'binary'? known: auto, binary, multiclass" in message
 
 
 def test_target_with_one_class(tmp_path: Path) -> None:

@@ -42,10 +42,10 @@ def run_in_process(args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--data", "absent.csv", "--target", "y"], "no data file at"),
-    (["--data", "colours.csv", "--target", "price"], "unknown target column(s) 'price'"),
+    (["--data", "colours.csv", "--target", "price"], "unknown target column 'price'"),
     (["--data", "colours.csv", "--target", "label", "--kind", "binary"], "--kind binary needs two classes"),
     (["--data", "colours.csv", "--target", "label", "--test-size", "2"], "test_size must be a fraction"),
-    (["--data", "colours.csv", "--target", "label", "--drop", "nope"], "unknown drop column(s) 'nope'"),
+    (["--data", "colours.csv", "--target", "label", "--drop", "nope"], "unknown drop column 'nope'"),
     (["--data", "colours.csv"], "--data needs --target COLUMN"),
     (["--target", "label"], "--target only goes with --data FILE"),
     (["--dropna"], "--dropna only goes with --data FILE"),

@@ -136,7 +136,7 @@ def test_bench_tasks_columns_and_wide(monkeypatch, capsys):
     assert len(wide) == 2 + len([line for line in wide[2:] if line.strip()])  # one line a task, no wrapping
     assert main(["tasks", "--columns", "task,colour"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --columns: unknown column colour") and err.count("\n") == 1
+    assert err.startswith("error: --columns: unknown column 'colour'") and err.count("\n") == 1
 
 
 class FakeTerminal(io.StringIO):

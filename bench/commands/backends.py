@@ -10,17 +10,32 @@ import argparse
 import sys
 
 from bench.core import registry
+from bench.core.cli_parser import NameList
 from bench.report.layout import print_wrapped
 from bench.run.availability import Availability, probe_all
 from bench.run.environment import package_versions
 
 NAME = "backends"
-HELP = "list backends"
+HELP = "list the backends, whether each can run here, and its libraries' versions"
+DESCRIPTION = """\
+One line per backend: the devices it can use here, then "available" with its libraries' versions,
+or "unavailable" with the reason, which ends with the command that installs what is missing (each
+engine is an extra, e.g. pip install 'nnbench[torch]'). Each backend is asked in a process of its
+own, so one library that crashes cannot hide the others.
+"""
+EXAMPLES = """\
+examples:
+  # every registered backend
+  nnbench backends
+  # only these
+  nnbench backends torch,jax
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("names", nargs="*", metavar="BACKEND",
-                        help="only these backends (default: every registered one)")
+    parser.add_argument("names", nargs="*", metavar="BACKEND", action=NameList,
+                        help="only these backends, separated by spaces or commas (default: every "
+                             "registered one)")
 
 
 def handle(args: argparse.Namespace) -> int:

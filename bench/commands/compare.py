@@ -21,20 +21,38 @@ from bench.report.compare import ALPHA, NOT_JUDGED, TIME_TOLERANCE
 from bench.report.layout import print_wrapped
 
 NAME = "compare"
-HELP = "compare two results files (metric deltas, time ratios, verdicts)"
+HELP = "what changed between two results files: metric deltas, time ratios, verdicts"
+DESCRIPTION = """\
+For each cell found in both files (task, backend, device, division, network): the change of its metric, the
+fit-time ratio NEW/OLD and a verdict, better, worse or unchanged. Only a change beyond the noise
+measured across seeds counts (Welch's t-test at --alpha; fit times also need a change beyond
+--time-tolerance). A fit time measured while other processes competed for the CPUs gets no
+slower/faster verdict unless --trust-contended.
+
+Differences between the two environments (CPU, Python, library versions) are warned about on
+stderr. With --fail-on-regression the exit status is 1 when a cell is worse, a cell of OLD is
+missing from NEW, or NEW holds no complete record (for CI).
+"""
+EXAMPLES = """\
+examples:
+  # what changed between two runs
+  nnbench compare results/A.jsonl results/B.jsonl
+  # a CI gate: exit status 1 on any regression
+  nnbench compare baseline.jsonl results/new.jsonl --fail-on-regression
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("old", type=Path, help="the baseline results .jsonl")
-    parser.add_argument("new", type=Path, help="the results .jsonl to judge")
+    parser.add_argument("old", type=Path, metavar="OLD", help="the baseline results .jsonl")
+    parser.add_argument("new", type=Path, metavar="NEW", help="the results .jsonl to judge")
     parser.add_argument("--fail-on-regression", action="store_true",
                         help="exit with status 1 when any cell is worse, a cell of OLD is missing "
                              "from NEW, or NEW holds no complete record")
     parser.add_argument("--alpha", type=argument("alpha", integer=False), default=ALPHA,
-                        help=f"significance level of Welch's t-test (default {ALPHA})")
+                        metavar="P", help="significance level of Welch's t-test")
     parser.add_argument("--time-tolerance", type=argument("time_tolerance", integer=False),
-                        default=TIME_TOLERANCE,
-                        help=f"smallest fit-time change flagged, as a fraction (default {TIME_TOLERANCE})")
+                        default=TIME_TOLERANCE, metavar="FRACTION",
+                        help="smallest fit-time change flagged, as a fraction of OLD's")
     parser.add_argument("--trust-contended", action="store_true",
                         help="judge fit times measured while other processes competed for the CPUs "
                              "(or with unstable epochs); by default they get no slower/faster verdict")

@@ -21,17 +21,33 @@ from bench.report.layout import print_wrapped
 from bench.run.threads import default_threads
 
 NAME = "doctor"
-HELP = "is this machine fit to benchmark now? cores, load, contention, busy processes, threads, GPU"
+HELP = "is this machine fit to benchmark now? cores, load, contention, threads, GPU"
+DESCRIPTION = """\
+Prints the cores (and those this process may use), the load averages, how much of the CPUs other
+processes take over a short sample (--seconds) and the busiest of them, the CPU frequency and
+governor where the system exposes them, the thread-limit variables and the BLAS / OpenMP libraries
+NumPy loads with their thread counts, and whether an NVIDIA GPU is visible.
+
+Ends with one verdict: fit to benchmark, or not fit and why (the rule nnbench run uses to mark a
+cell timed under contention). Exit status 0; with --strict, 1 when the machine is not fit.
+"""
+EXAMPLES = """\
+examples:
+  # before a run whose times you will report
+  nnbench doctor
+  # in a script: wait until the machine is quiet
+  until nnbench doctor --strict --seconds 3 >/dev/null; do sleep 30; done
+"""
 #: Exit status of ``--strict`` on a machine that is not fit (2 stays for bad input).
 NOT_FIT_STATUS = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seconds", type=float, default=1.0,
-                        help="how long to watch the other processes (default %(default)g s)")
-    parser.add_argument("--threads", type=int, default=default_threads(),
-                        help="the thread budget a run would use (default: usable cores, %(default)s); "
-                             "cores it leaves free may be busy")
+    parser.add_argument("--seconds", type=float, default=1.0, metavar="SECONDS",
+                        help="how long to watch the other processes (default: %(default)g)")
+    parser.add_argument("--threads", type=int, default=default_threads(), metavar="N",
+                        help="the thread budget a run would use; cores it leaves free may be busy "
+                             "(default: the usable cores, %(default)s)")
     parser.add_argument("--strict", action="store_true",
                         help=f"exit with status {NOT_FIT_STATUS} when the machine is not fit")
 

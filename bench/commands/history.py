@@ -28,20 +28,44 @@ if TYPE_CHECKING:
     from bench.report.history import History
 
 NAME = "history"
-HELP = "the series of many runs: long table, figures, newest run against its history"
+HELP = "many runs as one series: a table, figures, the newest run judged against the others"
+DESCRIPTION = """\
+Read every results file (*.jsonl) of the folders given, and the files given (each file is one run).
+Write history.csv, the long table of every run's cells (run time, machine, library versions,
+division, cell, metric, fit time), and a figure per task and division of metric and fit time over
+the runs. Then print, for the newest run, a verdict per cell against its earlier runs with the same
+library versions (median and MAD rule): faster, slower, better, worse, failing, broken (ok but
+without a valid metric) or unchanged.
+
+Runs from different machines (CPU, cores, Python) are kept apart unless --all-environments. Fit
+times measured on a busy machine are left out unless --trust-contended. With --fail-on-regression
+the exit status is 1 when a cell of the newest run is slower, worse, failing, broken or missing
+(for CI).
+"""
+EXAMPLES = """\
+examples:
+  # every run under results/, the newest one judged
+  nnbench history results/
+  # a CI gate, the files written elsewhere
+  nnbench history results/ -o /tmp/history --fail-on-regression
+  # two runs only, no figures
+  nnbench history results/A.jsonl results/B.jsonl --no-plots
+"""
 CSV_HEADER = "run,run_time,environment,"
 CACHE_NAME = "cache.parquet"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", type=Path, nargs="+", metavar="PATH",
-                        help="a folder of results .jsonl files, or results files")
+                        help="folders of results .jsonl files, or results files")
     parser.add_argument("-o", "--output", type=Path, metavar="DIR",
-                        help="folder for history.csv and the figures (default: <first folder>/history)")
+                        help="folder for history.csv and the figures (default: FIRST/history, FIRST being "
+                             "the first folder given, or the folder of the first file)")
     parser.add_argument("--all-environments", action="store_true",
                         help="judge runs from different machines (CPU, Python) and library versions together")
     parser.add_argument("--fail-on-regression", action="store_true",
-                        help="exit 1 when a cell of the newest run is slower, worse or failing, or missing")
+                        help="exit with status 1 when a cell of the newest run is slower, worse or failing, "
+                             "or missing")
     parser.add_argument("--trust-contended", action="store_true",
                         help="judge fit times measured while other processes competed for the CPUs (or "
                              "with unstable epochs); by default they are left out and get no slower/faster "

@@ -18,7 +18,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.core import registry
+from bench.core import registry, suggest
+from bench.core.cli_parser import NameList, Names
 from bench.core.registry import UnknownNameError
 from bench.core.values import argument
 from bench.perf import contention, idiomatic
@@ -28,7 +29,29 @@ from bench.report.layout import print_wrapped
 from bench.run.threads import default_threads
 
 NAME = "perf"
-HELP = "performance report: ratios against matmul-only, peers, idiomatic scripts and harness overhead"
+HELP = "performance report: speed against bare matrix products, peers and plain scripts"
+DESCRIPTION = """\
+Measures, side by side in one run: the NumPy network's epoch against the bare matrix products of the
+same epoch, and against scikit-learn, PyTorch and Keras on the same work; each library's open-division
+adapter against a minimal script written as its documentation teaches and against its closed-division
+path; the time the harness adds around each cell of a suite; and a cell's fit time on a quiet machine
+and beside CPU hogs. Prints each ratio with its target and PASS or MISS, then the absolute times, the
+thread count, the CPU and NumPy's BLAS.
+
+The exit status is 0 whatever the verdicts (they are findings, not errors). It first watches the
+machine for a second: when other processes compete for the CPUs it warns at the top and the bottom
+of the report (--refuse-busy: stops instead, exit status 2). List flags take comma-separated names;
+an empty value ("") measures none.
+"""
+EXAMPLES = """\
+examples:
+  # the whole report (make bench-perf)
+  nnbench perf
+  # a quicker one: no peers, two idiomatic scripts, no harness cells
+  nnbench perf --frameworks "" --idiomatic torch,sklearn --harness-repeats 0
+  # only the contention measurement
+  nnbench perf --only contention --contention-backends numpy
+"""
 
 
 def _positive(text: str) -> int:
@@ -43,56 +66,69 @@ def _positive(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = Workload()
-    parser.add_argument("--rows", type=int, default=defaults.rows, help="training rows (default %(default)s)")
-    parser.add_argument("--layers", default="-".join(map(str, defaults.layers)),
-                        help="layer sizes, e.g. 784-256-128-10 (default %(default)s)")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--rows", type=int, default=defaults.rows, metavar="N", help="training rows")
+    parser.add_argument("--layers", default="-".join(map(str, defaults.layers)), metavar="SIZES",
+                        help="layer sizes, e.g. 784-256-128-10")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, metavar="N",
+                        help="rows per mini-batch")
     parser.add_argument("--activation", choices=("relu", "sigmoid", "tanh"),
                         default=defaults.hidden_activation,
                         help="hidden activation of the main case (the other of relu/sigmoid is measured too)")
-    parser.add_argument("--dtype", choices=("float32", "float64"), default=defaults.dtype)
-    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="timed epochs per contender")
-    parser.add_argument("--threads", type=argument("threads"), default=default_threads(),
-                        help="thread count for every library (default: this machine's cores, %(default)s)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default=defaults.dtype,
+                        help="floating-point type of the data and weights")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs, metavar="N",
+                        help="timed epochs per contender")
+    parser.add_argument("--threads", type=argument("threads"), default=default_threads(), metavar="N",
+                        help="thread count for every library (default: this machine's usable cores, "
+                             "%(default)s)")
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                         help="device for torch and keras; gpu falls back to cpu, with a message, "
                              "when none is found")
-    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
-                        help="comma-separated frameworks to compare (torch,keras; empty for none)")
-    parser.add_argument("--idiomatic", default=",".join(idiomatic.LIBRARIES),
+    parser.add_argument("--frameworks", action=NameList, default=Names(FRAMEWORKS), metavar="NAMES",
+                        help=f"frameworks compared with the NumPy epoch; known: {', '.join(FRAMEWORKS)}")
+    parser.add_argument("--idiomatic", action=NameList, default=Names(idiomatic.LIBRARIES), metavar="NAMES",
                         help="libraries whose open adapter runs beside its idiomatic script and closed "
-                             "adapter (default %(default)s; empty for none)")
-    parser.add_argument("--idiomatic-runs", type=_positive, default=3,
-                        help="interleaved runs of each of them (default %(default)s)")
-    parser.add_argument("--idiomatic-epochs", type=_positive, default=5,
-                        help="timed epochs per run, after the warm-up epoch (default %(default)s)")
-    parser.add_argument("--suite", type=Path, default=Path("suites/default.toml"),
+                             "adapter")
+    parser.add_argument("--idiomatic-runs", type=_positive, default=3, metavar="N",
+                        help="interleaved runs of each of them")
+    parser.add_argument("--idiomatic-epochs", type=_positive, default=5, metavar="N",
+                        help="timed epochs per run, after the warm-up epoch")
+    parser.add_argument("--suite", type=Path, default=Path("suites/default.toml"), metavar="FILE",
                         help="suite whose cells measure the harness overhead")
-    parser.add_argument("--harness-repeats", type=int, default=3, help="repeats of each suite cell (0: skip)")
-    parser.add_argument("--harness-backends", default=",".join(HARNESS_BACKENDS),
-                        help="the suite's backends whose cells are run (default %(default)s; 'all': every "
-                             "one, slow)")
-    parser.add_argument("--harness-results", type=Path,
-                        help="read the harness timings from this results file (e.g. of `make bench`) "
-                             "instead of running cells")
-    parser.add_argument("--harness-seeds", type=int, default=1, help="how many of the suite's seeds")
+    parser.add_argument("--harness-repeats", type=int, default=3, metavar="N",
+                        help="repeats of each suite cell; 0: skip the harness measurement")
+    parser.add_argument("--harness-backends", action=NameList, default=Names(HARNESS_BACKENDS),
+                        metavar="NAMES",
+                        help="the suite's backends whose cells are run; all: every one, slow")
+    parser.add_argument("--harness-results", type=Path, metavar="RESULTS",
+                        help="read the harness timings from this results file (e.g. of make bench) "
+                             "instead of running cells (default: run them)")
+    parser.add_argument("--harness-seeds", type=int, default=1, metavar="N",
+                        help="how many of the suite's seeds")
     parser.add_argument("--refuse-busy", action="store_true",
                         help="stop (exit 2) instead of measuring when other processes compete for the CPUs")
     parser.add_argument("--only", choices=("contention",),
-                        help="run only this measurement (contention: fit time quiet and beside CPU hogs)")
-    parser.add_argument("--contention-backends", default=",".join(contention.BACKENDS),
-                        help="backends whose digits cell runs quiet and beside the hogs (default "
-                             "%(default)s; empty for none)")
-    parser.add_argument("--contention-settings", default=",".join(contention.DEFAULT_CANDIDATES),
-                        help="thread settings compared (default %(default)s; known: "
-                             f"{', '.join(contention.CANDIDATES)})")
-    parser.add_argument("--contention-repeats", type=_positive, default=3,
-                        help="quiet/hogged pairs per backend and setting (default %(default)s)")
-    parser.add_argument("--contention-hogs", type=_positive, default=2,
-                        help="CPU-bound busy-loop processes beside the cell (default %(default)s)")
-    parser.add_argument("--contention-timeout", type=_positive, default=120,
+                        help="run only this measurement: contention, the fit time quiet and beside CPU hogs "
+                             "(default: every measurement)")
+    parser.add_argument("--contention-backends", action=NameList, default=Names(contention.BACKENDS),
+                        metavar="NAMES", help="backends whose digits cell runs quiet and beside the hogs")
+    parser.add_argument("--contention-settings", action=NameList, metavar="NAMES",
+                        default=Names(contention.DEFAULT_CANDIDATES),
+                        help=f"thread settings compared; known: {', '.join(contention.CANDIDATES)}")
+    parser.add_argument("--contention-repeats", type=_positive, default=3, metavar="N",
+                        help="quiet/hogged pairs per backend and setting")
+    parser.add_argument("--contention-hogs", type=_positive, default=2, metavar="N",
+                        help="CPU-bound busy-loop processes beside the cell")
+    parser.add_argument("--contention-timeout", type=_positive, default=120, metavar="SECONDS",
                         help="seconds a cell may take, imports included, before it is killed and counted "
-                             "as a miss (default %(default)s)")
+                             "as a miss")
+
+
+def check_names(what: str, names: list[str] | tuple[str, ...], known: list[str] | tuple[str, ...]) -> None:
+    """:class:`UnknownNameError` for the first of ``names`` not in ``known``, with the closest known."""
+    for name in names:
+        if name not in known:
+            raise UnknownNameError(suggest.unknown(what, name, known, most=len(known)))
 
 
 def busy_warning(threads: int, refuse: bool) -> str:
@@ -112,12 +148,9 @@ def busy_warning(threads: int, refuse: bool) -> str:
 
 def contention_options(args: argparse.Namespace) -> contention.ContentionOptions:
     """The contention measurement's options; an unknown setting or backend raises UnknownNameError."""
-    settings = tuple(name for name in args.contention_settings.split(",") if name)
-    for name in settings:
-        if name not in contention.CANDIDATES:
-            known = ", ".join(contention.CANDIDATES)
-            raise UnknownNameError(f"unknown thread setting {name!r}; known: {known}")
-    backends = tuple(name for name in args.contention_backends.split(",") if name)
+    settings = tuple(args.contention_settings)
+    check_names("thread setting", settings, tuple(contention.CANDIDATES))
+    backends = tuple(args.contention_backends)
     registry.check_backend_names(list(backends))
     return contention.ContentionOptions(backends=backends, candidates=settings, threads=args.threads,
                                         repeats=args.contention_repeats, hogs=args.contention_hogs,
@@ -135,19 +168,14 @@ def handle(args: argparse.Namespace) -> int:
     workload = Workload(rows=args.rows, layers=layers, batch_size=args.batch_size,
                         hidden_activation=args.activation, dtype=args.dtype, epochs=args.epochs)
     workload.spec()  # validates
-    frameworks = tuple(name for name in args.frameworks.split(",") if name)
-    for name in frameworks:
-        if name not in FRAMEWORKS:
-            raise UnknownNameError(f"unknown framework {name!r}; known: {', '.join(FRAMEWORKS)}")
-    libraries = tuple(name for name in args.idiomatic.split(",") if name)
-    for name in libraries:
-        if name not in idiomatic.LIBRARIES:
-            known = ", ".join(idiomatic.LIBRARIES)
-            raise UnknownNameError(f"no idiomatic script for {name!r}; known: {known}")
+    frameworks = tuple(args.frameworks)
+    check_names("framework", frameworks, FRAMEWORKS)
+    libraries = tuple(args.idiomatic)
+    check_names("idiomatic script", libraries, idiomatic.LIBRARIES)
     options = PerfOptions(workload=workload, threads=args.threads, device=args.device, frameworks=frameworks,
                           suite=args.suite, harness_repeats=args.harness_repeats,
-                          harness_backends=None if args.harness_backends == "all"
-                          else tuple(filter(None, args.harness_backends.split(","))),
+                          harness_backends=None if list(args.harness_backends) == ["all"]
+                          else tuple(args.harness_backends),
                           harness_seeds=args.harness_seeds, harness_results=args.harness_results,
                           idiomatic=libraries, idiomatic_runs=args.idiomatic_runs,
                           idiomatic_epochs=args.idiomatic_epochs, contention=contended)

@@ -16,13 +16,29 @@ import sys
 from pathlib import Path
 
 NAME = "report"
-HELP = "summarise a results file (tables, Markdown, CSV, plots, HTML)"
+HELP = "summarise a results file again: tables, Markdown, CSV, figures, HTML page"
+DESCRIPTION = """\
+Print the summary tables of a results file (what nnbench run wrote) and write, beside it: STEM.md,
+STEM.csv, the figures in STEM-plots/ (PNG and SVG) and the self-contained page STEM.html.
+
+Every path is checked first: none may be the results file or another output, and a file is replaced
+only when nnbench wrote it.
+"""
+EXAMPLES = """\
+examples:
+  # the report of a run, again
+  nnbench report results/20261124-101500.jsonl
+  # the HTML page somewhere else
+  nnbench report results/20261124-101500.jsonl -o ~/public/report.html
+  # the tables, Markdown and CSV only
+  nnbench report results/20261124-101500.jsonl --no-plots --no-html
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results", type=Path, help="a results .jsonl file")
+    parser.add_argument("results", type=Path, metavar="RESULTS", help="a results .jsonl file")
     parser.add_argument("-o", "--output", type=Path, metavar="PAGE",
-                        help="write the HTML report here (default: beside the results, <stem>.html)")
+                        help="write the HTML page here (default: beside the results, STEM.html)")
     parser.add_argument("--no-plots", action="store_true", help="do not draw the figures")
     parser.add_argument("--no-html", action="store_true", help="do not write the HTML page")
 

@@ -25,10 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.commands.tasks import DATA_FLAGS, add_data_arguments, file_task_from_args
+from bench.core.cli_parser import NameList, comma_list
 from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS
 from bench.core.record import MAX_CURVE_POINTS, CellConfig
 from bench.core.results import RESULTS_DIR, ResultsFileError, ResultsLock, ResultsWriteError, read_records
 from bench.core.spec import SpecError
+from bench.core.tuning import TuningSpace
 from bench.core.values import argument
 from bench.run.executors import EXECUTORS, Executor, make_executor
 from bench.run.harness import Terminated, sigterm_raises
@@ -41,6 +43,7 @@ from bench.run.outputs import (
 )
 from bench.run.quiet import QuietPolicy, refuse_if_busy
 from bench.run.suite import DEVICES, DIVISIONS, Suite, SuiteError, load_suite
+from bench.run.threads import default_threads
 from bench.run.tuning import check_journal_free, journal_records
 
 #: Flags that define the matrix; with --resume it comes from the results file instead.
@@ -48,7 +51,34 @@ MATRIX_FLAGS = ("suite", "backend", "task", "seeds", "seed", "device", "threads"
                 "memory_limit_mb", "curve_points", "output", "division", "trials", *DATA_FLAGS)
 
 NAME = "run"
-HELP = "run a benchmark matrix"
+HELP = "train backends on tasks (a benchmark matrix), then report"
+DESCRIPTION = """\
+Train every backend on every task with every seed (each a cell of the matrix, in a process of its
+own) and write the results file, one JSON record per cell, then the report beside it: tables on the
+terminal, Markdown, CSV, figures and an HTML page.
+
+The matrix comes from a suite file (--suite), from the flags, or both (a flag overrides the suite's
+key). With neither: numpy on the tasks and, or, xor with seeds 0, 1, 2. List flags take names
+separated by commas or repeated: --backend numpy,sklearn is --backend numpy --backend sklearn.
+
+Every input and output path is checked before the first cell runs. Ctrl-C stops the run cleanly:
+every finished cell is kept and --resume finishes the run later. Exit status: 0 once the run is
+reported (a failed cell is a record, not an error), 1 when a file cannot be written mid-run (a
+full disk), 2 for bad input, 130 after Ctrl-C (143 after SIGTERM).
+"""
+EXAMPLES = """\
+examples:
+  # two libraries on XOR, three seeds each
+  nnbench run --backend numpy,sklearn --task xor --seeds 3
+  # the default suite (what make bench runs)
+  nnbench run --suite suites/default.toml
+  # your own table as a task (see: nnbench tasks --help)
+  nnbench run --data my.csv --target price --backend numpy,torch
+  # a spec field changed for every task, both divisions
+  nnbench run --backend torch --task digits --set epochs=50 --division both
+  # finish an interrupted run
+  nnbench run --resume results/20261124-101500.jsonl
+"""
 #: A matrix larger than this says how many cells it is about to run before it starts.
 LARGE_MATRIX_CELLS = 10_000
 #: Exit status after SIGINT / SIGTERM (128 + the signal number, as a shell reports it).
@@ -56,12 +86,19 @@ INTERRUPTED_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--suite", type=Path, help="TOML suite file (see suites/)")
-    parser.add_argument("--backend", action="append", help="backend name (repeatable)")
-    parser.add_argument("--task", action="append", help="task name (repeatable)")
-    parser.add_argument("--seeds", type=argument("seeds"), help="use seeds 0..N-1")
-    parser.add_argument("--seed", type=argument("seed"), action="append", help="one seed (repeatable)")
-    parser.add_argument("--device", help=f"one of {', '.join(DEVICES)}")
+    parser.add_argument("--suite", type=Path, metavar="FILE",
+                        help="a TOML suite file, e.g. suites/default.toml (default: none, the flags alone)")
+    parser.add_argument("--backend", action=NameList, metavar="NAMES",
+                        help="backends to train, comma-separated or repeated; see nnbench backends "
+                             "(default: the suite's, else numpy)")
+    parser.add_argument("--task", action=NameList, metavar="NAMES",
+                        help="tasks to train on, comma-separated or repeated; see nnbench tasks "
+                             "(default: the suite's, else and,or,xor)")
+    parser.add_argument("--seeds", type=argument("seeds"), metavar="N",
+                        help="use seeds 0..N-1 (default: the suite's, else 3)")
+    parser.add_argument("--seed", type=comma_list(argument("seed")), action=NameList, metavar="SEEDS",
+                        help="these seeds, comma-separated or repeated, e.g. 0,7,42 (default: see --seeds)")
+    parser.add_argument("--device", help=f"one of {', '.join(DEVICES)} (default: the suite's, else cpu)")
     parser.add_argument("--division", choices=(*DIVISIONS, "both", "all"),
                         help="closed: the reference's exact computation (shared weights and batches); "
                              "open: each library trained as its documentation teaches; tuned: the open "
@@ -69,43 +106,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "both: closed and open; all: the three "
                              "(default: the suite's divisions, else closed)")
     parser.add_argument("--trials", type=argument("trials"), metavar="N",
-                        help="tuned division: trials per backend × task × seed (suite key tuning.trials)")
-    parser.add_argument("--threads", type=argument("threads"), help="thread budget for every backend")
-    parser.add_argument("--timeout", type=argument("timeout", integer=False),
-                        help="hard limit per cell, seconds")
-    parser.add_argument("--memory-limit-mb", type=argument("memory_limit_mb"),
-                        help="cap each cell's address space (RLIMIT_AS), megabytes")
+                        help="tuned division: trials per backend × task × seed; suite key tuning.trials "
+                             f"(default: the suite's, else {TuningSpace().trials})")
+    parser.add_argument("--threads", type=argument("threads"), metavar="N",
+                        help="thread budget for every backend "
+                             f"(default: the suite's, else the usable cores, {default_threads()})")
+    parser.add_argument("--timeout", type=argument("timeout", integer=False), metavar="SECONDS",
+                        help="hard limit per cell; its processes are killed (default: the suite's, else 600)")
+    parser.add_argument("--memory-limit-mb", type=argument("memory_limit_mb"), metavar="MB",
+                        help="cap each cell's address space (RLIMIT_AS), megabytes (default: no cap)")
     parser.add_argument("--curve-points", type=argument("curve_points"), metavar="N",
-                        help=f"held-out evaluations during training, at most (default {MAX_CURVE_POINTS}; "
-                             "0: no learning curves and no time-to-target, for pure throughput)")
+                        help="held-out evaluations during training, at most; 0: no learning curves and "
+                             f"no time-to-target, for pure throughput (default: {MAX_CURVE_POINTS})")
     parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
-                        help="override a spec field for every task, e.g. --set epochs=50")
-    parser.add_argument("--output", help="results file (default results/<timestamp>.jsonl)")
+                        help="override a spec field for every task, e.g. --set epochs=50 or "
+                             "--set layers=64,32; repeatable (default: each task's own network)")
+    parser.add_argument("--output", metavar="FILE",
+                        help="the results file, a new .jsonl (default: results/<date>-<time>.jsonl)")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="folder of external data files, e.g. Fashion-MNIST IDX files; sets "
+                             "NNBENCH_DATA_DIR for every cell (default: $NNBENCH_DATA_DIR)")
     add_data_arguments(parser)
-    parser.add_argument("--data-dir", type=Path,
-                        help="folder of external data files, e.g. Fashion-MNIST IDX files "
-                             "(sets NNBENCH_DATA_DIR for every cell)")
+    add_execution_arguments(parser.add_argument_group("resuming, and where and when cells run"))
+
+
+def add_execution_arguments(parser: argparse._ArgumentGroup) -> None:
+    """``--resume``, ``--retry-failed``, ``--start``, the executor's and the quiet-machine flags."""
     parser.add_argument("--resume", type=Path, metavar="RESULTS",
-                        help="finish the cells an interrupted run's results file lacks, appending to it")
+                        help="finish the cells an interrupted run's results file lacks, appending to it; "
+                             "the matrix comes from the file (default: a new run)")
     parser.add_argument("--retry-failed", action="store_true",
                         help="with --resume: run failed cells again too (their old records stay)")
     parser.add_argument("--start", choices=("warm", "cold"), default="warm",
-                        help="warm (default): serial cells fork from a template per backend that imported "
-                             "its library once; cold: a fresh interpreter per cell (Dask cells always are)")
-    parser.add_argument("--executor", help=f"where cells run: {' or '.join(EXECUTORS)} (default serial)")
+                        help="warm: serial cells fork from a template per backend that imported its "
+                             "library once; cold: a fresh interpreter per cell (Dask cells always are)")
+    parser.add_argument("--executor", metavar="NAME",
+                        help=f"where cells run: {' or '.join(EXECUTORS)} (default: serial; dask with "
+                             "--scheduler)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
+                        help="a Dask scheduler, e.g. tcp://host:8786; implies --executor dask "
+                             "(default: a local cluster of --workers)")
     parser.add_argument("--quiet-machine", choices=QUIET_MODES,
-                        help="when other processes compete for the CPUs: warn (the default: run, and mark "
-                             "each contended cell), wait (before each cell, until the machine is quiet, up "
-                             "to --quiet-wait-limit), refuse (stop before the run, writing nothing); "
-                             "suite key quiet_machine")
+                        help="when other processes compete for the CPUs: warn (run, and mark each "
+                             "contended cell), wait (before each cell, until the machine is quiet, up to "
+                             "--quiet-wait-limit), refuse (stop before the run, writing nothing); suite key "
+                             "quiet_machine (default: the suite's, else warn)")
     parser.add_argument("--quiet-wait-limit", type=float, metavar="SECONDS",
-                        help=f"with --quiet-machine wait: the longest pause before one cell (default "
-                             f"{WAIT_LIMIT_SECONDS:g} s; suite key quiet_wait_limit); then the cell runs, "
-                             "marked")
-    parser.add_argument("--workers", type=argument("workers"), default=2,
-                        help="with --executor dask and no --scheduler: local worker processes (default 2)")
+                        help="with --quiet-machine wait: the longest pause before one cell; then the cell "
+                             "runs, marked; suite key quiet_wait_limit "
+                             f"(default: the suite's, else {WAIT_LIMIT_SECONDS:g})")
+    parser.add_argument("--workers", type=argument("workers"), default=2, metavar="N",
+                        help="with --executor dask and no --scheduler: local worker processes")
 
 
 def parse_set(values: list[str]) -> dict[str, str]:
@@ -120,13 +171,13 @@ def parse_set(values: list[str]) -> dict[str, str]:
 
 def build_suite(args: argparse.Namespace) -> Suite:
     suite = load_suite(args.suite) if args.suite else Suite()
-    if args.backend:
+    if args.backend is not None:  # --backend "" names none: refused by validate(), not the default
         suite.backends = args.backend
-    if args.task:
+    if args.task is not None:
         suite.tasks = args.task
     if args.seeds is not None:
         suite.seeds = list(range(args.seeds))
-    if args.seed:
+    if args.seed is not None:
         suite.seeds = args.seed
     if args.device:
         suite.device = args.device

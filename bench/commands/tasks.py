@@ -17,11 +17,33 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bench.core import registry
+from bench.core import registry, suggest
+from bench.core.cli_parser import NameList
 from bench.run.suite import SuiteError
 
 NAME = "tasks"
-HELP = "list tasks, or show what a data file (--data) becomes"
+HELP = "list the tasks, or show what your data file (--data) becomes, without training"
+DESCRIPTION = """\
+Without --data: every task, its data and its default network.
+
+With --data FILE --target COLUMN: what nnbench run would train on, read from the file, without
+training anything: rows, column types, the inputs after encoding, the classes or the target's range,
+the default network with its batch size, epochs and learning rate.
+
+A data file is a CSV or TSV (gzip'd or not) or a Parquet file. Its first line names the columns;
+every line has one field per column. Text columns are one-hot encoded, numeric columns are
+standardised on the training rows; a missing value stops the run unless --dropna. The task is named
+after the file.
+"""
+EXAMPLES = """\
+examples:
+  # the built-in tasks
+  nnbench tasks
+  # what a file becomes, before you run it
+  nnbench tasks --data my.csv --target price
+  # ignore two columns, read a numeric code column as categories
+  nnbench tasks --data loans.csv.gz --target default --drop id,name --categorical zip
+"""
 
 #: The flags that define a file task (argparse destinations), shared with ``run``.
 DATA_FLAGS = ("data", "target", "kind", "test_size", "drop", "categorical", "dropna")
@@ -30,18 +52,24 @@ DATA_FLAGS = ("data", "target", "kind", "test_size", "drop", "categorical", "dro
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     """``--data FILE --target COLUMN [--kind K] [--test-size F] [--drop C …] [--categorical C …]
     [--dropna]``."""
-    parser.add_argument("--data", type=Path, metavar="FILE",
-                        help="a CSV/TSV file (gzip'd or not) or a Parquet file: a task named after "
-                             "the file")
-    parser.add_argument("--target", metavar="COLUMN", help="with --data: the column to predict")
-    parser.add_argument("--kind", help="with --data: auto (default), binary, multiclass or regression")
-    parser.add_argument("--test-size", type=float, metavar="FRACTION",
-                        help="with --data: fraction of the rows held out for testing (default 0.2)")
-    parser.add_argument("--drop", action="append", metavar="COLUMN", help="with --data: ignore a column")
-    parser.add_argument("--categorical", action="append", metavar="COLUMN",
-                        help="with --data: one-hot a numeric column (codes) instead of scaling it")
-    parser.add_argument("--dropna", action="store_true", default=None,
-                        help="with --data: drop rows with a missing value (counted) instead of stopping")
+    group = parser.add_argument_group("your own data file as a task")
+    group.add_argument("--data", type=Path, metavar="FILE",
+                       help="a CSV or TSV file (gzip'd or not) or a Parquet file whose first line names "
+                            "the columns; a task named after the file (default: none)")
+    group.add_argument("--target", metavar="COLUMN",
+                       help="with --data: the column to predict (required with --data)")
+    group.add_argument("--kind", metavar="KIND",
+                       help="with --data: auto, binary, multiclass or regression (default: auto, inferred "
+                            "from the target column)")
+    group.add_argument("--test-size", type=float, metavar="FRACTION",
+                       help="with --data: fraction of the rows held out for testing (default: 0.2)")
+    group.add_argument("--drop", action=NameList, metavar="COLUMNS",
+                       help="with --data: columns to ignore, comma-separated or repeated (default: none)")
+    group.add_argument("--categorical", action=NameList, metavar="COLUMNS",
+                       help="with --data: numeric columns (codes) to one-hot instead of scaling, "
+                            "comma-separated or repeated (default: none; text columns always are)")
+    group.add_argument("--dropna", action="store_true", default=None,
+                       help="with --data: drop rows with a missing value (counted) instead of stopping")
 
 
 def file_task_from_args(args: argparse.Namespace) -> tuple[str, dict[str, Any]] | None:
@@ -76,19 +104,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_arguments(parser)
     parser.add_argument("--wide", action="store_true",
                         help="every column (evaluation, source, licence too), lines as long as they need")
-    parser.add_argument("--columns", metavar="A,B,…",
-                        help=f"the columns to show, comma-separated, of: {', '.join(ALL_COLUMNS)}")
+    parser.add_argument("--columns", action=NameList, metavar="NAMES",
+                        help="the columns to show, comma-separated or repeated, of: "
+                             f"{', '.join(ALL_COLUMNS)} "
+                             f"(default: {', '.join(DEFAULT_COLUMNS)}; with --wide, all)")
 
 
 def chosen_columns(args: argparse.Namespace) -> tuple[str, ...]:
     """The columns ``--columns`` / ``--wide`` ask for; :class:`SuiteError` naming an unknown one."""
     if args.columns is None:
         return ALL_COLUMNS if args.wide else DEFAULT_COLUMNS
-    names = tuple(dict.fromkeys(name.strip() for name in args.columns.split(",") if name.strip()))
+    names = tuple(dict.fromkeys(args.columns))
     unknown = [name for name in names if name not in ALL_COLUMNS]
-    if unknown or not names:
-        raise SuiteError(f"--columns: unknown column {', '.join(unknown) or '(none given)'}; "
-                         f"known: {', '.join(ALL_COLUMNS)}")
+    if unknown:
+        known = len(ALL_COLUMNS)
+        raise SuiteError(f"--columns: {suggest.unknown('column', unknown[0], ALL_COLUMNS, most=known)}")
+    if not names:
+        raise SuiteError(f"--columns: no column given; known: {', '.join(ALL_COLUMNS)}")
     return names
 
 

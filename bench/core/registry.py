@@ -24,6 +24,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from bench.core.backend import Backend
+from bench.core.suggest import unknown
 from bench.core.task import Task
 
 BUILTIN_BACKENDS: dict[str, str] = {
@@ -112,7 +113,7 @@ def backend_class(name: str) -> type[Backend]:
     """The class registered as ``name``; refused unless its ``name`` attribute is ``name`` too."""
     table = _backend_table()
     if name not in table:
-        raise UnknownNameError(f"unknown backend {name!r}; known: {', '.join(table)}")
+        raise UnknownNameError(unknown("backend", name, table, most=len(table)))
     cls = _load(table[name])
     if getattr(cls, "name", None) != name:
         raise BackendNameMismatch(f"backend {name!r} ({table[name]}) declares name = "
@@ -134,7 +135,7 @@ def task(name: str, file: dict[str, Any] | None = None) -> Task:
         return _load(FILE_TASK).from_definition(name, file)
     table = _task_table()
     if name not in table:
-        raise UnknownNameError(f"unknown task {name!r}; known: {', '.join(table)}")
+        raise UnknownNameError(unknown("task", name, table, most=len(table)))
     where = f"task {name!r} ({table[name]})"
     try:
         task_class = _load(table[name])
@@ -165,11 +166,11 @@ def check_backend_names(names: list[str]) -> None:
     known = backend_names()
     for name in names:
         if name not in known:
-            raise UnknownNameError(f"unknown backend {name!r}; known: {', '.join(known)}")
+            raise UnknownNameError(unknown("backend", name, known, most=len(known)))
 
 
 def check_task_names(names: list[str]) -> None:
     known = task_names()
     for name in names:
         if name not in known:
-            raise UnknownNameError(f"unknown task {name!r}; known: {', '.join(known)}")
+            raise UnknownNameError(unknown("task", name, known, most=len(known)))

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bench.core import values
+from bench.core import suggest, values
 
 ACTIVATIONS = ("step", "sigmoid", "tanh", "relu", "linear", "softmax")
 LOSSES = ("mse", "cross_entropy")
@@ -204,7 +204,7 @@ def coerce_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, raw in overrides.items():
         if name not in types:
-            raise SpecError(f"unknown spec field {name!r}; known: {sorted(types)}")
+            raise SpecError(suggest.unknown("spec field", name, sorted(types), most=len(types)))
         if not isinstance(raw, str):
             out[name] = raw
             continue

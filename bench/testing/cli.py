@@ -6,18 +6,43 @@ import argparse
 import sys
 
 from bench.core import registry
+from bench.core.cli_parser import NameList, Names, Parser
 from bench.testing.tolerances import deviation_kinds
 from bench.testing.training import TRAIN_NET, training_comparisons
+
+DESCRIPTION = """\
+The conformance kit's training matrix, printed: each backend trained on each setting (full batch,
+mini-batches of 1 and 5, shuffled or not, a summed or averaged loss, in float32 and float64) from
+the same weights as the NumPy reference, with its largest difference from the reference (weights and
+epoch losses), the tolerance it must stay under, and what the backend declares it does differently.
+Ends with the largest difference per kind of deviation: how the kit's tolerances were measured.
+
+A backend whose library is not installed is reported unavailable, not an error.
+"""
+EXAMPLES = """\
+examples:
+  # every built-in backend, the short check
+  python -m bench.testing
+  # two backends, 25 epochs on 40 rows (the slow check)
+  python -m bench.testing torch,jax --long
+"""
+#: the backends checked by default: every built-in one but the perceptron (it trains no MLP)
+DEFAULT_BACKENDS = Names(n for n in registry.BUILTIN_BACKENDS if n != "numpy-perceptron")
+
+
+def parser() -> argparse.ArgumentParser:
+    """``python -m bench.testing [--long] [BACKEND ...]``."""
+    made = Parser(prog="python -m bench.testing", description=DESCRIPTION, epilog=EXAMPLES)
+    made.add_argument("backends", nargs="*", metavar="BACKEND", action=NameList, default=DEFAULT_BACKENDS,
+                      help="backends to check, separated by spaces or commas")
+    made.add_argument("--long", action="store_true", help="25 epochs on 40 rows (the slow check)")
+    return made
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.testing [--long] BACKEND...``: each training setting's largest difference from
     the NumPy reference (how :data:`TOLERANCE` was measured)."""
-    parser = argparse.ArgumentParser(prog="python -m bench.testing", description=main.__doc__)
-    parser.add_argument("backends", nargs="*", default=[n for n in registry.BUILTIN_BACKENDS
-                                                        if n != "numpy-perceptron"])
-    parser.add_argument("--long", action="store_true", help="25 epochs on 40 rows (the slow check)")
-    options = parser.parse_args(argv)
+    options = parser().parse_args(argv)
     base, rows = (TRAIN_NET.replace(epochs=25), 40) if options.long else (TRAIN_NET, 12)
     largest: dict[str, tuple[float, str]] = {}  # what the fit recorded → (largest difference, backend)
     try:  # every name checked before anything trains
