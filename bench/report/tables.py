@@ -19,6 +19,7 @@ from bench.core.record import Record
 from bench.report.answer import answer_rows, answers
 from bench.report.numbers import DASH, fmt, fmt_metric, fmt_time
 from bench.report.render import Row, print_sections
+from bench.report.reproduction import REPRODUCTION_HEADING, REPRODUCTION_NOTE, reproduction_rows
 from bench.report.stats import OLYMPIC_MIN_RUNS
 from bench.report.summary import REFERENCE_BACKEND, GroupSummary, environments, executors_text
 
@@ -92,11 +93,14 @@ class ReportTables:
     deviations: list[Row] = field(default_factory=list)
     environment: list[Row] = field(default_factory=list)
     specs: list[Row] = field(default_factory=list)
+    #: published figures the suite reruns, beside the rerun's (bench.report.reproduction)
+    reproduction: list[Row] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, list[Row], str]]:
         """(title, rows, note) of every non-empty table, in reading order."""
         parts = [
             (ANSWER_HEADING, self.answer, TIE_NOTE),
+            (REPRODUCTION_HEADING, self.reproduction, REPRODUCTION_NOTE),
             ("Summary", self.summary, STATISTICS_NOTE),
             ("Time to target vs the NumPy reference", self.target, TARGET_NOTE),
             ("Failures and skips", self.failures, ""),
@@ -225,6 +229,7 @@ def build_tables(summaries: list[GroupSummary], records: list[Record]) -> Report
         summary=summary_rows(summaries), target=target_rows(summaries),
         failures=failure_rows(summaries), deviations=deviation_rows(summaries),
         environment=environment_rows(records), specs=spec_rows(summaries),
+        reproduction=reproduction_rows(records),
     )
 
 
@@ -262,7 +267,8 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
 
 
 #: The tables a terminal shows of a report (the files hold them all).
-TERMINAL_SECTIONS = (ANSWER_HEADING, "Summary", "Time to target vs the NumPy reference", "Failures and skips")
+TERMINAL_SECTIONS = (ANSWER_HEADING, REPRODUCTION_HEADING, "Summary", "Time to target vs the NumPy reference",
+                     "Failures and skips")
 
 
 def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool | None = None,

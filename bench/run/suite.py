@@ -33,6 +33,20 @@ suite file's folder) beside registered ones (an empty table)::
     test_size = 0.2
     dropna = false
 
+Published results the suite reruns (``[[published]]`` tables, :mod:`bench.core.published`) name
+a cell of the suite (task, backend, division) and one of its task's metrics; the report sets the
+rerun against them (:mod:`bench.report.reproduction`)::
+
+    [[published]]
+    task = "fashion-mnist"
+    backend = "sklearn"
+    division = "open"
+    metric = "accuracy"
+    value = 0.871
+    spread = 0.0005
+    spread_source = "the figure's rounding"
+    source = "paper, table, row"
+
 They are stored as ``task_files`` (name → definition with the file's
 absolute path and sha256), so every record's ``suite_config`` rebuilds them.
 """
@@ -46,10 +60,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from bench.core import registry
+from bench.core import metrics, registry
 from bench.core import values as numeric
 from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS
 from bench.core.files import SUITE_LIMIT_BYTES, InputFileError, read_regular
+from bench.core.published import PublishedError, published_list
 from bench.core.record import DIVISIONS, MAX_CURVE_POINTS, CellConfig
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Task
@@ -63,7 +78,7 @@ LISTED_SEEDS_MAX = 1000
 MAX_MEMORY_LIMIT_MB = int(numeric.RANGES["memory_limit_mb"].high)
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
               "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files",
-              "divisions", "quiet_machine", "quiet_wait_limit"}
+              "divisions", "quiet_machine", "quiet_wait_limit", "published"}
 
 
 class SuiteError(ValueError):
@@ -89,6 +104,8 @@ class Suite:
     quiet_wait_limit: float = WAIT_LIMIT_SECONDS
     #: tasks read from files: name → definition (tasks.table_file.FileTaskDefinition as a table)
     task_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: published results this suite reruns ([[published]] tables; bench.core.published.Published as tables)
+    published: list[dict[str, Any]] = field(default_factory=list)
 
     def task(self, name: str) -> Task:
         """The task ``name`` of this suite: a file task from ``task_files``, else a registered one."""
@@ -139,6 +156,26 @@ class Suite:
             if task_name in self.task_files:  # pin the file's path and sha256 for the workers and --resume
                 self.task_files[task_name] = task.pinned_definition()  # type: ignore[attr-defined]
             _check_fits_task(task_name, task.default_spec(), self.overrides_for(task_name))
+        self._check_published()
+
+    def _check_published(self) -> None:
+        """Each published entry names a cell this suite runs and one of its task's metrics."""
+        try:
+            entries = published_list(self.published)
+        except PublishedError as exc:
+            raise SuiteError(str(exc)) from None
+        for index, entry in enumerate(entries):
+            where = f"published[{index}]"
+            for label, value, known in (("task", entry.task, self.tasks),
+                                        ("backend", entry.backend, self.backends),
+                                        ("division", entry.division, self.divisions)):
+                if value not in known:
+                    raise SuiteError(f"{where}: {label} {value!r} is not one of the suite's {label}s "
+                                     f"({', '.join(map(str, known))})")
+            names = metrics.task_metrics(self.task(entry.task))
+            if entry.metric not in names or not metrics.METRICS[entry.metric].direction:
+                raise SuiteError(f"{where}: task {entry.task!r} is not scored on {entry.metric!r} "
+                                 f"(its metrics: {', '.join(names)})")
 
     def _check_numbers(self) -> None:
         """Every number within its range (:mod:`bench.core.values`, the same rule as the flags')."""

@@ -35,6 +35,7 @@ from bench.core.record import (
     failed_record,
     out_of_memory_reason,
 )
+from bench.core.scaling import scale_inputs
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Split, Task
 from bench.core.threads import ThreadPolicy
@@ -270,7 +271,7 @@ def _read_data(
         record.status, record.reason, record.deviations = "skipped", why, backend.deviations
         return None
     data_start = time.perf_counter()
-    splits = task.splits(config.seed)
+    splits = scale_inputs(task.splits(config.seed), spec.input_scaling)
     phases = {"imports": loaded.setup_start - wall_start,
               "setup": data_start - loaded.setup_start - read_seconds,
               "data": read_seconds + time.perf_counter() - data_start,
