@@ -17,6 +17,9 @@ epochs = 100
 
 [tasks_overrides.xor]  # per task
 learning_rate = 0.5
+
+[tasks_backends]     # a task run by fewer backends (default: all of backends)
+digits = ["numpy", "torch"]
 ```
 
 ``tasks`` may instead be a table of tables, to add tasks read from your own
@@ -78,7 +81,7 @@ LISTED_SEEDS_MAX = 1000
 MAX_MEMORY_LIMIT_MB = int(numeric.RANGES["memory_limit_mb"].high)
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
               "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files",
-              "divisions", "quiet_machine", "quiet_wait_limit", "published"}
+              "divisions", "quiet_machine", "quiet_wait_limit", "published", "tasks_backends"}
 
 
 class SuiteError(ValueError):
@@ -104,6 +107,8 @@ class Suite:
     quiet_wait_limit: float = WAIT_LIMIT_SECONDS
     #: tasks read from files: name → definition (tasks.table_file.FileTaskDefinition as a table)
     task_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: task → the backends that run it, among ``backends`` (a task not named: every backend)
+    tasks_backends: dict[str, list[str]] = field(default_factory=dict)
     #: published results this suite reruns ([[published]] tables; bench.core.published.Published as tables)
     published: list[dict[str, Any]] = field(default_factory=list)
 
@@ -125,6 +130,7 @@ class Suite:
         if unknown:
             raise SuiteError(f"unknown division {unknown[0]!r}; known: {', '.join(DIVISIONS)}")
         registry.check_backend_names(self.backends)
+        self._check_tasks_backends()
         _check_file_task_names(self.task_files)
         registry.check_task_names([name for name in self.tasks if name not in self.task_files])
         if self.device not in DEVICES:
@@ -157,6 +163,20 @@ class Suite:
                 self.task_files[task_name] = task.pinned_definition()  # type: ignore[attr-defined]
             _check_fits_task(task_name, task.default_spec(), self.overrides_for(task_name))
         self._check_published()
+
+    def _check_tasks_backends(self) -> None:
+        """Each ``tasks_backends`` entry names a task of the suite and registered backends, once each."""
+        for task, names in self.tasks_backends.items():
+            if task not in self.tasks:
+                raise SuiteError(f"tasks_backends names task {task!r}, which the suite does not run")
+            registry.check_backend_names(names)
+            if not names or len(set(names)) != len(names):
+                raise SuiteError(f"tasks_backends.{task} must list one or more backends, each once")
+
+    def backends_for(self, task: str) -> list[str]:
+        """The suite's backends that run ``task``, in the suite's order."""
+        chosen = self.tasks_backends.get(task)
+        return [b for b in self.backends if chosen is None or b in chosen]
 
     def _check_published(self) -> None:
         """Each published entry names a cell this suite runs and one of its task's metrics."""
@@ -210,6 +230,10 @@ class Suite:
             if not isinstance(values, list) or not all(
                     isinstance(v, kind) and not isinstance(v, bool) for v in values):
                 raise SuiteError(f"{key} must be a list of {'integers' if kind is int else 'names'}")
+        chosen = self.tasks_backends
+        if not isinstance(chosen, dict) or not all(
+                isinstance(v, list) and all(isinstance(n, str) for n in v) for v in chosen.values()):
+            raise SuiteError("tasks_backends must map task names to lists of backend names")
         if not all(isinstance(v, dict) for v in self.tasks_overrides.values()):
             raise SuiteError("tasks_overrides must map task names to tables of spec fields")
         files = self.task_files
@@ -237,7 +261,7 @@ class Suite:
                        memory_limit_mb=self.memory_limit_mb, curve_points=self.curve_points,
                        task_file=self.task_files.get(task), division=division)
             for division in self.divisions
-            for task in self.tasks for backend in self.backends for seed in self.seeds
+            for task in self.tasks for backend in self.backends_for(task) for seed in self.seeds
         ]
 
 
