@@ -165,10 +165,10 @@ class Suite:
         self._check_published()
 
     def _check_tasks_backends(self) -> None:
-        """Each ``tasks_backends`` entry names a task of the suite and registered backends, once each."""
+        """Each ``tasks_backends`` entry names a known task (run or not: ``--task`` may narrow the suite;
+        a typo is not ignored) and registered backends, once each."""
+        registry.check_task_names([name for name in self.tasks_backends if name not in self.task_files])
         for task, names in self.tasks_backends.items():
-            if task not in self.tasks:
-                raise SuiteError(f"tasks_backends names task {task!r}, which the suite does not run")
             registry.check_backend_names(names)
             if not names or len(set(names)) != len(names):
                 raise SuiteError(f"tasks_backends.{task} must list one or more backends, each once")
@@ -179,19 +179,24 @@ class Suite:
         return [b for b in self.backends if chosen is None or b in chosen]
 
     def _check_published(self) -> None:
-        """Each published entry names a cell this suite runs and one of its task's metrics."""
+        """Each published entry names a known task, backend and division (run or not: ``--task`` or
+        ``--backend`` may narrow the suite, and the report then says "not run") and a ranked metric of
+        its task."""
         try:
             entries = published_list(self.published)
         except PublishedError as exc:
             raise SuiteError(str(exc)) from None
         for index, entry in enumerate(entries):
             where = f"published[{index}]"
-            for label, value, known in (("task", entry.task, self.tasks),
-                                        ("backend", entry.backend, self.backends),
-                                        ("division", entry.division, self.divisions)):
-                if value not in known:
-                    raise SuiteError(f"{where}: {label} {value!r} is not one of the suite's {label}s "
-                                     f"({', '.join(map(str, known))})")
+            try:
+                if entry.task not in self.task_files:
+                    registry.check_task_names([entry.task])
+                registry.check_backend_names([entry.backend])
+            except LookupError as exc:
+                raise SuiteError(f"{where}: {exc}") from None
+            if entry.division not in DIVISIONS:
+                raise SuiteError(f"{where}: unknown division {entry.division!r}; "
+                                 f"known: {', '.join(DIVISIONS)}")
             names = metrics.task_metrics(self.task(entry.task))
             if entry.metric not in names or not metrics.METRICS[entry.metric].direction:
                 raise SuiteError(f"{where}: task {entry.task!r} is not scored on {entry.metric!r} "
