@@ -110,3 +110,11 @@ def test_the_harness_scales_every_backends_inputs_before_fitting(monkeypatch: py
                                  overrides={"layers": [64, 8, 10], "epochs": 1, "input_scaling": "standard"}))
     assert record.status == "ok" and record.spec["input_scaling"] == "standard"
     assert seen[0][0] == "standard" and seen[0][1] < 1e-12  # training columns centred
+
+
+def test_the_reports_network_line_names_the_protocol_fields_when_set() -> None:
+    from bench.report.tables import spec_text
+
+    assert "input_scaling" not in spec_text(SPEC.to_dict())
+    text = spec_text(SPEC.replace(input_scaling="standard", stopping="library").to_dict())
+    assert text.endswith(" input_scaling=standard stopping=library")

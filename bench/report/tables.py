@@ -16,6 +16,7 @@ from typing import IO, Any
 import pandas as pd
 
 from bench.core.record import Record
+from bench.core.spec import PROTOCOL_DEFAULTS
 from bench.report.answer import answer_rows, answers
 from bench.report.numbers import DASH, fmt, fmt_metric, fmt_time
 from bench.report.render import Row, print_sections
@@ -57,7 +58,8 @@ def spec_text(spec: dict[str, Any] | None) -> str:
     return (f"{layers} {spec.get('hidden_activation')}/{spec.get('output_activation')} "
             f"{spec.get('loss')}({spec.get('reduction')}) {spec.get('optimizer')} "
             f"lr={spec.get('learning_rate')} momentum={spec.get('momentum')} {batch_text} "
-            f"epochs={spec.get('epochs')} init={spec.get('init')} {spec.get('dtype')}")
+            f"epochs={spec.get('epochs')} init={spec.get('init')} {spec.get('dtype')}"
+            + "".join(f" {name}={spec[name]}" for name in PROTOCOL_DEFAULTS if name in spec))
 
 
 def _notes(summary: GroupSummary) -> str:
