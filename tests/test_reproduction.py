@@ -156,3 +156,11 @@ def test_the_report_shows_the_table_only_when_the_suite_lists_published_figures(
 def test_an_entry_that_no_run_reached_is_shown_as_not_run() -> None:
     (row,) = reproduction_rows(records_with([{**ENTRY, "backend": "sklearn"}], [0.9]))
     assert (row["reproduced"], row["verdict"], row["seeds"]) == ("—", "not run", "0")
+
+
+def test_the_workers_plain_records_are_read_as_well() -> None:
+    config = {"published": [ENTRY]}
+    rows = [synthetic_results.record(seed=seed, accuracy=value, division="closed", suite_config=config)
+            for seed, value in enumerate((0.9, 0.91))]
+    (item,) = reproductions(rows)
+    assert item.values == (0.9, 0.91) and item.verdict == "within"

@@ -10,6 +10,7 @@ spread of its own, so it is within only inside the published spread.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,23 +54,28 @@ class Reproduction:
         return "above" if mean > self.published.value else "below"
 
 
-def _values(records: list[Record], entry: Published) -> tuple[float, ...]:
+def _field(record: Record | Mapping[str, Any], name: str) -> Any:
+    """A record's field, typed or as the worker's dict."""
+    return record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
+
+
+def _values(records: Sequence[Record | Mapping[str, Any]], entry: Published) -> tuple[float, ...]:
     values = []
     for record in records:
-        if (record.status, record.task, record.backend, record.division) != (
-                "ok", entry.task, entry.backend, entry.division):
+        key = tuple(_field(record, name) for name in ("status", "task", "backend", "division"))
+        if key != ("ok", entry.task, entry.backend, entry.division):
             continue
-        value = (record.metrics or {}).get(entry.metric)
+        value = (_field(record, "metrics") or {}).get(entry.metric)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
             values.append(float(value))
     return tuple(values)
 
 
-def published_entries(records: list[Record]) -> list[Published]:
+def published_entries(records: Sequence[Record | Mapping[str, Any]]) -> list[Published]:
     """The published entries of the records' suites, each once (an unreadable list is left out)."""
     seen: dict[tuple[str, str, str, str], Published] = {}
     for record in records:
-        entries: Any = (record.suite_config or {}).get("published") or []
+        entries: Any = (_field(record, "suite_config") or {}).get("published") or []
         try:
             found = published_list(entries)
         except PublishedError:
@@ -79,12 +85,12 @@ def published_entries(records: list[Record]) -> list[Published]:
     return list(seen.values())
 
 
-def reproductions(records: list[Record]) -> list[Reproduction]:
+def reproductions(records: Sequence[Record | Mapping[str, Any]]) -> list[Reproduction]:
     """Each published entry with the rerun's values of its cell."""
     return [Reproduction(entry, _values(records, entry)) for entry in published_entries(records)]
 
 
-def reproduction_rows(records: list[Record]) -> list[dict[str, str]]:
+def reproduction_rows(records: Sequence[Record | Mapping[str, Any]]) -> list[dict[str, str]]:
     """Display rows of :func:`reproductions` (empty when the suite lists nothing published)."""
     rows = []
     for item in reproductions(records):
