@@ -164,3 +164,13 @@ def test_the_workers_plain_records_are_read_as_well() -> None:
             for seed, value in enumerate((0.9, 0.91))]
     (item,) = reproductions(rows)
     assert item.values == (0.9, 0.91) and item.verdict == "within"
+
+
+def test_a_stored_suite_config_rebuilds_the_published_entries_for_resume() -> None:
+    data = {"backends": ["numpy"], "tasks": ["xor"], "seeds": [0], "published": [ENTRY],
+            "tasks_backends": {"xor": ["numpy"]}}
+    original = suite_from_mapping(data, "suite.toml")
+    original.validate()
+    rebuilt = suite_from_mapping(original.to_dict(), "suite_config")
+    rebuilt.validate()
+    assert rebuilt.published == [ENTRY] and rebuilt.cells() == original.cells()
