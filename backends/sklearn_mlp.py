@@ -192,8 +192,8 @@ class SklearnMLP(Backend):
             learning_rate=spec.learning_rate, momentum=spec.momentum if spec.optimizer == "sgd" else None,
             batch_size=batch_size, epochs=spec.epochs, shuffle=spec.shuffle, dtype=self.parameter_dtype(),
             device="cpu", loop=f"estimator.fit(X.astype({spec.dtype!r}), y) with y as {y}"
-            + (f"; stops by its own rule ({self.library_stopping}) within max_iter, after "
-               f"{self.model.n_iter_} epochs here" if spec.stopping == "library" else ""),
+            + (f"; its own stopping rule ({self.library_stopping}) within max_iter={spec.epochs}: "
+               f"{self.model.n_iter_} epochs run" if spec.stopping == "library" else ""),
             arguments={**options, "defaults": {k: v for k, v in self.model.get_params().items()
                                                if k not in options}})
 

@@ -81,7 +81,7 @@ def test_sklearn_follows_its_own_stopping_rule_and_the_record_says_so() -> None:
     assert (arguments["defaults"]["n_iter_no_change"], arguments["defaults"]["tol"]) == (10, 1e-4)
     assert (arguments["max_iter"], arguments["batch_size"], arguments["solver"]) == (200, 200, "adam")
     assert record.epochs < 200 and record.converged is True  # its rule stopped it before max_iter
-    assert f"after {record.epochs} epochs here" in record.recipe["loop"]
+    assert f"within max_iter=200: {record.epochs} epochs run" in record.recipe["loop"]
     cut = run_cell(cell(optimizer="adam", learning_rate=0.01, epochs=2, stopping="library"))
     assert (cut.status, cut.epochs, cut.converged) == ("ok", 2, False)  # max_iter came first
     assert cut.reason == "training stopped before its own criterion was met"
