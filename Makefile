@@ -25,6 +25,12 @@ bench-quick: $(STAMP)
 bench-tuned: $(STAMP)
 	$(BIN)/python -m bench run --suite suites/tuned.toml
 
+# Published results rerun (docs/reproductions.md): Fashion-MNIST's MLPClassifier; Debian's
+# dataset-fashion-mnist package (or --data-dir) holds the images. Several minutes a seed.
+.PHONY: bench-reproduce
+bench-reproduce: $(STAMP)
+	$(BIN)/python -m bench run --suite suites/reproduce-fashion-mnist.toml
+
 # Ratios against matmul-only, scikit-learn, PyTorch, Keras and the harness overhead, PASS/MISS.
 bench-perf: $(STAMP)
 	$(BIN)/python -m bench perf

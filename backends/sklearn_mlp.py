@@ -68,6 +68,8 @@ class SklearnMLP(Backend):
     packages = ("numpy", "scikit-learn")
     kit_deviations = {"adam adds ε to √v": "adam-epsilon",
                       "adam with reduction 'sum' divides ε": "adam-epsilon"}
+    library_stopping = ("the training loss has not improved by tol for n_iter_no_change consecutive epochs; "
+                        "early_stopping=False")
     kit_skips = {f"check_trains_like_the_reference[{output} output, mse]": _LOG_LOSS_ONLY
                  for output in ("sigmoid", "softmax")}
 
@@ -134,7 +136,8 @@ class SklearnMLP(Backend):
     def build_open(self, spec: NetworkSpec) -> None:
         """``MLPClassifier`` / ``MLPRegressor`` with scikit-learn's own init, shuffling, output layer, loss
         and defaults (``alpha``, Nesterov momentum), ``max_iter=epochs``, ``early_stopping=False`` and
-        ``n_iter_no_change=epochs`` (so every epoch runs, as elsewhere).
+        ``n_iter_no_change=epochs`` (so every epoch runs, as elsewhere); with the spec's ``stopping`` =
+        "library", its own ``tol`` and ``n_iter_no_change`` stop it (:attr:`library_stopping`).
 
         scikit-learn draws its weights inside ``fit``, from ``check_random_state(random_state)`` just
         before ``_initialize``; this builds them the same way (``_initialize`` on a fresh
@@ -151,7 +154,9 @@ class SklearnMLP(Backend):
             hidden_layer_sizes=spec.hidden_layers, activation=HIDDEN_ACTIVATIONS.get(spec.hidden_activation,
                                                                                      "identity"),
             solver=spec.optimizer, learning_rate_init=spec.learning_rate, max_iter=spec.epochs,
-            shuffle=spec.shuffle, random_state=spec.seed, early_stopping=False, n_iter_no_change=spec.epochs)
+            shuffle=spec.shuffle, random_state=spec.seed, early_stopping=False)
+        if spec.stopping == "epochs":  # "library": its own tol and n_iter_no_change (among the defaults)
+            self._open_options["n_iter_no_change"] = spec.epochs
         if spec.optimizer == "sgd":
             self._open_options["momentum"] = spec.momentum
         estimator = "MLPRegressor" if self._is_regressor else "MLPClassifier"
@@ -175,7 +180,8 @@ class SklearnMLP(Backend):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached: the epochs asked
             self.model.fit(X, targets)
-        self.converged = None
+        # Its own rule stopped it (True), or max_iter did first (False); None: every epoch was asked for.
+        self.converged = self.model.n_iter_ < spec.epochs if spec.stopping == "library" else None
         options = {**self._open_options, "batch_size": batch_size}
         y = ("values" if self._is_regressor else "class labels" if spec.output_activation == "softmax"
              else "0/1 labels (indicator columns for several outputs)")
@@ -185,7 +191,9 @@ class SklearnMLP(Backend):
             loss="squared error" if self._is_regressor else "log-loss", optimizer=spec.optimizer,
             learning_rate=spec.learning_rate, momentum=spec.momentum if spec.optimizer == "sgd" else None,
             batch_size=batch_size, epochs=spec.epochs, shuffle=spec.shuffle, dtype=self.parameter_dtype(),
-            device="cpu", loop=f"estimator.fit(X.astype({spec.dtype!r}), y) with y as {y}",
+            device="cpu", loop=f"estimator.fit(X.astype({spec.dtype!r}), y) with y as {y}"
+            + (f"; its own stopping rule ({self.library_stopping}) within max_iter={spec.epochs}: "
+               f"{self.model.n_iter_} epochs run" if spec.stopping == "library" else ""),
             arguments={**options, "defaults": {k: v for k, v in self.model.get_params().items()
                                                if k not in options}})
 

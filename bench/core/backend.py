@@ -89,6 +89,9 @@ class Backend(ABC):
     #: What this backend's deviation notes are about, for the kit's training checks: {start of a note:
     #: a kind of bench.testing.DEVIATION_BOUNDS}; such a recorded note widens the tolerance to its bound.
     kit_deviations: ClassVar[dict[str, str]] = {}
+    #: The library's own stopping rule, which its open division follows when the spec's ``stopping`` is
+    #: "library" ("": it has none, and such cells are skipped).
+    library_stopping: ClassVar[str] = ""
     #: How :meth:`synchronize` waits for the device, for the record ("": nothing to wait for).
     synchronizes_with: ClassVar[str] = ""
 
@@ -145,6 +148,11 @@ class Backend(ABC):
             return True, f"{self.name} does not train regression networks"
         if division in ("open", "tuned") and not type(self).has_open_division():
             return True, f"{self.name} has no open-division recipe"
+        if spec.stopping == "library" and division != "open":
+            return True, ("stopping 'library' is the open division's: the closed division runs every epoch "
+                          "in lockstep with the reference")
+        if spec.stopping == "library" and not self.library_stopping:
+            return True, f"{self.name}'s library has no stopping rule of its own (stopping 'library')"
         return False, ""
 
     def resolve_spec(self, spec: NetworkSpec) -> NetworkSpec:

@@ -35,6 +35,16 @@ REDUCTIONS = ("mean", "sum")
 OPTIMIZERS = ("sgd", "adam")
 INITIALIZERS = ("glorot_uniform", "he_uniform", "uniform", "zeros")
 DTYPES = ("float32", "float64")
+#: ``input_scaling``: "none" (the task's inputs as it gives them) or "standard" (each input column
+#: centred and divided by its standard deviation on the training rows, as scikit-learn's
+#: ``StandardScaler``; the test rows with the training rows' statistics).
+INPUT_SCALINGS = ("none", "standard")
+#: ``stopping``: "epochs" (every epoch runs) or "library" (the open division's library stops by its
+#: own rule, ``epochs`` its maximum; backends without one skip the cell).
+STOPPINGS = ("epochs", "library")
+#: Protocol fields a record's spec holds only when they differ from these defaults, so that specs
+#: without them keep their ids (:func:`bench.core.record.spec_key`) and earlier records still match.
+PROTOCOL_DEFAULTS = {"input_scaling": "none", "stopping": "epochs"}
 
 
 class SpecError(ValueError):
@@ -61,6 +71,8 @@ class NetworkSpec:
     shuffle: bool = True
     seed: int = 0
     dtype: str = "float64"
+    input_scaling: str = "none"
+    stopping: str = "epochs"
 
     def __post_init__(self) -> None:
         if not isinstance(self.layers, (list, tuple)):
@@ -82,6 +94,8 @@ class NetworkSpec:
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("init", self.init, INITIALIZERS)
         _choice("dtype", self.dtype, DTYPES)
+        _choice("input_scaling", self.input_scaling, INPUT_SCALINGS)
+        _choice("stopping", self.stopping, STOPPINGS)
         if self.hidden_activation == "softmax":
             raise SpecError("softmax is an output activation; pick another hidden_activation")
         if self.loss == "cross_entropy" and self.output_activation not in ("softmax", "sigmoid"):
@@ -121,6 +135,9 @@ class NetworkSpec:
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["layers"] = list(self.layers)
+        for name, default in PROTOCOL_DEFAULTS.items():  # written only when set (see PROTOCOL_DEFAULTS)
+            if data[name] == default:
+                del data[name]
         return data
 
     @classmethod

@@ -17,10 +17,12 @@ from typing import IO, Any
 import pandas as pd
 
 from bench.core.record import Record
+from bench.core.spec import PROTOCOL_DEFAULTS
 from bench.report.answer import answer_rows, answers
 from bench.report.crossover import crossover_rows
 from bench.report.numbers import DASH, fmt, fmt_metric, fmt_time
 from bench.report.render import Row, print_sections
+from bench.report.reproduction import REPRODUCTION_HEADING, REPRODUCTION_NOTE, reproduction_rows
 from bench.report.stats import OLYMPIC_MIN_RUNS
 from bench.report.summary import REFERENCE_BACKEND, GroupSummary, environments, executors_text
 from bench.report.tuned import TUNED_HEADING, TUNED_NOTE, tuned_rows
@@ -78,7 +80,8 @@ def spec_text(spec: dict[str, Any] | None) -> str:
     return (f"{layers} {spec.get('hidden_activation')}/{spec.get('output_activation')} "
             f"{spec.get('loss')}({spec.get('reduction')}) {spec.get('optimizer')} "
             f"lr={spec.get('learning_rate')} momentum={spec.get('momentum')} {batch_text} "
-            f"epochs={spec.get('epochs')} init={spec.get('init')} {spec.get('dtype')}")
+            f"epochs={spec.get('epochs')} init={spec.get('init')} {spec.get('dtype')}"
+            + "".join(f" {name}={spec[name]}" for name in PROTOCOL_DEFAULTS if name in spec))
 
 
 def _notes(summary: GroupSummary) -> str:
@@ -121,11 +124,14 @@ class ReportTables:
     deviations: list[Row] = field(default_factory=list)
     environment: list[Row] = field(default_factory=list)
     specs: list[Row] = field(default_factory=list)
+    #: published figures the suite reruns, beside the rerun's (bench.report.reproduction)
+    reproduction: list[Row] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, list[Row], str]]:
         """(title, rows, note) of every non-empty table, in reading order."""
         parts = [
             (ANSWER_HEADING, self.answer, TIE_NOTE),
+            (REPRODUCTION_HEADING, self.reproduction, REPRODUCTION_NOTE),
             (OVERALL_HEADING, self.overall, OVERALL_NOTE),
             (PAIRS_HEADING, self.pairs, PAIRS_NOTE),
             (CROSSOVER_HEADING, self.crossovers, CROSSOVER_NOTE),
@@ -262,6 +268,7 @@ def build_tables(summaries: list[GroupSummary], records: list[Record],
         summary=summary_rows(summaries), target=target_rows(summaries),
         failures=failure_rows(summaries), deviations=deviation_rows(summaries),
         environment=environment_rows(records), specs=spec_rows(summaries),
+        reproduction=reproduction_rows(records),
     )
 
 
@@ -299,8 +306,8 @@ def summary_frame(summaries: list[GroupSummary]) -> pd.DataFrame:
 
 
 #: The tables a terminal shows of a report (the files hold them all).
-TERMINAL_SECTIONS = (ANSWER_HEADING, OVERALL_HEADING, CROSSOVER_HEADING, TUNED_HEADING, "Summary",
-                     "Time to target vs the NumPy reference", "Failures and skips")
+TERMINAL_SECTIONS = (ANSWER_HEADING, REPRODUCTION_HEADING, OVERALL_HEADING, CROSSOVER_HEADING, TUNED_HEADING,
+                     "Summary", "Time to target vs the NumPy reference", "Failures and skips")
 
 
 def print_tables(tables: ReportTables, stream: IO[str] | None = None, rich: bool | None = None,

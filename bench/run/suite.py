@@ -21,6 +21,8 @@ learning_rate = 0.5
 [tuning]             # the tuned division's search space and budget (bench.core.tuning.TuningSpace)
 trials = 12
 learning_rate = [0.001, 1.0]
+[tasks_backends]     # a task run by fewer backends (default: all of backends)
+digits = ["numpy", "torch"]
 ```
 
 ``tasks`` may instead be a table of tables, to add tasks read from your own
@@ -37,6 +39,20 @@ suite file's folder) beside registered ones (an empty table)::
     test_size = 0.2
     dropna = false
 
+Published results the suite reruns (``[[published]]`` tables, :mod:`bench.core.published`) name
+a cell of the suite (task, backend, division) and one of its task's metrics; the report sets the
+rerun against them (:mod:`bench.report.reproduction`)::
+
+    [[published]]
+    task = "fashion-mnist"
+    backend = "sklearn"
+    division = "open"
+    metric = "accuracy"
+    value = 0.871
+    spread = 0.0005
+    spread_source = "the figure's rounding"
+    source = "paper, table, row"
+
 They are stored as ``task_files`` (name → definition with the file's
 absolute path and sha256), so every record's ``suite_config`` rebuilds them.
 """
@@ -51,10 +67,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from bench.core import registry
+from bench.core import metrics, registry
 from bench.core import values as numeric
 from bench.core.conditions import QUIET_MODES, WAIT_LIMIT_SECONDS
 from bench.core.files import SUITE_LIMIT_BYTES, InputFileError, read_regular
+from bench.core.published import PublishedError, published_list
 from bench.core.record import DIVISIONS, MAX_CURVE_POINTS, CellConfig
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Task
@@ -69,7 +86,7 @@ LISTED_SEEDS_MAX = 1000
 MAX_MEMORY_LIMIT_MB = int(numeric.RANGES["memory_limit_mb"].high)
 SUITE_KEYS = {"name", "backends", "tasks", "seeds", "device", "threads", "timeout",
               "overrides", "tasks_overrides", "memory_limit_mb", "curve_points", "task_files",
-              "divisions", "quiet_machine", "quiet_wait_limit", "tuning"}
+              "divisions", "quiet_machine", "quiet_wait_limit", "tuning", "published", "tasks_backends"}
 
 
 class SuiteError(ValueError):
@@ -97,6 +114,10 @@ class Suite:
     task_files: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the tuned division's ``[tuning]`` table (missing keys: :class:`TuningSpace`'s defaults)
     tuning: dict[str, Any] = field(default_factory=dict)
+    #: task → the backends that run it, among ``backends`` (a task not named: every backend)
+    tasks_backends: dict[str, list[str]] = field(default_factory=dict)
+    #: published results this suite reruns ([[published]] tables; bench.core.published.Published as tables)
+    published: list[dict[str, Any]] = field(default_factory=list)
 
     def task(self, name: str) -> Task:
         """The task ``name`` of this suite: a file task from ``task_files``, else a registered one."""
@@ -117,6 +138,7 @@ class Suite:
             raise SuiteError(f"unknown division {unknown[0]!r}; known: {', '.join(DIVISIONS)}")
         self.tuning_space()
         registry.check_backend_names(self.backends)
+        self._check_tasks_backends()
         _check_file_task_names(self.task_files)
         registry.check_task_names([name for name in self.tasks if name not in self.task_files])
         if self.device not in DEVICES:
@@ -148,6 +170,45 @@ class Suite:
             if task_name in self.task_files:  # pin the file's path and sha256 for the workers and --resume
                 self.task_files[task_name] = task.pinned_definition()  # type: ignore[attr-defined]
             _check_fits_task(task_name, task.default_spec(), self.overrides_for(task_name))
+        self._check_published()
+
+    def _check_tasks_backends(self) -> None:
+        """Each ``tasks_backends`` entry names a known task (run or not: ``--task`` may narrow the suite;
+        a typo is not ignored) and registered backends, once each."""
+        registry.check_task_names([name for name in self.tasks_backends if name not in self.task_files])
+        for task, names in self.tasks_backends.items():
+            registry.check_backend_names(names)
+            if not names or len(set(names)) != len(names):
+                raise SuiteError(f"tasks_backends.{task} must list one or more backends, each once")
+
+    def backends_for(self, task: str) -> list[str]:
+        """The suite's backends that run ``task``, in the suite's order."""
+        chosen = self.tasks_backends.get(task)
+        return [b for b in self.backends if chosen is None or b in chosen]
+
+    def _check_published(self) -> None:
+        """Each published entry names a known task, backend and division (run or not: ``--task`` or
+        ``--backend`` may narrow the suite, and the report then says "not run") and a ranked metric of
+        its task."""
+        try:
+            entries = published_list(self.published)
+        except PublishedError as exc:
+            raise SuiteError(str(exc)) from None
+        for index, entry in enumerate(entries):
+            where = f"published[{index}]"
+            try:
+                if entry.task not in self.task_files:
+                    registry.check_task_names([entry.task])
+                registry.check_backend_names([entry.backend])
+            except LookupError as exc:
+                raise SuiteError(f"{where}: {exc}") from None
+            if entry.division not in DIVISIONS:
+                raise SuiteError(f"{where}: unknown division {entry.division!r}; "
+                                 f"known: {', '.join(DIVISIONS)}")
+            names = metrics.task_metrics(self.task(entry.task))
+            if entry.metric not in names or not metrics.METRICS[entry.metric].direction:
+                raise SuiteError(f"{where}: task {entry.task!r} is not scored on {entry.metric!r} "
+                                 f"(its metrics: {', '.join(names)})")
 
     def _check_numbers(self) -> None:
         """Every number within its range (:mod:`bench.core.values`, the same rule as the flags')."""
@@ -182,6 +243,10 @@ class Suite:
             if not isinstance(values, list) or not all(
                     isinstance(v, kind) and not isinstance(v, bool) for v in values):
                 raise SuiteError(f"{key} must be a list of {'integers' if kind is int else 'names'}")
+        chosen = self.tasks_backends
+        if not isinstance(chosen, dict) or not all(
+                isinstance(v, list) and all(isinstance(n, str) for n in v) for v in chosen.values()):
+            raise SuiteError("tasks_backends must map task names to lists of backend names")
         if not all(isinstance(v, dict) for v in self.tasks_overrides.values()):
             raise SuiteError("tasks_overrides must map task names to tables of spec fields")
         files = self.task_files
@@ -222,7 +287,7 @@ class Suite:
                        task_file=self.task_files.get(task), division=division,
                        tuning=dict(tuning) if tuning and division == "tuned" else None)
             for division in self.divisions
-            for task in self.tasks for backend in self.backends for seed in self.seeds
+            for task in self.tasks for backend in self.backends_for(task) for seed in self.seeds
         ]
 
 

@@ -11,6 +11,7 @@ time (validation scoring excluded) and the validation curve.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -19,6 +20,7 @@ import numpy as np
 from bench.core import metrics
 from bench.core.backend import Backend
 from bench.core.record import CellConfig, Record, empty_record
+from bench.core.scaling import scale_inputs
 from bench.core.task import Task
 from bench.core.tuning import TrialResult, TrialValues, TuningSpace, trial_spec, validation_rows
 from bench.run import environment
@@ -87,11 +89,14 @@ def run_trial(config: CellConfig) -> Record:
         return record
     split = task.splits(config.seed)[0]
     fit_rows, held_rows = validation_rows(len(split.X_train), config.seed, space.validation_fraction)
-    scorer = ValidationScorer(backend, task, split.X_train[held_rows], split.Y_train[held_rows],
+    # the validation rows play the test rows' part; input scaling is fitted on the fit rows only
+    split = scale_inputs([dataclasses.replace(
+        split, X_train=split.X_train[fit_rows], Y_train=split.Y_train[fit_rows],
+        X_test=split.X_train[held_rows], Y_test=split.Y_train[held_rows])], spec.input_scaling)[0]
+    scorer = ValidationScorer(backend, task, split.X_test, split.Y_test,
                               (split.target_scale, split.target_offset), spec.epochs, config.curve_points)
     start = time.perf_counter()
-    backend.fit(spec, split.X_train[fit_rows], split.Y_train[fit_rows], None, on_epoch=scorer,
-                division="tuned")
+    backend.fit(spec, split.X_train, split.Y_train, None, on_epoch=scorer, division="tuned")
     backend.synchronize()
     result.fit_seconds = time.perf_counter() - start - scorer.excluded
     result.validation_score, result.best_epoch = scorer.best()

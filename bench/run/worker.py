@@ -36,6 +36,7 @@ from bench.core.record import (
     failed_record,
     out_of_memory_reason,
 )
+from bench.core.scaling import scale_inputs
 from bench.core.spec import NetworkSpec, SpecError, coerce_overrides
 from bench.core.task import Split, Task
 from bench.core.threads import ThreadPolicy
@@ -277,6 +278,7 @@ def _read_data(
     splits = task.splits(config.seed)
     if config.division == "tuned":  # the validated model: the first fold, its fit rows (bench.core.tuning)
         splits = tuned_splits(splits, config.seed, config.tuning)
+    splits = scale_inputs(splits, spec.input_scaling)
     phases = {"imports": loaded.setup_start - wall_start,
               "setup": data_start - loaded.setup_start - read_seconds,
               "data": read_seconds + time.perf_counter() - data_start,
