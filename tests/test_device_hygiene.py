@@ -17,7 +17,8 @@ import pytest
 from bench.core.backend import Backend
 from bench.core.device import MATMUL_PRECISION, DeviceConditions
 from bench.core.record import CellConfig
-from bench.run.worker import EpochRecorder, run_cell
+from bench.run.curves import EpochRecorder
+from bench.run.worker import run_cell
 
 
 def _fake_torch(cuda: bool) -> types.SimpleNamespace:

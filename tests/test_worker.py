@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.core.record import CellConfig
-from bench.run.worker import AFTER_TARGET_EVERY, MAX_CURVE_POINTS, run_cell
+from bench.core.record import MAX_CURVE_POINTS, CellConfig
+from bench.run.curves import AFTER_TARGET_EVERY
+from bench.run.worker import run_cell
 
 
 def test_an_early_stop_between_curve_samples_still_gets_its_last_point() -> None:
