@@ -184,7 +184,7 @@ def build_suite(args: argparse.Namespace) -> Suite:
     if args.division:
         suite.divisions = (["closed", "open"] if args.division == "both" else list(DIVISIONS)
                            if args.division == "all" else [args.division])
-    if args.trials is not None:
+    if args.trials is not None and isinstance(suite.tuning, dict):  # a non-table: refused by validate()
         suite.tuning = {**suite.tuning, "trials": args.trials}
     if args.threads is not None:
         suite.threads = args.threads

@@ -1,0 +1,41 @@
+"""Hostile input to the tuned division, the lists and suggestions: each is one ``error:`` line, exit
+status 2, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.cli import main
+
+
+@pytest.fixture(autouse=True)
+def in_scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def _one_line(args: list[str], capsys: pytest.CaptureFixture[str], folder: Path) -> str:
+    before = _listing(folder)
+    try:
+        code = main(args)
+    except SystemExit as exc:
+        code = exc.code  # type: ignore[assignment]
+    stderr = capsys.readouterr().err
+    assert code == 2, stderr
+    assert stderr.strip().startswith("error: ") and stderr.strip().count("\n") == 0, stderr
+    assert _listing(folder) == before
+    return stderr
+
+
+def test_trials_flag_with_a_tuning_value_that_is_not_a_table(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    (tmp_path / "s.toml").write_text('backends = ["numpy"]\ntasks = ["xor"]\ndivisions = ["tuned"]\n'
+                                     "tuning = 5\n")
+    err = _one_line(["run", "--suite", "s.toml", "--trials", "2", "--output", "r.jsonl"], capsys, tmp_path)
+    assert "tuning" in err
