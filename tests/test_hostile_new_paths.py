@@ -39,3 +39,33 @@ def test_trials_flag_with_a_tuning_value_that_is_not_a_table(capsys: pytest.Capt
                                      "tuning = 5\n")
     err = _one_line(["run", "--suite", "s.toml", "--trials", "2", "--output", "r.jsonl"], capsys, tmp_path)
     assert "tuning" in err
+
+
+# --- a trial journal that is not one ---------------------------------------------------------------
+
+GOOD_KEYS = ('"backend": "numpy", "task": "xor", "seed": 0, "device": "cpu", "status": "ok", '
+             '"division": "tuned"')
+HOSTILE_JOURNALS = [
+    '[1, 2]\n',
+    '"text"\n',
+    '{"trial": 5}\n',
+    '{' + GOOD_KEYS + ', "trial": {"values": "x"}}\n',
+    '{' + GOOD_KEYS + ', "trial": {"number": 0}}\n',
+    '{' + GOOD_KEYS + ', "trial": {"number": "0", "values": {"learning_rate": 0.1, "batch_size": 4, '
+    '"optimizer": "sgd"}}}\n',
+    '{' + GOOD_KEYS + ', "trial": {"number": 0, "values": {"learning_rate": "x", "batch_size": 4, '
+    '"optimizer": "sgd"}}}\n',
+    '{' + GOOD_KEYS + ', "trial": {"number": 0, "status": "ok", "validation_score": "high", "values": '
+    '{"learning_rate": 0.1, "batch_size": 4, "optimizer": "sgd"}}}\n',
+    '{' + GOOD_KEYS + ', "trial": {"number": 0, "bogus": 1, "values": {"learning_rate": 0.1, '
+    '"batch_size": [4], "optimizer": "sgd"}}}\n',
+]
+
+
+@pytest.mark.parametrize("journal", HOSTILE_JOURNALS)
+def test_resume_with_a_hostile_trial_journal_is_one_line(journal: str, capsys: pytest.CaptureFixture[str],
+                                                         tmp_path: Path) -> None:
+    (tmp_path / "r.jsonl").write_text("")
+    (tmp_path / "r.trials.jsonl").write_text(journal)
+    err = _one_line(["run", "--resume", "r.jsonl"], capsys, tmp_path)
+    assert "r.trials.jsonl" in err
