@@ -69,3 +69,11 @@ def test_resume_with_a_hostile_trial_journal_is_one_line(journal: str, capsys: p
     (tmp_path / "r.trials.jsonl").write_text(journal)
     err = _one_line(["run", "--resume", "r.jsonl"], capsys, tmp_path)
     assert "r.trials.jsonl" in err
+
+
+@pytest.mark.parametrize("division", [[], ["--division", "closed"], ["--division", "both"]])
+def test_trials_without_the_tuned_division_is_refused(division: list[str], capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    err = _one_line(["run", "--backend", "numpy", "--task", "xor", *division, "--trials", "2",
+                     "--output", "r.jsonl"], capsys, tmp_path)
+    assert "--trials" in err and "tuned" in err

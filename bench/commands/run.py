@@ -200,6 +200,9 @@ def build_suite(args: argparse.Namespace) -> Suite:
     add_file_task(suite, args)
     export_data_dir(args)
     suite.validate()
+    if args.trials is not None and "tuned" not in suite.divisions:
+        raise SuiteError(f"--trials applies to the tuned division only, and this run's divisions are "
+                         f"{', '.join(suite.divisions)}; add --division tuned or --division all")
     return suite
 
 
