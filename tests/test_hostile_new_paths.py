@@ -77,3 +77,21 @@ def test_trials_without_the_tuned_division_is_refused(division: list[str], capsy
     err = _one_line(["run", "--backend", "numpy", "--task", "xor", *division, "--trials", "2",
                      "--output", "r.jsonl"], capsys, tmp_path)
     assert "--trials" in err and "tuned" in err
+
+
+# --- a very long unknown name ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["run", "--backend", "{}", "--task", "xor", "--output", "r.jsonl"],
+                                     ["run", "--backend", "numpy", "--task", "{}", "--output", "r.jsonl"],
+                                     ["tasks", "--columns", "{}"]])
+def test_a_very_long_unknown_name_is_shown_cut_short(command: list[str], capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    name = "q" * 5000
+    err = _one_line([part.replace("{}", name) for part in command], capsys, tmp_path)
+    assert len(err) < 600 and "q" * 40 in err and "…" in err
+
+
+def test_a_very_long_unknown_choice_is_shown_cut_short(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Path) -> None:
+    err = _one_line(["run", "--division", "d" * 3000], capsys, tmp_path)
+    assert len(err) < 600 and "d" * 40 in err and "…" in err
