@@ -3,7 +3,9 @@ status 2, nothing written."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +97,39 @@ def test_a_very_long_unknown_choice_is_shown_cut_short(capsys: pytest.CaptureFix
                                                        tmp_path: Path) -> None:
     err = _one_line(["run", "--division", "d" * 3000], capsys, tmp_path)
     assert len(err) < 600 and "d" * 40 in err and "…" in err
+
+
+# --- a report of records whose tuning is hostile ---------------------------------------------------
+
+def _hostile_tuned(change: dict[str, Any],
+                   trial_change: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    import test_tuned_report as tuned
+
+    out = tuned.records()
+    for one in out:
+        if one["division"] == "tuned":
+            one["tuning"] = {**one["tuning"], **change}
+            if trial_change is not None:
+                one["tuning"]["trials"] = [{**t, **trial_change} for t in one["tuning"]["trials"]]
+    return out
+
+
+HOSTILE_TUNINGS = [({"tuning_seconds": "x"}, None), ({"tuning_seconds": [1]}, None),
+                   ({"tuning_seconds": float("nan")}, None), ({"trials": "xyz"}, None),
+                   ({"trials": [1, "x", None]}, None), ({"trials": {"a": 1}}, None),
+                   ({"trials": 7}, None), ({"chosen_values": [1]}, None),
+                   ({}, {"wall_seconds": "x"}), ({}, {"wall_seconds": [2]}),
+                   ({}, {"wall_seconds": float("nan"), "fit_seconds": float("inf")}),
+                   ({}, {"validation_score": "high"})]
+
+
+@pytest.mark.parametrize(("change", "trial_change"), HOSTILE_TUNINGS)
+def test_the_tuned_report_survives_a_hostile_tuning(change: dict[str, Any],
+                                                     trial_change: dict[str, Any] | None) -> None:
+    from bench.report.tuned import tuned_rows, tuning_traces
+
+    records = _hostile_tuned(change, trial_change)
+    [row] = tuned_rows(records)
+    assert row["backend"] == "torch"
+    for trace in tuning_traces(records):
+        assert all(math.isfinite(s) for s in trace.seconds)
