@@ -184,7 +184,7 @@ def build_suite(args: argparse.Namespace) -> Suite:
     if args.division:
         suite.divisions = (["closed", "open"] if args.division == "both" else list(DIVISIONS)
                            if args.division == "all" else [args.division])
-    if args.trials is not None:
+    if args.trials is not None and isinstance(suite.tuning, dict):  # a non-table: refused by validate()
         suite.tuning = {**suite.tuning, "trials": args.trials}
     if args.threads is not None:
         suite.threads = args.threads
@@ -200,6 +200,9 @@ def build_suite(args: argparse.Namespace) -> Suite:
     add_file_task(suite, args)
     export_data_dir(args)
     suite.validate()
+    if args.trials is not None and "tuned" not in suite.divisions:
+        raise SuiteError(f"--trials applies to the tuned division only, and this run's divisions are "
+                         f"{', '.join(suite.divisions)}; add --division tuned or --division all")
     return suite
 
 

@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from bench.core.suggest import close_matches, did_you_mean
+from bench.core.suggest import close_matches, did_you_mean, quoted
 
 #: The widest help output, in columns, however wide the terminal is (long lines are hard to read).
 MAX_HELP_WIDTH = 100
@@ -136,6 +136,6 @@ class Parser(argparse.ArgumentParser):
         choices = [str(choice) for choice in action.choices]
         hint = did_you_mean(str(value), choices)
         what = "command" if isinstance(action, argparse._SubParsersAction) else "choice"
-        raise argparse.ArgumentError(action, f"unknown {what} {value!r}; {hint}"
+        raise argparse.ArgumentError(action, f"unknown {what} {quoted(value)}; {hint}"
                                              f"choose from {', '.join(choices)}")
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 CUTOFF = 0.6
 #: names a "known:" list shows at most before it says how many there are
 SHOWN = 12
+#: characters of an unknown name an error shows at most (a pasted file must not flood the terminal)
+NAME_SHOWN = 80
 
 
 def close_matches(name: str, known: Iterable[str], most: int = 3) -> list[str]:
@@ -50,4 +52,10 @@ def listed(known: Iterable[str], near: Iterable[str] = (), most: int = SHOWN) ->
 def unknown(what: str, name: str, known: Iterable[str], most: int = SHOWN) -> str:
     """``unknown backend 'pytorch'; did you mean 'torch'? known: numpy, …``."""
     names = list(known)
-    return f"unknown {what} {name!r}; {did_you_mean(name, names)}known: {listed(names, [name], most)}"
+    return f"unknown {what} {quoted(name)}; {did_you_mean(name, names)}known: {listed(names, [name], most)}"
+
+
+def quoted(name: str, most: int = NAME_SHOWN) -> str:
+    """``repr(name)``, a name longer than ``most`` characters cut short with its length."""
+    name = str(name)
+    return repr(name) if len(name) <= most else f"{name[:most]!r}… ({len(name):,} characters)"

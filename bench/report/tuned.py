@@ -99,8 +99,9 @@ def tuned_rows(records: Iterable[Record | dict]) -> list[Row]:
         open_values = metric_values(pair.open, metric) if metric else []
         tuned_values = metric_values(pair.tuned, metric) if metric else []
         change, verdict = _change(pair)
-        trials = [len((r.tuning or {}).get("trials") or []) for r in pair.tuned]
-        seconds = [float((r.tuning or {}).get("tuning_seconds") or 0.0) for r in pair.tuned if r.tuning]
+        trials = [len(_trials(r.tuning)) for r in pair.tuned]
+        seconds = [s for r in pair.tuned if r.tuning
+                   for s in [_seconds((r.tuning or {}).get("tuning_seconds"))] if s is not None]
         rows.append({
             "task": pair.task, "backend": pair.backend, "metric": metric or DASH,
             "open": fmt(_mean(open_values), 4), "tuned": fmt(_mean(tuned_values), 4),
@@ -128,7 +129,7 @@ def tuning_traces(records: Iterable[Record | dict]) -> list[TuningTrace]:
     """Per task and backend of the tuned division: the running best validation score after each trial."""
     groups: dict[tuple[str, str], list[Record]] = defaultdict(list)
     for record in as_records(records):
-        if record.division == "tuned" and isinstance(record.tuning, dict) and record.tuning.get("trials"):
+        if record.division == "tuned" and _trials(record.tuning):
             groups[(record.task, record.backend)].append(record)
     traces = []
     for (task, backend), group in groups.items():
@@ -147,8 +148,9 @@ def _running_best(tuning: dict) -> tuple[list[float], list[float]]:
     """Cumulative trial wall seconds and the best validation score so far (NaN before the first ok one)."""
     maximise = tuning.get("direction") != "min"
     total, best, seconds, scores = 0.0, math.nan, [], []
-    for trial in tuning.get("trials") or []:
-        total += float(trial.get("wall_seconds") or trial.get("fit_seconds") or 0.0)
+    for trial in _trials(tuning):
+        total += next((s for s in (_seconds(trial.get(k)) for k in ("wall_seconds", "fit_seconds"))
+                       if s is not None), 0.0)
         score = trial.get("validation_score")
         if trial.get("status") == "ok" and isinstance(score, (int, float)) and math.isfinite(score):
             better = math.isnan(best) or (score > best if maximise else score < best)
@@ -156,3 +158,16 @@ def _running_best(tuning: dict) -> tuple[list[float], list[float]]:
         seconds.append(total)
         scores.append(best)
     return seconds, scores
+
+
+def _trials(tuning: object) -> list[dict]:
+    """The trials of a record's ``tuning`` that are tables (another tool's record may hold anything)."""
+    trials = tuning.get("trials") if isinstance(tuning, dict) else None
+    return [trial for trial in trials if isinstance(trial, dict)] if isinstance(trials, list) else []
+
+
+def _seconds(value: object) -> float | None:
+    """A finite, non-negative number of seconds, or None."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and value >= 0  # type: ignore[operator]
+    return float(value) if ok else None

@@ -59,18 +59,41 @@ def check_journal_free(results: Path) -> None:
 
 
 def journal_records(results: Path) -> list[dict[str, Any]]:
-    """The trial records journaled beside ``results`` (none without a journal)."""
+    """The trial records journaled beside ``results`` (none without a journal); a line that is not a
+    trial record is a :class:`ResultsFileError` naming it."""
     journal = journal_path(results)
-    return read_records(journal) if journal.exists() else []
+    records = read_records(journal) if journal.exists() else []
+    for number, record in enumerate(records, 1):
+        if _journaled_trial(record) is None:
+            raise ResultsFileError(f"{journal}: record {number} is not an nnbench trial record")
+    return records
+
+
+def _journaled_trial(record: Any) -> TrialResult | None:
+    """The trial of a journal record, or None when the record is not a well-typed one."""
+    if not isinstance(record, dict) or not isinstance(record.get("trial"), dict):
+        return None
+    try:
+        hash(cell_key(record))
+        trial = TrialResult.from_dict(record["trial"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    scores = (trial.validation_score, trial.fit_seconds, trial.wall_seconds)
+    whole = (trial.number, *(() if trial.best_epoch is None else (trial.best_epoch,)))
+    if (not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in whole)
+            or not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in scores)
+            or not isinstance(trial.status, str) or not isinstance(trial.reason, str)
+            or not isinstance(trial.validation_curve, list)):
+        return None
+    return trial
 
 
 def read_journal(results: Path) -> dict[tuple[CellKey, int], TrialResult]:
     """The journaled trials of ``results``, by (cell key, trial number); the last record of each counts."""
     found: dict[tuple[CellKey, int], TrialResult] = {}
     for record in journal_records(results):
-        trial = record.get("trial") if isinstance(record, dict) else None
-        if isinstance(trial, dict):
-            result = TrialResult.from_dict(trial)
+        result = _journaled_trial(record)
+        if result is not None:
             found[(cell_key(record), result.number)] = result
     return found
 
