@@ -17,18 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from backends.jax_common import (
-    JaxLibraryBackend,
-    Net,
-    activation,
-    closed_loss,
-    jax_module,
-    open_objective,
-    rows_index,
-)
-from backends.jax_runtime import optax_optimizer
-from bench.core.backend import EpochCallback, Rows, Weights
-from bench.core.recipe import Recipe
+from backends.jax_common import JaxLibraryBackend, Net, activation, closed_loss, jax_module
+from bench.core.backend import Rows, Weights
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -79,10 +69,8 @@ class EquinoxMLP(JaxLibraryBackend):
     """The spec as an Equinox ``Module`` (a pytree) trained with optax and ``eqx.filter_jit`` steps."""
 
     name = "equinox"
-    extra = "equinox"
     library = "equinox"
     forward = staticmethod(_predict)
-    packages = (*JaxLibraryBackend.packages, "equinox")
 
     def build(self, spec: NetworkSpec, seed: int) -> Any:
         self.spec = spec
@@ -105,15 +93,16 @@ class EquinoxMLP(JaxLibraryBackend):
 
     def train_batch(self, X: Any, Y: Any, rows: Rows) -> Any:
         self.model, self.state, total = _equinox().closed_step(
-            Net.of(self.spec), self.tx, self.model, self.state, X, Y, rows_index(rows, int(X.shape[0])))
+            Net.of(self.spec), self.tx, self.model, self.state, X, Y, self.batch_rows(X, rows))
         return total
 
-    # open division (build_open: the library's own init, JaxLibraryBackend.build) ---------------------
-    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
-                   on_epoch: EpochCallback | None) -> Recipe:
-        jax, eqx = jax_module(), _equinox().eqx
-        loss_code, objective = open_objective(spec, lambda model, x: jax.vmap(model)(x))
-        optim, options = optax_optimizer(spec)
+    # open division (build_open: the library's own init, JaxLibraryBackend.build; its train_open) --------
+    @staticmethod
+    def logits(model: Any, x: Any) -> Any:
+        return jax_module().vmap(model)(x)
+
+    def open_step(self, objective: Any, optim: Any) -> Any:
+        eqx = _equinox().eqx
 
         @eqx.filter_jit
         def make_step(model: Any, opt_state: Any, x: Any, y: Any) -> tuple[Any, Any, Any]:
@@ -129,18 +118,17 @@ class EquinoxMLP(JaxLibraryBackend):
             self.model, opt_state, loss = make_step(self.model, opt_state, x, y)
             return loss
 
-        self.run_epochs(spec, X, Y, on_epoch, step)
-        return self.open_recipe(
-            spec, len(X), library=self.library, device=str(self.jax_device()),
+        return step
+
+    def open_description(self, spec: NetworkSpec) -> dict[str, Any]:
+        return dict(
             model=f"eqx.Module of [eqx.nn.Linear(n_in, n_out, use_bias={spec.bias}, dtype={spec.dtype!r}, "
                   f"key=k)] for {spec.layers}, {spec.hidden_activation} hidden, {spec.output_activation} "
                   "output, batches through jax.vmap(model)",
             init=f"eqx.nn.Linear's defaults (weights and biases uniform in ±1/√in) from keys "
                  f"jax.random.split(jax.random.PRNGKey({spec.seed}))",
-            loss=loss_code,
             loop="per batch of np.random.default_rng(seed).permutation per epoch: model, opt_state, loss = "
-                 "eqx.filter_jit(make_step)(...) (eqx.filter_value_and_grad, optim.update, apply_updates)",
-            arguments={"optimizer": f"optax.{spec.optimizer}", "optimizer_kwargs": options})
+                 "eqx.filter_jit(make_step)(...) (eqx.filter_value_and_grad, optim.update, apply_updates)")
 
     def arrays(self) -> list[Any]:
         return jax_module().tree.leaves(_equinox().eqx.filter(self.model, _equinox().eqx.is_array))

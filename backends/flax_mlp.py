@@ -22,18 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from backends.jax_common import (
-    JaxLibraryBackend,
-    Net,
-    activation,
-    closed_loss,
-    jax_module,
-    open_objective,
-    rows_index,
-)
-from backends.jax_runtime import optax_optimizer
-from bench.core.backend import EpochCallback, Rows, Weights
-from bench.core.recipe import Recipe
+from backends.jax_common import JaxLibraryBackend, Net, activation, closed_loss, jax_module
+from bench.core.backend import Rows, Weights
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
 
@@ -80,10 +70,8 @@ class FlaxMLP(JaxLibraryBackend):
     """The spec as a Flax NNX ``Module`` trained with ``nnx.Optimizer`` and ``nnx.jit`` steps."""
 
     name = "flax"
-    extra = "flax"
     library = "flax"
     forward = staticmethod(_predict)
-    packages = (*JaxLibraryBackend.packages, "flax")
 
     def build(self, spec: NetworkSpec, seed: int) -> Any:
         flax = _flax()
@@ -105,14 +93,15 @@ class FlaxMLP(JaxLibraryBackend):
 
     def train_batch(self, X: Any, Y: Any, rows: Rows) -> Any:
         return _flax().closed_step(Net.of(self.spec), self.model, self.optimizer, X, Y,
-                                   rows_index(rows, int(X.shape[0])))
+                                   self.batch_rows(X, rows))
 
-    # open division (build_open: the library's own init, JaxLibraryBackend.build) ---------------------
-    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
-                   on_epoch: EpochCallback | None) -> Recipe:
+    # open division (build_open: the library's own init, JaxLibraryBackend.build; its train_open) --------
+    @staticmethod
+    def logits(model: Any, x: Any) -> Any:
+        return model(x)
+
+    def open_step(self, objective: Any, tx: Any) -> Any:
         nnx = _flax().nnx
-        loss_code, objective = open_objective(spec, lambda model, x: model(x))
-        tx, options = optax_optimizer(spec)
         optimizer = nnx.Optimizer(self.model, tx, wrt=nnx.Param)
 
         @nnx.jit
@@ -121,18 +110,17 @@ class FlaxMLP(JaxLibraryBackend):
             optimizer.update(model, grads)
             return loss
 
-        self.run_epochs(spec, X, Y, on_epoch, lambda x, y: train_step(self.model, optimizer, x, y))
-        return self.open_recipe(
-            spec, len(X), library=self.library, device=str(self.jax_device()),
+        return lambda x, y: train_step(self.model, optimizer, x, y)
+
+    def open_description(self, spec: NetworkSpec) -> dict[str, Any]:
+        return dict(
             model=f"nnx.Module of nnx.List([nnx.Linear(n_in, n_out, use_bias={spec.bias}, "
                   f"param_dtype={spec.dtype!r}, rngs=rngs)]) for {spec.layers}, {spec.hidden_activation} "
                   f"hidden, {spec.output_activation} output",
             init=f"nnx.Linear's defaults (lecun_normal kernels, zero biases) from nnx.Rngs({spec.seed})",
-            loss=loss_code,
             loop="for each batch of np.random.default_rng(seed).permutation per epoch: loss = "
                  "nnx.jit(train_step)(model, optimizer, x, y) (nnx.value_and_grad, optimizer.update)",
-            arguments={"optimizer": f"optax.{spec.optimizer}", "optimizer_kwargs": options,
-                       "nnx.Optimizer": "wrt=nnx.Param"})
+            arguments={"nnx.Optimizer": "wrt=nnx.Param"})
 
     def arrays(self) -> list[Any]:
         nnx = _flax().nnx

@@ -1,6 +1,7 @@
-"""What the JAX neural-network libraries' adapters share (``flax``, ``equinox``): JAX's runtime and device
-hooks (:class:`backends.jax_runtime.JaxRuntime`), the spec's objective from the output layer's logits, the
-optax optimizers and losses of :mod:`backends.jax_runtime`, and the open division's epoch loop.
+"""What the JAX adapters share: the spec's objective from the output layer's logits (``jax``, ``flax``,
+``equinox``); for the JAX neural-network libraries' adapters (``flax``, ``equinox``) JAX's runtime and
+device hooks (:class:`backends.jax_runtime.JaxRuntime`), the optax optimizers and losses of
+:mod:`backends.jax_runtime`, and the open division's training (:meth:`JaxLibraryBackend.train_open`).
 
 The closed division's objective per row is the reference's (``backends/scratch/losses.py``):
 ``½ Σ (y − ŷ)²`` on the activated outputs, cross-entropy from the logits (``log_softmax``,
@@ -21,6 +22,7 @@ import numpy as np
 
 from backends.jax_runtime import JaxRuntime, _jax, optax_loss, optax_objective, optax_optimizer
 from bench.core.backend import Backend, EpochCallback, Rows
+from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
 
 jax_module = _jax
@@ -103,8 +105,15 @@ class JaxLibraryBackend(JaxRuntime, Backend):
 
     packages: ClassVar[tuple[str, ...]] = ("numpy", "jax", "jaxlib", "optax")
     synchronizes_with = "jax.block_until_ready(the model's arrays)"
-    #: The library's import name (``available`` imports it).
+    #: The library's import name (``available`` imports it), its distribution (in ``packages``) and the
+    #: nnbench extra that installs it (``extra``, unless the subclass names another).
     library: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.library and cls.library not in cls.packages:
+            cls.packages = (*cls.packages, cls.library)
+            cls.extra = cls.extra or cls.library
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -136,6 +145,36 @@ class JaxLibraryBackend(JaxRuntime, Backend):
     def forward(output: str) -> Callable[[Any, Any], Any]:
         """The library's jitted ``(model, X) -> outputs`` with the ``output`` activation."""
         raise NotImplementedError
+
+    @staticmethod
+    def logits(model: Any, x: Any) -> Any:
+        """The output layer's weighted sums of the rows ``x`` (traced inside the library's jitted step)."""
+        raise NotImplementedError
+
+    def open_step(self, objective: Callable[..., Any], tx: Any) -> Callable[[Any, Any], Any]:
+        """The library's open train step as its tutorial writes it: ``step(x, y) -> loss`` updating
+        ``self.model`` with optax's ``tx`` on ``objective(model, x, y) -> (loss, summed row loss)``."""
+        raise NotImplementedError
+
+    def open_description(self, spec: NetworkSpec) -> dict[str, Any]:
+        """The library's part of the open :class:`Recipe`: ``model``, ``init``, ``loop`` and (optionally)
+        ``arguments`` beyond the optimizer's."""
+        raise NotImplementedError
+
+    def train_open(self, spec: NetworkSpec, X: np.ndarray, Y: np.ndarray,
+                   on_epoch: EpochCallback | None) -> Recipe:
+        loss_code, objective = open_objective(spec, self.logits)
+        tx, options = optax_optimizer(spec)
+        self.run_epochs(spec, X, Y, on_epoch, self.open_step(objective, tx))
+        described = self.open_description(spec)
+        arguments = {"optimizer": f"optax.{spec.optimizer}", "optimizer_kwargs": options,
+                     **described.pop("arguments", {})}
+        return self.open_recipe(spec, len(X), library=self.library, device=str(self.jax_device()),
+                                loss=loss_code, arguments=arguments, **described)
+
+    def batch_rows(self, X: Any, rows: Rows) -> np.ndarray:
+        """A closed batch's rows of ``X`` as the index array the library's jitted step gathers."""
+        return rows_index(rows, int(X.shape[0]))
 
     def build_open(self, spec: NetworkSpec) -> None:
         self.model = self.build(spec, spec.seed)

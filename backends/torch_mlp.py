@@ -13,23 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from backends.torch_runtime import TorchRuntime
+from backends.torch_runtime import TorchRuntime, linear_weights, row_losses, torch_activation
 from bench.core.backend import Backend, EpochCallback, Weights, dtype_name
 from bench.core.recipe import Recipe
 from bench.core.spec import NetworkSpec
 from bench.core.weights import check_shapes
-
-
-def _module(name: str) -> Any:
-    """The torch.nn module of an activation (step: 1 where x ≥ 1, a graph whose gradient is zero)."""
-    from torch import nn
-    if name == "step":
-        class Step(nn.Module):
-            def forward(self, x: Any) -> Any:
-                return (x >= 1).to(x.dtype) + 0 * x
-        return Step()
-    return {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "linear": nn.Identity,
-            "softmax": lambda: nn.Softmax(dim=1)}[name]()
 
 
 class TorchMLP(TorchRuntime, Backend):
@@ -63,8 +51,8 @@ class TorchMLP(TorchRuntime, Backend):
         for index, (fan_in, fan_out) in enumerate(zip(spec.layers[:-1], spec.layers[1:])):
             modules.append(nn.Linear(fan_in, fan_out, bias=spec.bias))
             if index < len(spec.layers) - 2 and spec.hidden_activation != "linear":
-                modules.append(_module(spec.hidden_activation))
-        last = _module(spec.output_activation)
+                modules.append(torch_activation(spec.hidden_activation))
+        last = torch_activation(spec.output_activation)
         self.model = nn.Sequential(*modules, *([last] if activated_output else []))
         self.model.to(device=self.torch_device, dtype=self.dtype)
         self.head = nn.Identity() if activated_output else last
@@ -97,20 +85,12 @@ class TorchMLP(TorchRuntime, Backend):
         return torch.as_tensor(order, device=self.torch_device)  # one copy per epoch, sliced per batch
 
     def train_batch(self, X: Any, Y: Any, rows: Any) -> Any:
-        import torch.nn.functional as F
-        x, y = X[rows], Y[rows]
-        logits = self.model(x)
-        if self.spec.loss == "mse":  # the spec's objective per row (backends/scratch/losses.py)
-            row_losses = 0.5 * ((y - self.head(logits)) ** 2).sum(dim=1)
-        elif self.spec.output_activation == "softmax":
-            row_losses = -(y * F.log_softmax(logits, dim=1)).sum(dim=1)
-        else:
-            row_losses = -(y * F.logsigmoid(logits) + (1 - y) * F.logsigmoid(-logits)).sum(dim=1)
-        loss = row_losses.sum() if self.spec.reduction == "sum" else row_losses.mean()
+        rows_loss = row_losses(self.spec, self.model(X[rows]), self.head, Y[rows])
+        loss = rows_loss.sum() if self.spec.reduction == "sum" else rows_loss.mean()
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        return row_losses.detach().sum()  # a tensor: the epoch's total syncs with the device once
+        return rows_loss.detach().sum()  # a tensor: the epoch's total syncs with the device once
 
     # open division -----------------------------------------------------------
     def build_open(self, spec: NetworkSpec) -> None:
@@ -159,9 +139,7 @@ class TorchMLP(TorchRuntime, Backend):
             return self.head(self.model(self._tensor(X))).cpu().numpy()
 
     def get_weights(self) -> Weights:
-        return [(layer.weight.detach().cpu().double().numpy().T.copy(),
-                 layer.bias.detach().cpu().double().numpy().copy() if layer.bias is not None else None)
-                for layer in self.linear]
+        return linear_weights(self.linear)
 
     def _tensor(self, array: np.ndarray) -> Any:
         import torch

@@ -1,7 +1,10 @@
 """PyTorch's runtime, shared by the adapters that run on torch (torch, keras-torch): the thread policy,
-full-precision float32 products, CUDA synchronisation and peak memory as :class:`TorchRuntime`'s hooks."""
+full-precision float32 products, CUDA synchronisation and peak memory as :class:`TorchRuntime`'s hooks;
+torch.nn's activation modules and the reference's per-row objective."""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 def set_torch_threads(threads: int | None, interop: int | None) -> str:
@@ -62,6 +65,38 @@ def torch_peak_memory() -> int | None:
 
     return int(torch.cuda.max_memory_allocated()) if cuda_in_use() else None
 
+
+def torch_activation(name: str) -> Any:
+    """The torch.nn module of an activation (step: 1 where x ≥ 1, a graph whose gradient is zero)."""
+    from torch import nn
+
+    if name == "step":
+        class Step(nn.Module):
+            def forward(self, x: Any) -> Any:
+                return (x >= 1).to(x.dtype) + 0 * x
+        return Step()
+    return {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "linear": nn.Identity,
+            "softmax": lambda: nn.Softmax(dim=1)}[name]()
+
+
+def row_losses(spec: Any, logits: Any, head: Any, y: Any) -> Any:
+    """The spec's objective per row (``backends/scratch/losses.py``) of the output layer's ``logits``:
+    ``½ Σ (y − head(logits))²``, or cross-entropy from the logits (``log_softmax``, ``logsigmoid``), whose
+    gradient is the reference's ``ŷ − y``."""
+    import torch.nn.functional as F
+
+    if spec.loss == "mse":
+        return 0.5 * ((y - head(logits)) ** 2).sum(dim=1)
+    if spec.output_activation == "softmax":
+        return -(y * F.log_softmax(logits, dim=1)).sum(dim=1)
+    return -(y * F.logsigmoid(logits) + (1 - y) * F.logsigmoid(-logits)).sum(dim=1)
+
+
+def linear_weights(layers: list[Any]) -> list[tuple[Any, Any]]:
+    """``nn.Linear`` layers' weights in the shared layout (``W`` transposed to (inputs, outputs)), float64."""
+    return [(layer.weight.detach().cpu().double().numpy().T.copy(),
+             layer.bias.detach().cpu().double().numpy().copy() if layer.bias is not None else None)
+            for layer in layers]
 
 
 class TorchRuntime:

@@ -61,7 +61,8 @@ def test_passes_the_whole_kit_in_its_own_process(name: str) -> None:
 
 @pytest.mark.parametrize("name", OWN_PROCESS)
 def test_a_process_holding_keras_on_another_engine_refuses(name: str) -> None:
-    from backends.keras_mlp import KerasMLP, WrongKerasBackend, loaded_keras_backend
+    from backends.keras_mlp import KerasMLP
+    from backends.keras_runtime import WrongKerasBackend, loaded_keras_backend
     from bench.core import registry
 
     assert KerasMLP.available() == (True, "")  # Keras on TensorFlow, as this process has it

@@ -26,3 +26,10 @@ def test_an_unknown_backend_is_one_error_line_and_status_2() -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("error: unknown backend 'no-such'") and done.stderr.count("\n") == 1
+
+
+def test_a_backend_whose_training_check_is_declared_skipped_is_named_not_compared(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["numpy-perceptron"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("numpy-perceptron: not compared (kit_skips): ") and "largest with" not in out

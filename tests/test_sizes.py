@@ -49,3 +49,14 @@ def test_the_check_sees_an_oversized_function(tmp_path, monkeypatch) -> None:
     (package / "long.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1), encoding="utf-8")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert oversized() == ["bench/big.py:big (61 lines)", "bench/long.py (401 lines)"]
+
+
+#: The adapters whose size is the contract's measure (both divisions in one file): at most this many lines.
+ADAPTER_LINES = 150
+SIZED_ADAPTERS = ("torch_mlp", "keras_mlp", "jax_mlp", "flax_mlp", "equinox_mlp")
+
+
+def test_the_deep_learning_adapters_stay_small() -> None:
+    sizes = {name: len((ROOT / "backends" / f"{name}.py").read_text(encoding="utf-8").splitlines())
+             for name in SIZED_ADAPTERS}
+    assert {name: lines for name, lines in sizes.items() if lines > ADAPTER_LINES} == {}

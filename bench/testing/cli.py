@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             print(f"{name}: unavailable: {why}")
             continue
+        declared = cls.kit_skips.get(f"check_trains_like_the_reference{'_long' if options.long else ''}")
+        if declared:  # e.g. the perceptron: no hidden layer, not backpropagation
+            print(f"{name}: not compared (kit_skips): {declared}")
+            continue
         for found in training_comparisons(cls, base, rows, options.long):
             row = "+".join(deviation_kinds(cls, found.deviations)) or f"nothing, {found.dtype}"
             if not found.skipped and found.difference > largest.get(row, (-1.0, ""))[0]:

@@ -1,4 +1,4 @@
-"""The open division's checks: one per promise of the contract (README, "Adding a backend").
+"""The open division's checks: one per promise of the contract (docs/adding-a-backend.md).
 
 An open fit (``fit(..., division="open")``) builds the spec's network with the library's own
 initialiser (``build_open``) and trains it with the library's own loop (``train_open``). It promises:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from bench.core.backend import Backend
 
 #: Largest |difference| of weights and epoch losses accepted as "the same training", per dtype.
-#: Measured on the shipped adapters with ``python -m bench.testing [--long]`` (README, "Adding a
-#: backend": the bounds table and its measured columns).
+#: Measured on the shipped adapters with ``python -m bench.testing [--long]``; docs/adding-a-backend.md's
+#: bounds table states them (tests/test_readme_example.py checks it).
 TOLERANCE = {"float64": 1e-9, "float32": 1e-5}
 LONG_TOLERANCE = {"float64": 1e-9, "float32": 2e-4}
 
