@@ -39,3 +39,15 @@ def backend_class_or_skip(name: str) -> type:
             pytest.skip(f"adapter module {module_name} not written yet")
         raise
     return getattr(module, attribute)
+
+
+@pytest.fixture(autouse=True)
+def _data_dir_variable_restored():
+    """``run --data-dir`` exports ``NNBENCH_DATA_DIR`` for its workers; a test that calls the CLI in this
+    process must not hand its temporary folder to the tests after it."""
+    before = os.environ.get("NNBENCH_DATA_DIR")
+    yield
+    if before is None:
+        os.environ.pop("NNBENCH_DATA_DIR", None)
+    else:
+        os.environ["NNBENCH_DATA_DIR"] = before
