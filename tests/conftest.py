@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -51,3 +52,10 @@ def _data_dir_variable_restored():
         os.environ.pop("NNBENCH_DATA_DIR", None)
     else:
         os.environ["NNBENCH_DATA_DIR"] = before
+
+
+# A pytest started in the background of a non-interactive shell inherits SIGINT ignored, and so would
+# every process the tests start: the Ctrl-C tests would test nothing. Python's own handler again, so
+# the children start with the default disposition.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)

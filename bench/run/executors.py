@@ -142,15 +142,15 @@ def probe_scheduler(address: str, timeout: float | None = None) -> None:
     timeout = CONNECT_TIMEOUT_SECONDS if timeout is None else timeout
 
     async def identity() -> object:
-        comm = await connect(address, timeout=timeout)
+        comm = await connect(address, timeout=timeout)  # refused or unreachable: OSError, within timeout
         try:
             await comm.write({"op": "identity"})
-            return await comm.read()
+            return await asyncio.wait_for(comm.read(), timeout)  # connected, no answer: TimeoutError
         finally:
             comm.abort()
 
-    try:
-        reply = asyncio.run(asyncio.wait_for(identity(), timeout))
+    try:  # the outer bound only guards the whole exchange, beyond both steps' own
+        reply = asyncio.run(asyncio.wait_for(identity(), 2 * timeout + 5))
     except TimeoutError:
         raise ExecutorError(f"the Dask scheduler at {address} did not answer within {timeout:g} s "
                             "(is it a Dask scheduler?)") from None
